@@ -1,0 +1,38 @@
+# Lantern: `make run` serves the demo; `make test` runs every test on SQLite and on PostgreSQL.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_DB ?= $(CURDIR)/var/demo.db
+DEMO_URL ?= sqlite:///$(DEMO_DB)
+
+.PHONY: install run test test-sqlite test-postgresql bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	@mkdir -p var
+	DATABASE_URL="$${DATABASE_URL:-$(DEMO_URL)}" LANTERN_DATA_DIR="$${LANTERN_DATA_DIR:-$(CURDIR)/var}" $(BIN)/lantern db upgrade
+	DATABASE_URL="$${DATABASE_URL:-$(DEMO_URL)}" LANTERN_DATA_DIR="$${LANTERN_DATA_DIR:-$(CURDIR)/var}" $(BIN)/lantern demo --if-empty
+	DATABASE_URL="$${DATABASE_URL:-$(DEMO_URL)}" LANTERN_DATA_DIR="$${LANTERN_DATA_DIR:-$(CURDIR)/var}" $(BIN)/lantern serve
+
+test: install
+	bash .ci/test-both
+
+test-sqlite: install
+	bash .ci/test-both sqlite
+
+test-postgresql: install
+	bash .ci/test-both postgresql
+
+bench: install
+	$(BIN)/python -m bench.children_list
+
+clean:
+	rm -rf $(VENV) var test-output .pytest_cache .hypothesis

@@ -1,0 +1,97 @@
+"""The `lantern` command. Every command reads DATABASE_URL; failures exit non-zero with one line."""
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from provider.config import get_settings
+
+app = typer.Typer(help="Lantern: billing and Individual Service Funds for children's hospices.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+users_app = typer.Typer(help="People who can sign in.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+
+
+def fail(message: str) -> None:
+    typer.echo(f"lantern: {message}", err=True)
+    raise typer.Exit(1)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the schema up to date with the migrations."""
+    from provider.migrate import upgrade
+
+    try:
+        upgrade(get_settings().database_url)
+    except Exception as exc:  # a one-line reason, not a traceback
+        fail(f"could not upgrade the database: {exc}")
+    typer.echo("Database schema is up to date.")
+
+
+@users_app.command("create")
+def users_create(email: str = typer.Option(...), name: str = typer.Option(...),
+                 role: str = typer.Option(..., help="admin, finance, coordinator, trustee or family"),
+                 password: str = typer.Option(..., prompt=True, hide_input=True)) -> None:
+    """Add a user who can sign in."""
+    from provider.db import open_session, unit_of_work
+    from provider.errors import FieldErrors
+
+    _require_schema()
+    session = open_session()
+    try:
+        with unit_of_work(session):
+            from provider.users.service import create_user
+
+            user = create_user(session, {"email": email, "name": name, "role": role, "password": password})
+    except FieldErrors as exc:
+        fail(str(exc))
+    finally:
+        session.close()
+    typer.echo(f"Created {user.role} user {user.email}.")
+
+
+@app.command("demo")
+def demo(if_empty: bool = typer.Option(False, "--if-empty", help="Do nothing when the database has users.")) -> None:
+    """Load Willow Children's Hospice, the demo from DOMAIN.md, into an empty database."""
+    from provider import demo as demo_data
+
+    _require_schema()
+    try:
+        loaded = demo_data.load(if_empty=if_empty)
+    except demo_data.NotEmpty as exc:
+        fail(str(exc))
+    if loaded:
+        typer.echo("Loaded the Willow Children's Hospice demo.")
+    typer.echo(demo_data.logins_text())
+
+
+@app.command("serve")
+def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve Lantern over HTTP."""
+    import uvicorn
+
+    from provider.web.app import create_app
+
+    _require_schema()
+    typer.echo(f"Lantern is at http://{host}:{port}/")
+    uvicorn.run(create_app(), host=host, port=port, proxy_headers=False, log_level="info")
+
+
+def _require_schema() -> None:
+    from provider.db import get_engine
+    from provider.migrate import SchemaOutOfDate, ensure_up_to_date
+
+    try:
+        ensure_up_to_date(get_engine())
+    except SchemaOutOfDate as exc:
+        fail(str(exc))
+    except Exception as exc:
+        fail(f"cannot reach the database: {exc}")
+
+
+def main() -> None:  # pragma: no cover
+    sys.exit(app())

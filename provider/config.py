@@ -1,0 +1,56 @@
+"""Where Lantern finds its database, secret key and files: environment first, then defaults."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+STATIC_DIR = TEMPLATES_DIR / "static"
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "lantern"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    secret_key: str
+    data_dir: Path
+    session_hours: int = 8
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _secret_key(data_dir: Path) -> str:
+    explicit = os.environ.get("LANTERN_SECRET_KEY")
+    if explicit:
+        return explicit
+    key_file = data_dir / "secret.key"
+    if not key_file.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    data_dir = Path(os.environ.get("LANTERN_DATA_DIR") or default_data_dir())
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{data_dir / 'lantern.db'}"
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    return Settings(
+        database_url=url,
+        secret_key=_secret_key(data_dir),
+        data_dir=data_dir,
+        session_hours=int(os.environ.get("LANTERN_SESSION_HOURS", "8")),
+    )

@@ -1,0 +1,54 @@
+"""Willow Children's Hospice: the demo of DOMAIN.md §10, its clock fixed at 10 April 2027."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import Session, func, select
+
+from provider.clock import set_as_of_date
+from provider.db import open_session, unit_of_work
+from provider.users.models import User
+from provider.users.service import create_user
+
+AS_OF = date(2027, 4, 10)
+DEMO_PASSWORD = "willow-demo-2027"
+DEMO_USERS = [
+    ("admin@willow.example", "Alex Admin", "admin"),
+    ("finance@willow.example", "Fran Finance", "finance"),
+    ("coordinator@willow.example", "Cora Coordinator", "coordinator"),
+    ("trustee@willow.example", "Tom Trustee", "trustee"),
+    ("leila@family.example", "Leila Haddad", "family"),
+]
+
+
+class NotEmpty(RuntimeError):
+    pass
+
+
+def logins_text() -> str:
+    lines = ["Demo logins (password for each: " + DEMO_PASSWORD + "):"]
+    lines += [f"  {role:<12} {email}" for email, _name, role in DEMO_USERS]
+    return "\n".join(lines)
+
+
+def load(if_empty: bool = False, session: Session | None = None) -> bool:
+    """Build the demo. Returns False (and changes nothing) when `if_empty` and users already exist."""
+    own = session is None
+    session = session or open_session()
+    try:
+        with unit_of_work(session):
+            if session.exec(select(func.count()).select_from(User)).one() > 0:
+                if if_empty:
+                    return False
+                raise NotEmpty("the database is not empty: the demo loads only into a new database")
+            build(session)
+        return True
+    finally:
+        if own:
+            session.close()
+
+
+def build(session: Session) -> None:
+    set_as_of_date(session, AS_OF)
+    for email, name, role in DEMO_USERS:
+        create_user(session, {"email": email, "name": name, "role": role, "password": DEMO_PASSWORD})

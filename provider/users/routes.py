@@ -1,0 +1,66 @@
+"""Administrators manage who can sign in, and with which role."""
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
+
+from provider.db import unit_of_work
+from provider.errors import FieldErrors
+from provider.users import service
+from provider.users.models import ROLE_LABELS, Role, User
+from provider.web.deps import DB, allow
+from provider.web.forms import form_data
+from provider.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+ADMIN = allow(Role.admin)
+
+
+@router.get("/users")
+def users_list(request: Request, db: DB, _: User = ADMIN):
+    return render(request, "users/list.html", {"users": service.list_users(db)})
+
+
+@router.get("/users/new")
+def user_new(request: Request, _: User = ADMIN):
+    return render(request, "users/form.html", {"values": {}, "errors": {}, "roles": ROLE_LABELS, "editing": None})
+
+
+@router.post("/users/new")
+async def user_create(request: Request, db: DB, _: User = ADMIN):
+    data = await form_data(request)
+    try:
+        with unit_of_work(db):
+            user = service.create_user(db, data)
+    except FieldErrors as exc:
+        data.pop("password", None)
+        return render(request, "users/form.html",
+                      {"values": data, "errors": exc.errors, "roles": ROLE_LABELS, "editing": None}, 422)
+    return RedirectResponse(f"/users/{user.id}", status_code=303)
+
+
+@router.get("/users/{user_id}")
+def user_view(request: Request, db: DB, user_id: uuid.UUID, _: User = ADMIN):
+    user = service.get_user(db, user_id)
+    return render(request, "users/form.html", {"values": user.model_dump(), "errors": {}, "roles": ROLE_LABELS,
+                                               "editing": user})
+
+
+@router.post("/users/{user_id}")
+async def user_update(request: Request, db: DB, user_id: uuid.UUID, actor: User = ADMIN):
+    data = await form_data(request)
+    user = service.get_user(db, user_id)
+    try:
+        with unit_of_work(db):
+            password = data.pop("password", None)
+            data["is_active"] = data.get("is_active") == "true"
+            service.update_user(db, user, data, actor=actor)
+            if password:
+                service.set_password(db, user, password)
+    except FieldErrors as exc:
+        return render(request, "users/form.html",
+                      {"values": {**user.model_dump(), **data}, "errors": exc.errors, "roles": ROLE_LABELS,
+                       "editing": user}, 422)
+    return RedirectResponse(f"/users/{user.id}?saved=1", status_code=303)

@@ -1,0 +1,47 @@
+"""The FastAPI application: routers, error answers, security headers, static files."""
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+
+import provider.audit.recorder  # noqa: F401  (audits every flush)
+import provider.models  # noqa: F401
+from provider.config import STATIC_DIR, Settings, get_settings
+from provider.db import get_engine, open_session
+from provider.migrate import ensure_up_to_date
+from provider.web import errors
+from provider.web.headers import SecurityHeaders
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None, *,
+               session_factory=None, check_schema: bool = True) -> FastAPI:
+    settings = settings or get_settings()
+    engine = engine or get_engine()
+    if check_schema:
+        ensure_up_to_date(engine)
+    app = FastAPI(title="Lantern", version="0.1.0", docs_url=None, redoc_url=None, openapi_url=None,
+                  description="Billing and Individual Service Fund software for children's hospices.")
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = session_factory or (lambda read_only: open_session(engine, read_only=read_only))
+    errors.install(app)
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    for router in _routers():
+        app.include_router(router)
+    return app
+
+
+def _routers():
+    from provider.audit import routes as audit_routes
+    from provider.users import api as users_api
+    from provider.users import routes as users_routes
+    from provider.web import pages
+
+    return [
+        pages.router,
+        users_routes.router,
+        audit_routes.router,
+        users_api.router,
+        audit_routes.api,
+    ]

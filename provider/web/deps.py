@@ -1,0 +1,117 @@
+"""Request dependencies: the database session, the signed-in user, and the access rule of each route.
+
+Every route declares who may use it with `allow(...)` or `public()`; `unguarded_routes(app)` finds
+any route that does not, and a test fails on it.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.routing import APIRoute
+from sqlmodel import Session
+
+from provider.audit.recorder import set_actor
+from provider.errors import Forbidden, NotAuthenticated
+from provider.users.models import Role, User
+from provider.web import security
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+API_ERRORS = {
+    401: {"description": "Not signed in"},
+    403: {"description": "Signed in, but this role or this user may not do this"},
+    404: {"description": "No such record"},
+    409: {"description": "Clashes with what is already recorded"},
+    422: {"description": "Invalid input: each problem names its field"},
+}
+ACCESS_ATTR = "lantern_access"
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    session = request.app.state.session_factory(read_only=request.method in SAFE_METHODS)
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+DB = Annotated[Session, Depends(get_db)]
+
+
+def browser_token(request: Request) -> str | None:
+    return security.unsign(request.app.state.settings.secret_key, request.cookies.get(security.COOKIE))
+
+
+def resolve_user(request: Request, db: Session) -> User | None:
+    if hasattr(request.state, "user"):
+        return request.state.user
+    user, kind = None, None
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        user, kind = security.user_for_bearer(db, auth[7:].strip()), "bearer"
+    else:
+        user, kind = security.user_for_session(db, browser_token(request)), "cookie"
+    request.state.user = user
+    request.state.auth_kind = kind if user else None
+    return user
+
+
+async def check_csrf(request: Request) -> None:
+    if request.method in SAFE_METHODS or getattr(request.state, "auth_kind", None) == "bearer":
+        return
+    offered = request.headers.get(security.CSRF_HEADER)
+    if offered is None and "form" in request.headers.get("content-type", ""):
+        offered = (await request.form()).get(security.CSRF_FIELD)
+    secret = request.app.state.settings.secret_key
+    if not security.csrf_matches(secret, browser_token(request), offered):
+        raise Forbidden("The form's security token is missing or out of date. Go back, reload the page and try again.")
+
+
+def allow(*roles: Role):
+    """Only signed-in users with one of these roles; unsafe requests also need the CSRF token."""
+
+    async def guard(request: Request, db: DB) -> User:
+        user = resolve_user(request, db)
+        if user is None:
+            raise NotAuthenticated()
+        await check_csrf(request)
+        if user.role not in roles:
+            raise Forbidden("Your role does not give you access to this page.")
+        set_actor(db, user)
+        return user
+
+    setattr(guard, ACCESS_ATTR, tuple(roles))
+    return Depends(guard)
+
+
+def public():
+    """Anyone, signed in or not; unsafe requests still need the CSRF token."""
+
+    async def guard(request: Request, db: DB) -> User | None:
+        user = resolve_user(request, db)
+        await check_csrf(request)
+        return user
+
+    setattr(guard, ACCESS_ATTR, "public")
+    return Depends(guard)
+
+
+def access_rule(route: APIRoute):
+    """The roles a route allows ('public' for everyone), or None when it declares no rule."""
+    pending = [route.dependant]
+    while pending:
+        dependant = pending.pop()
+        rule = getattr(dependant.call, ACCESS_ATTR, None)
+        if rule is not None:
+            return rule
+        pending.extend(dependant.dependencies)
+    return None
+
+
+def unguarded_routes(app: FastAPI) -> list[str]:
+    return [
+        f"{','.join(sorted(route.methods))} {route.path}"
+        for route in app.routes
+        if isinstance(route, APIRoute) and access_rule(route) is None
+    ]

@@ -1,0 +1,70 @@
+"""One answer per refusal: JSON under /api, a page elsewhere. Never a bare 500."""
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from provider.errors import Conflict, FieldErrors, Forbidden, NotAuthenticated, NotFound, messages_from_validation
+from provider.web.templating import render
+
+log = logging.getLogger("lantern")
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api")
+
+
+def _error(request: Request, status: int, title: str, detail: str, fields: dict[str, str] | None = None):
+    if wants_json(request):
+        body = {"detail": detail}
+        if fields:
+            body["errors"] = [{"field": k, "message": v} for k, v in fields.items()]
+        return JSONResponse(body, status_code=status)
+    return render(request, "error.html", {"title": title, "detail": detail, "fields": fields or {}}, status)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(NotAuthenticated)
+    async def not_authenticated(request: Request, exc: NotAuthenticated):
+        if wants_json(request):
+            return JSONResponse({"detail": "Sign in first: send a session cookie or a bearer token."},
+                                status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden):
+        return _error(request, 403, "You cannot do that", str(exc) or "You do not have access to this.")
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound):
+        return _error(request, 404, "Not found", str(exc) or "There is nothing at this address.")
+
+    @app.exception_handler(Conflict)
+    async def conflict(request: Request, exc: Conflict):
+        return _error(request, 409, "That clashes with what is recorded", str(exc))
+
+    @app.exception_handler(FieldErrors)
+    async def field_errors(request: Request, exc: FieldErrors):
+        return _error(request, 422, "There is a problem", "Some of what was sent is not valid.", exc.errors)
+
+    @app.exception_handler(RequestValidationError)
+    async def request_invalid(request: Request, exc: RequestValidationError):
+        fields = messages_from_validation(list(exc.errors()), skip_prefix=("body", "query", "path"))
+        return _error(request, 422, "There is a problem", "Some of what was sent is not valid.", fields)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        titles = {404: "Page not found", 405: "Not allowed"}
+        return _error(request, exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception):
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return _error(request, 500, "Something went wrong",
+                      "Nothing was changed. Please try again, and tell the administrator if it happens again.")

@@ -1,0 +1,71 @@
+"""Server-rendered pages: one Jinja2 environment, the filters money and dates need, the CSRF token."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from starlette.responses import Response
+
+from provider.config import TEMPLATES_DIR
+from provider.money import format_gbp, pounds_text
+from provider.users.models import Role
+from provider.web import security
+from provider.web.deps import browser_token
+
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+
+
+def uk_date(value: date | datetime | None, with_time: bool = False) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime) and with_time:
+        return value.strftime("%-d %B %Y, %H:%M")
+    return value.strftime("%-d %B %Y")
+
+
+templates.env.filters["gbp"] = lambda pence: "" if pence is None else format_gbp(pence)
+templates.env.filters["pounds"] = lambda pence: "" if pence is None else pounds_text(pence)
+templates.env.filters["uk_date"] = uk_date
+
+NAVIGATION = {
+    Role.admin: [("Home", "/"), ("Users", "/users"), ("Settings", "/settings")],
+    Role.finance: [("Home", "/"), ("Funders", "/funders"), ("Funds", "/funds"), ("Services", "/services"),
+                   ("Settings", "/settings")],
+    Role.coordinator: [("Home", "/"), ("Children", "/children"), ("Nominees", "/nominees")],
+    Role.trustee: [("Home", "/")],
+    Role.family: [("Home", "/")],
+}
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> Response:
+    settings = request.app.state.settings
+    token = browser_token(request)
+    fresh = token is None
+    if fresh:
+        token = security.new_token()
+    user = getattr(request.state, "user", None)
+    page = {
+        "user": user,
+        "nav": NAVIGATION.get(Role(user.role), []) if user else [],
+        "csrf_token": security.csrf_token_for(settings.secret_key, token),
+        "path": request.url.path,
+        **(context or {}),
+    }
+    response = templates.TemplateResponse(request, name, page, status_code=status_code)
+    if fresh:
+        set_browser_cookie(request, response, token)
+    return response
+
+
+def set_browser_cookie(request: Request, response: Response, token: str) -> None:
+    settings = request.app.state.settings
+    response.set_cookie(
+        security.COOKIE,
+        security.sign(settings.secret_key, token),
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        max_age=settings.session_hours * 3600,
+    )

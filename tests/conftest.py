@@ -1,0 +1,201 @@
+"""Test set-up for both engines.
+
+DATABASE_URL picks the engine: unset means a fresh SQLite file; `make test` passes a fresh PostgreSQL
+database. The schema is built once by migrating. Each test runs inside one outer transaction that is
+rolled back at its end, so tests never see each other's rows; the app under test gets sessions bound
+to that same connection (commits become savepoints).
+
+On SQLite the outer transaction holds the write lock: never open a second connection on `engine`
+inside a test (it would wait for the lock). Use `fresh_database_url` for anything that needs its own
+committed database, such as a live server.
+"""
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, settings as hypothesis_settings
+from sqlalchemy import create_engine, text
+from sqlmodel import Session
+
+from provider.config import Settings
+from provider.db import make_engine
+from provider.migrate import upgrade
+from provider.web import security
+
+hypothesis_settings.register_profile(
+    "ci", derandomize=True, deadline=None, max_examples=60,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+hypothesis_settings.register_profile(
+    "dev", deadline=None, max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture])
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+TEST_SECRET = "test-secret-key-for-lantern"
+ENGINE_NAME = "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgresql") else "sqlite"
+
+
+def pytest_report_header(config):
+    return f"database: {ENGINE_NAME}"
+
+
+@pytest.fixture(scope="session")
+def output_dir() -> Path:
+    path = Path(__file__).resolve().parent.parent / "test-output"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def _fresh_urls(tmp_path_factory):
+    """Makes empty, migrated databases of the engine under test; drops them at the end."""
+    made: list[str] = []
+    base = os.environ.get("DATABASE_URL")
+
+    def make(label: str) -> str:
+        if base and base.startswith("postgresql"):
+            name = f"{_database_name(base)}_{label}_{uuid.uuid4().hex[:6]}"
+            admin = create_engine(base, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            admin.dispose()
+            url = base.rsplit("/", 1)[0] + "/" + name
+            made.append(url)
+        else:
+            url = f"sqlite:///{tmp_path_factory.mktemp(label) / 'lantern.db'}"
+        upgrade(url)
+        return url
+
+    yield make
+    if base and base.startswith("postgresql") and made:
+        admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            for url in made:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _database_name(url: str) -> str:
+    return url.rsplit("/", 1)[1].split("?")[0]
+
+
+@pytest.fixture
+def fresh_database_url(_fresh_urls, request) -> str:
+    """An empty, migrated database of its own, committed to for real (for a live server or a CLI)."""
+    return _fresh_urls(re.sub(r"[^a-z0-9]", "", request.node.name.lower())[:20] or "db")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'lantern.db'}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url):
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def test_settings(database_url, tmp_path_factory) -> Settings:
+    return Settings(database_url=database_url, secret_key=TEST_SECRET, data_dir=tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture
+def connection(engine):
+    conn = engine.connect()
+    outer = conn.begin()
+    yield conn
+    outer.rollback()
+    conn.close()
+
+
+def _bound_session(connection) -> Session:
+    return Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+
+
+@pytest.fixture
+def db(connection):
+    session = _bound_session(connection)
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def app(test_settings, engine, connection):
+    from provider.web.app import create_app
+
+    return create_app(test_settings, engine, session_factory=lambda read_only: _bound_session(connection),
+                      check_schema=False)
+
+
+@pytest.fixture
+def client(app):
+    with TestClient(app, follow_redirects=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def anon(app):
+    """A second browser that never signs in."""
+    with TestClient(app, follow_redirects=False) as test_client:
+        yield test_client
+
+
+def csrf_token(client: TestClient) -> str:
+    """The CSRF token the pages render for this browser (visits /login first if it has no cookie)."""
+    if security.COOKIE not in client.cookies:
+        client.get("/login")
+    token = security.unsign(TEST_SECRET, client.cookies.get(security.COOKIE))
+    return security.csrf_token_for(TEST_SECRET, token)
+
+
+def post_form(client: TestClient, url: str, data: dict | None = None, **kwargs):
+    """Submit an HTML form as a browser would, CSRF token included."""
+    return client.post(url, data={"csrf_token": csrf_token(client), **(data or {})}, **kwargs)
+
+
+def api(client: TestClient, method: str, url: str, **kwargs):
+    """Call the JSON API with the session cookie and the X-CSRF-Token header."""
+    headers = {"X-CSRF-Token": csrf_token(client), **kwargs.pop("headers", {})}
+    return client.request(method, url, headers=headers, **kwargs)
+
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def make_user(db):
+    from provider.db import unit_of_work
+    from provider.users.service import create_user
+
+    def make(role: str, name: str | None = None, email: str | None = None):
+        with unit_of_work(db):
+            return create_user(db, {"email": email or f"{role}-{uuid.uuid4().hex[:8]}@example.org",
+                                    "name": name or f"Test {role}", "role": role, "password": PASSWORD})
+
+    return make
+
+
+def sign_in(client: TestClient, user) -> TestClient:
+    response = post_form(client, "/login", {"email": user.email, "password": PASSWORD})
+    assert response.status_code == 303, response.text
+    return client
+
+
+@pytest.fixture
+def signed_in(client, make_user):
+    """sign in the test browser as a new user of `role`: `signed_in("finance")`."""
+
+    def as_role(role: str, **kwargs):
+        user = make_user(role, **kwargs)
+        sign_in(client, user)
+        return user
+
+    return as_role
