@@ -101,5 +101,10 @@ def list_users(db: Session) -> list[User]:
 
 
 def home_context(db: Session, user: User) -> dict:
-    counts = dict(db.exec(select(User.role, func.count()).group_by(User.role)).all()) if user.role == Role.admin else {}
-    return {"user_counts": counts}
+    from provider.people.access import children_of_family_user
+
+    if user.role == Role.admin:
+        return {"user_counts": dict(db.exec(select(User.role, func.count()).group_by(User.role)).all())}
+    if user.role == Role.family:
+        return {"children": children_of_family_user(db, user)}
+    return {}

@@ -34,6 +34,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
 
 def _routers():
     from provider.audit import routes as audit_routes
+    from provider.catalogue import api as catalogue_api
+    from provider.catalogue import routes as catalogue_routes
+    from provider.funders import api as funders_api
+    from provider.funders import routes as funders_routes
+    from provider.organisation import api as organisation_api
+    from provider.organisation import routes as organisation_routes
+    from provider.people import api as people_api
+    from provider.people import routes as people_routes
     from provider.users import api as users_api
     from provider.users import routes as users_routes
     from provider.web import pages
@@ -41,7 +49,15 @@ def _routers():
     return [
         pages.router,
         users_routes.router,
+        people_routes.router,
+        catalogue_routes.router,
+        funders_routes.router,
+        organisation_routes.router,
         audit_routes.router,
         users_api.router,
+        people_api.router,
+        catalogue_api.router,
+        funders_api.router,
+        organisation_api.router,
         audit_routes.api,
     ]

@@ -1,0 +1,6 @@
+"""JSON API (filled in by the Records work)."""
+from fastapi import APIRouter
+
+from provider.web.deps import API_ERRORS
+
+router = APIRouter(prefix="/api", responses=API_ERRORS)
