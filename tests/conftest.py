@@ -12,8 +12,12 @@ committed database, such as a live server.
 from __future__ import annotations
 
 import os
+
+os.environ.setdefault("LANTERN_PASSWORD_HASHING", "fast")  # argon2's cheapest profile: tests create many users
+
 import re
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -199,3 +203,16 @@ def signed_in(client, make_user):
         return user
 
     return as_role
+
+
+@contextmanager
+def rolled_back(connection):
+    """For one hypothesis example: a fresh session whose every write, committed or not, is undone at the end."""
+    savepoint = connection.begin_nested()
+    session = _bound_session(connection)
+    try:
+        yield session
+    finally:
+        session.close()
+        if savepoint.is_active:
+            savepoint.rollback()

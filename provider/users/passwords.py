@@ -1,10 +1,14 @@
 """Password hashing with argon2."""
 from __future__ import annotations
 
-from argon2 import PasswordHasher
+import os
+
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_hasher = PasswordHasher()
+# Tests set LANTERN_PASSWORD_HASHING=fast; real deployments keep argon2's recommended profile.
+_profile = profiles.CHEAPEST if os.environ.get("LANTERN_PASSWORD_HASHING") == "fast" else profiles.RFC_9106_LOW_MEMORY
+_hasher = PasswordHasher.from_parameters(_profile)
 MIN_LENGTH = 10
 
 

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import uuid
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 from sqlmodel import Session, func, select
 
 from provider.errors import FieldErrors, NotFound, validate
@@ -18,7 +20,7 @@ class UserCreate(BaseModel):
     email: EmailStr
     name: str = Field(min_length=1, max_length=200)
     role: Role
-    password: str
+    password: Annotated[str, StringConstraints(strip_whitespace=False)]  # spaces in a password are part of it
 
     @field_validator("password")
     @classmethod
