@@ -16,8 +16,15 @@ app.add_typer(users_app, name="users")
 
 
 def fail(message: str) -> None:
-    typer.echo(f"lantern: {message}", err=True)
+    typer.echo("lantern: " + " ".join(line.strip() for line in message.splitlines() if line.strip()), err=True)
     raise typer.Exit(1)
+
+
+def _reason(exc: Exception) -> str:
+    """The driver's own first line ("unable to open database file"), without SQLAlchemy's wrapping."""
+    inner = getattr(exc, "orig", None) or exc
+    lines = [line.strip() for line in str(inner).splitlines() if line.strip()]
+    return lines[0] if lines else type(inner).__name__
 
 
 @db_app.command("upgrade")
@@ -28,7 +35,7 @@ def db_upgrade() -> None:
     try:
         upgrade(get_settings().database_url)
     except Exception as exc:  # a one-line reason, not a traceback
-        fail(f"could not upgrade the database: {exc}")
+        fail(f"could not upgrade the database: {_reason(exc)}")
     typer.echo("Database schema is up to date.")
 
 
@@ -90,7 +97,7 @@ def _require_schema() -> None:
     except SchemaOutOfDate as exc:
         fail(str(exc))
     except Exception as exc:
-        fail(f"cannot reach the database: {exc}")
+        fail(f"cannot reach the database: {_reason(exc)}")
 
 
 def main() -> None:  # pragma: no cover

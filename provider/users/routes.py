@@ -18,6 +18,11 @@ router = APIRouter(include_in_schema=False)
 ADMIN = allow(Role.admin)
 
 
+def _form_values(user: User) -> dict:
+    # The role column comes back from the database as text; the form compares it as text.
+    return {"name": user.name, "role": str(user.role), "is_active": user.is_active}
+
+
 @router.get("/users")
 def users_list(request: Request, db: DB, _: User = ADMIN):
     return render(request, "users/list.html", {"users": service.list_users(db)})
@@ -44,7 +49,7 @@ async def user_create(request: Request, db: DB, _: User = ADMIN):
 @router.get("/users/{user_id}")
 def user_view(request: Request, db: DB, user_id: uuid.UUID, _: User = ADMIN):
     user = service.get_user(db, user_id)
-    return render(request, "users/form.html", {"values": user.model_dump(), "errors": {}, "roles": ROLE_LABELS,
+    return render(request, "users/form.html", {"values": _form_values(user), "errors": {}, "roles": ROLE_LABELS,
                                                "editing": user})
 
 
@@ -56,11 +61,13 @@ async def user_update(request: Request, db: DB, user_id: uuid.UUID, actor: User 
         with unit_of_work(db):
             password = data.pop("password", None)
             data["is_active"] = data.get("is_active") == "true"
+            if not data.get("name"):  # the form always shows the name: blanking it is not "leave unchanged"
+                raise FieldErrors({"name": "is required"})
             service.update_user(db, user, data, actor=actor)
             if password:
                 service.set_password(db, user, password)
     except FieldErrors as exc:
         return render(request, "users/form.html",
-                      {"values": {**user.model_dump(), **data}, "errors": exc.errors, "roles": ROLE_LABELS,
+                      {"values": {**_form_values(user), **data}, "errors": exc.errors, "roles": ROLE_LABELS,
                        "editing": user}, 422)
     return RedirectResponse(f"/users/{user.id}?saved=1", status_code=303)

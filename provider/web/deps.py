@@ -9,8 +9,10 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
+from fastapi.staticfiles import StaticFiles
 from sqlmodel import Session
+from starlette.routing import Mount
 
 from provider.audit.recorder import set_actor
 from provider.errors import Forbidden, NotAuthenticated
@@ -97,7 +99,7 @@ def public():
     return Depends(guard)
 
 
-def access_rule(route: APIRoute):
+def access_rule(route: APIRoute | RouteContext):
     """The roles a route allows ('public' for everyone), or None when it declares no rule."""
     pending = [route.dependant]
     while pending:
@@ -109,9 +111,20 @@ def access_rule(route: APIRoute):
     return None
 
 
+def route_rules(app: FastAPI) -> list[tuple[str, str, object]]:
+    """(methods, path, access rule or None) for every route the app serves, inside included routers too.
+
+    FastAPI keeps included routers as single lazy entries in `app.routes`, so walk its route contexts.
+    """
+    rows = []
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if isinstance(route, Mount) and isinstance(route.app, StaticFiles):
+            continue  # the stylesheet and images are public by nature
+        rule = access_rule(context) if isinstance(route, APIRoute) else None
+        rows.append((",".join(sorted(context.methods or ())), context.path, rule))
+    return rows
+
+
 def unguarded_routes(app: FastAPI) -> list[str]:
-    return [
-        f"{','.join(sorted(route.methods))} {route.path}"
-        for route in app.routes
-        if isinstance(route, APIRoute) and access_rule(route) is None
-    ]
+    return [f"{methods} {path}".strip() for methods, path, rule in route_rules(app) if rule is None]

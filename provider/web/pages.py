@@ -22,7 +22,9 @@ def _safe_next(target: str | None) -> str:
     if not target:
         return "/"
     parsed = urlparse(target)
-    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+    # Browsers read "/\\host" as "//host": a backslash or control character could leave the site.
+    if (parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//")
+            or "\\" in target or any(ord(c) < 32 for c in target)):
         return "/"
     return target
 
@@ -51,7 +53,8 @@ async def login(request: Request, db: DB, _: User | None = public()):
     with unit_of_work(db):
         user = users.authenticate(db, data.get("email") or "", data.get("password") or "")
         if user is None:
-            errors = {"email": "The email address or password is not right"}
+            # The page puts the field's label first: "Email address or password is not right".
+            errors = {"email": "or password is not right"}
             return render(request, "login.html",
                           {"next": target, "values": {"email": data.get("email") or ""}, "errors": errors}, 401)
         old = browser_token(request)

@@ -33,7 +33,8 @@ NAVIGATION = {
     Role.admin: [("Home", "/"), ("Users", "/users"), ("Settings", "/settings")],
     Role.finance: [("Home", "/"), ("Funders", "/funders"), ("Funds", "/funds"), ("Services", "/services"),
                    ("Settings", "/settings")],
-    Role.coordinator: [("Home", "/"), ("Children", "/children"), ("Nominees", "/nominees")],
+    Role.coordinator: [("Home", "/"), ("Children", "/children"), ("Nominees", "/nominees"), ("Services", "/services"),
+                        ("Funders", "/funders")],
     Role.trustee: [("Home", "/")],
     Role.family: [("Home", "/")],
 }
