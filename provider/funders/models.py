@@ -100,5 +100,6 @@ class FundService(SQLModel, table=True):
     """A service a restricted fund may pay for."""
 
     __tablename__ = "fund_services"
+    __audited__ = True
     fund_id: uuid.UUID = Field(foreign_key="charitable_funds.id", primary_key=True)
     service_id: uuid.UUID = Field(foreign_key="services.id", primary_key=True)
