@@ -32,6 +32,7 @@ test-postgresql: install
 	bash .ci/test-both postgresql
 
 bench: install
+	$(BIN)/python -m bench.generate --children 5000 --years 5
 	$(BIN)/python -m bench.children_list
 
 clean:

@@ -5,8 +5,10 @@ from datetime import date
 
 from sqlmodel import Session, func, select
 
+import provider.audit.recorder  # noqa: F401  (the demo's rows are audited, by "system")
 from provider.clock import set_as_of_date
 from provider.db import open_session, unit_of_work
+from provider.demo_data import catalogue, funders, organisation, people
 from provider.users.models import User
 from provider.users.service import create_user
 
@@ -49,6 +51,12 @@ def load(if_empty: bool = False, session: Session | None = None) -> bool:
 
 
 def build(session: Session) -> None:
+    """Every row of the demo, in the caller's unit of work; the audit names the actor "system"."""
     set_as_of_date(session, AS_OF)
-    for email, name, role in DEMO_USERS:
-        create_user(session, {"email": email, "name": name, "role": role, "password": DEMO_PASSWORD})
+    users = {role: create_user(session, {"email": email, "name": name, "role": role, "password": DEMO_PASSWORD})
+             for email, name, role in DEMO_USERS}
+    organisation.build(session)
+    services = catalogue.build(session)
+    demo_funders = funders.build(session, services)
+    people.build(session, demo_funders, key_worker=users["coordinator"], family_user=users["family"])
+    session.flush()
