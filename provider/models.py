@@ -6,3 +6,9 @@ from provider.funders.models import CharitableFund, Funder, FunderCode, FunderDe
 from provider.organisation.models import BankAccount, Holiday, ProviderSettings  # noqa: F401
 from provider.people.models import Child, ChildRelationship, FamilyMember, Nomination, Nominee  # noqa: F401
 from provider.users.models import ApiToken, LoginSession, User  # noqa: F401
+from provider.bookings.models import Booking, BookingRules, BookingUnit, Recurrence  # noqa: F401
+from provider.charges.models import Charge, ChargePart  # noqa: F401
+from provider.funding.models import (  # noqa: F401
+    Arrangement, ArrangementRate, ArrangementService, ArrangementShare, BlockContract, BlockContractChild,
+    BlockContractService, ChildPriority, PriorityRule,
+)

@@ -40,6 +40,7 @@ class Funder(SQLModel, table=True):
     payment_terms_days: int = 30
     po_required: bool = False
     pays_without_invoice: bool = False
+    charges_cancellations: bool = False
     invoice_number_max_length: int | None = None
     max_days_dated_ahead: int | None = None
     successor_id: uuid.UUID | None = Field(default=None, foreign_key="funders.id")
