@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-11-22 20:57:06.055029
+Create Date: 2026-11-22 20:59:00.464169
 """
 from alembic import op
 import sqlalchemy as sa
@@ -188,6 +188,7 @@ def upgrade() -> None:
     sa.Column('arrangement_id', sa.Uuid(), nullable=False),
     sa.Column('service_id', sa.Uuid(), nullable=False),
     sa.Column('cap_units', sa.Integer(), nullable=True),
+    sa.Column('family_agreed', sa.Boolean(), nullable=False),
     sa.CheckConstraint('cap_units IS NULL OR cap_units > 0', name=op.f('ck_arrangement_services_cap_units_positive')),
     sa.ForeignKeyConstraint(['arrangement_id'], ['arrangements.id'], name=op.f('fk_arrangement_services_arrangement_id_arrangements')),
     sa.ForeignKeyConstraint(['service_id'], ['services.id'], name=op.f('fk_arrangement_services_service_id_services')),

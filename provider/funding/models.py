@@ -199,7 +199,11 @@ class Arrangement(SQLModel, table=True):
 
 
 class ArrangementService(SQLModel, table=True):
-    """A service an arrangement may pay for, with its own yearly unit cap if any."""
+    """A service an arrangement may pay for, with its own yearly unit cap if any.
+
+    A budget the family holds or controls pays only for services with `family_agreed` set, and the
+    arrangement then says who agreed and when.
+    """
 
     __tablename__ = "arrangement_services"
     __table_args__ = (CheckConstraint("cap_units IS NULL OR cap_units > 0", name="cap_units_positive"),)
@@ -207,6 +211,7 @@ class ArrangementService(SQLModel, table=True):
     arrangement_id: uuid.UUID = Field(foreign_key="arrangements.id", primary_key=True)
     service_id: uuid.UUID = Field(foreign_key="services.id", primary_key=True)
     cap_units: int | None = None
+    family_agreed: bool = False
 
 
 class ArrangementRate(SQLModel, table=True):
