@@ -34,10 +34,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
 
 def _routers():
     from provider.audit import routes as audit_routes
+    from provider.bookings import api as bookings_api
+    from provider.bookings import routes as bookings_routes
+    from provider.bookings import views as bookings_views
     from provider.catalogue import api as catalogue_api
     from provider.catalogue import routes as catalogue_routes
     from provider.funders import api as funders_api
     from provider.funders import routes as funders_routes
+    from provider.funding import api as funding_api
+    from provider.funding import routes as funding_routes
     from provider.organisation import api as organisation_api
     from provider.organisation import routes as organisation_routes
     from provider.people import api as people_api
@@ -53,11 +58,16 @@ def _routers():
         catalogue_routes.router,
         funders_routes.router,
         organisation_routes.router,
+        funding_routes.router,
+        bookings_routes.router,
+        bookings_views.router,
         audit_routes.router,
         users_api.router,
         people_api.router,
         catalogue_api.router,
         funders_api.router,
         organisation_api.router,
+        funding_api.router,
+        bookings_api.router,
         audit_routes.api,
     ]

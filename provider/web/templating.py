@@ -31,9 +31,11 @@ templates.env.filters["uk_date"] = uk_date
 
 NAVIGATION = {
     Role.admin: [("Home", "/"), ("Users", "/users"), ("Settings", "/settings")],
-    Role.finance: [("Home", "/"), ("Funders", "/funders"), ("Funds", "/funds"), ("Services", "/services"),
+    Role.finance: [("Home", "/"), ("Arrangements", "/arrangements"), ("Contracts", "/contracts"),
+                   ("Charges", "/charges"), ("Funders", "/funders"), ("Funds", "/funds"), ("Services", "/services"),
                    ("Settings", "/settings")],
-    Role.coordinator: [("Home", "/"), ("Children", "/children"), ("Nominees", "/nominees"), ("Services", "/services"),
+    Role.coordinator: [("Home", "/"), ("Today", "/today"), ("Bookings", "/bookings"), ("Occupancy", "/occupancy"),
+                        ("Children", "/children"), ("Nominees", "/nominees"), ("Services", "/services"),
                         ("Funders", "/funders")],
     Role.trustee: [("Home", "/")],
     Role.family: [("Home", "/")],

@@ -1,0 +1,6 @@
+"""JSON API (being built)."""
+from fastapi import APIRouter
+
+from provider.web.deps import API_ERRORS
+
+router = APIRouter(prefix="/api", responses=API_ERRORS)
