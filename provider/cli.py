@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import sys
+from datetime import date, datetime, timedelta
 
 import typer
+from dateutil.relativedelta import relativedelta
 
 from provider.config import get_settings
 
@@ -74,6 +76,39 @@ def demo(if_empty: bool = typer.Option(False, "--if-empty", help="Do nothing whe
     if loaded:
         typer.echo("Loaded the Willow Children's Hospice demo.")
     typer.echo(demo_data.logins_text())
+
+
+def _month(period: str) -> tuple[date, date]:
+    try:
+        first = datetime.strptime(period, "%Y-%m").date()
+    except ValueError:
+        fail(f"--period must be a month written YYYY-MM, like 2026-10 (got {period!r})")
+    return first, first + relativedelta(months=1) - timedelta(days=1)
+
+
+@app.command("allocate")
+def allocate(period: str = typer.Option(..., help="The month, YYYY-MM"),
+             apply: bool = typer.Option(False, "--apply", help="Store what the recalculation would change.")) -> None:
+    """Print a month's allocation per child and payer, and what a recalculation would change."""
+    from provider.charges import report, service as charges
+    from provider.db import open_session, unit_of_work
+
+    first, last = _month(period)
+    _require_schema()
+    session = open_session()
+    try:
+        with unit_of_work(session):
+            recalculation = charges.recalculate(session, first, last)
+            typer.echo(report.summary_text(session, first, last, recalculation))
+            if apply and recalculation.differences:
+                changed = charges.apply(session, recalculation, None)
+                typer.echo(f"Stored {changed} change(s).")
+            elif recalculation.differences:
+                typer.echo("Nothing was changed: run again with --apply to store these changes.")
+            if not apply:
+                session.rollback()
+    finally:
+        session.close()
 
 
 @app.command("serve")

@@ -8,7 +8,7 @@ from sqlmodel import Session, func, select
 import provider.audit.recorder  # noqa: F401  (the demo's rows are audited, by "system")
 from provider.clock import set_as_of_date
 from provider.db import open_session, unit_of_work
-from provider.demo_data import catalogue, funders, organisation, people
+from provider.demo_data import bookings, catalogue, funders, funding, organisation, people
 from provider.users.models import User
 from provider.users.service import create_user
 
@@ -58,5 +58,8 @@ def build(session: Session) -> None:
     organisation.build(session)
     services = catalogue.build(session)
     demo_funders = funders.build(session, services)
-    people.build(session, demo_funders, key_worker=users["coordinator"], family_user=users["family"])
+    children = people.build(session, demo_funders, key_worker=users["coordinator"], family_user=users["family"])
     session.flush()
+    funding.build(session, services, demo_funders, children)
+    session.flush()
+    bookings.build(session, services, children, users["coordinator"])

@@ -1,0 +1,194 @@
+"""Turning delivered units into stored charges, flagging them after late changes, and recalculating.
+
+Call these inside the caller's unit of work. A stored charge is never edited: a recalculation supersedes it
+with a new one that names it.
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from provider.bookings.models import Booking, BookingUnit
+from provider.charges.models import Charge, ChargePart, ChargeState
+from provider.funding import inputs
+from provider.funding.engine import RULE_VERSION, Outcome, allocate
+from provider.funding.units import chargeable, unit_of_care, units_with_bookings
+
+WINDOW = timedelta(days=400)
+
+
+def current_charges(db: Session, unit_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Charge]:
+    ids = list(unit_ids)
+    if not ids:
+        return {}
+    rows = db.exec(select(Charge).where(Charge.unit_id.in_(ids), Charge.state == ChargeState.current))
+    return {c.unit_id: c for c in rows}
+
+
+def parts_of(db: Session, charge_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[ChargePart]]:
+    ids = list(charge_ids)
+    result: dict[uuid.UUID, list[ChargePart]] = {i: [] for i in ids}
+    if ids:
+        for part in db.exec(select(ChargePart).where(ChargePart.charge_id.in_(ids)).order_by(ChargePart.position)):
+            result[part.charge_id].append(part)
+    return result
+
+
+def store(db: Session, outcome: Outcome, unit: BookingUnit, booking: Booking, actor_id: uuid.UUID | None,
+          supersedes: Charge | None = None) -> Charge:
+    charge = Charge(unit_id=unit.id, child_id=booking.child_id, service_id=booking.service_id, day=unit.day,
+                    time_band=unit.time_band, quantity=unit.quantity, rule_version=RULE_VERSION,
+                    supersedes_id=supersedes.id if supersedes else None, created_by_id=actor_id)
+    db.add(charge)
+    db.flush()
+    for position, p in enumerate(outcome.parts):
+        db.add(ChargePart(charge_id=charge.id, position=position, arrangement_ref=p.funding_ref, kind=p.kind,
+                          payer_ref=p.payer_ref, payer_name=p.payer_name, pence=p.pence, units=p.units,
+                          memorandum_pence=p.memorandum_pence, rule=p.rule, reason=p.reason))
+    return charge
+
+
+def _supersede(db: Session, charge: Charge) -> None:
+    charge.state = ChargeState.superseded
+    db.add(charge)
+    db.flush()
+
+
+def _allocate(db: Session, pairs: list[tuple[BookingUnit, Booking]], first: date, last: date,
+              prior_before: date | None = None) -> dict[str, Outcome]:
+    children = {b.child_id for _, b in pairs}
+    exclude = {u.id for u, _ in pairs}
+    prior_last = prior_before - timedelta(days=1) if prior_before else last + WINDOW
+    prior = inputs.stored_parts(db, first - WINDOW, prior_last, children, excluding_units=exclude)
+    care = [unit_of_care(u, b, cancelled=chargeable(u) == "cancelled") for u, b in pairs]
+    outcomes = allocate(care, inputs.fundings(db, children), inputs.services(db), inputs.priority(db), prior)
+    return {o.unit.ref: o for o in outcomes}
+
+
+def attendance_changed(db: Session, unit_ids: list[uuid.UUID], actor) -> list[Charge]:
+    """Charge units newly delivered, withdraw the charge of a unit no longer delivered, flag later charges."""
+    pairs = units_with_bookings(db, unit_ids)
+    existing = current_charges(db, [u.id for u, _ in pairs])
+    to_charge: list[tuple[BookingUnit, Booking]] = []
+    replaced: dict[uuid.UUID, Charge] = {}
+    changed_days: dict[uuid.UUID, date] = {}
+    for unit, booking in pairs:
+        charge = existing.get(unit.id)
+        wanted = chargeable(unit)
+        if charge is not None and wanted == "delivered":
+            continue
+        if charge is not None:
+            _supersede(db, charge)
+            replaced[unit.id] = charge
+        if wanted:
+            to_charge.append((unit, booking))
+        if charge is not None or wanted:
+            day = changed_days.get(booking.child_id)
+            changed_days[booking.child_id] = min(day, unit.day) if day else unit.day
+    created = []
+    if to_charge:
+        days = [u.day for u, _ in to_charge]
+        outcomes = _allocate(db, to_charge, min(days), max(days))
+        actor_id = getattr(actor, "id", None)
+        for unit, booking in to_charge:
+            outcome = outcomes[str(unit.id)]
+            if outcome.parts:
+                created.append(store(db, outcome, unit, booking, actor_id, replaced.get(unit.id)))
+    for child_id, day in changed_days.items():
+        flag_charges(db, child_ids={child_id}, after=day,
+                     reason=f"Attendance on {day:%d/%m/%Y} was changed after this charge was allocated.",
+                     excluding={c.id for c in created})
+    db.flush()
+    return created
+
+
+def flag_charges(db: Session, *, after: date, reason: str, child_ids: set[uuid.UUID] | None = None,
+                 service_ids: set[uuid.UUID] | None = None, excluding: set[uuid.UUID] = frozenset()) -> int:
+    """Mark current charges dated after `after` as needing recalculation; returns how many were flagged."""
+    statement = (update(Charge).where(Charge.state == ChargeState.current, Charge.day > after,
+                                      Charge.needs_recalculation.is_(False))
+                 .values(needs_recalculation=True, flagged_reason=reason))
+    if child_ids is not None:
+        statement = statement.where(Charge.child_id.in_(child_ids))
+    if service_ids is not None:
+        statement = statement.where(Charge.service_id.in_(service_ids))
+    if excluding:
+        statement = statement.where(Charge.id.not_in(excluding))
+    return db.exec(statement).rowcount
+
+
+@dataclass(frozen=True)
+class Difference:
+    unit_id: uuid.UUID
+    child_id: uuid.UUID
+    service_id: uuid.UUID
+    day: date
+    before: list[tuple[str, int]]
+    after: list[tuple[str, int]]
+    charge: Charge | None
+
+
+@dataclass(frozen=True)
+class Recalculation:
+    outcomes: dict[str, Outcome]
+    differences: list[Difference]
+    pairs: list[tuple[BookingUnit, Booking]]
+    stored: dict[uuid.UUID, Charge]
+
+
+def _signature(parts) -> list[tuple[str, int]]:
+    return [(p.payer_name, p.pence) for p in parts]
+
+
+def recalculate(db: Session, first: date, last: date, child_ids: set[uuid.UUID] | None = None) -> Recalculation:
+    """What the engine would store for every chargeable unit from `first` to `last`, against what is stored.
+
+    Units are re-allocated in date order with every stored charge before `first` counted as already used.
+    Nothing is written: `apply` does that.
+    """
+    query = (select(BookingUnit, Booking).join(Booking, Booking.id == BookingUnit.booking_id)
+             .where(BookingUnit.day >= first, BookingUnit.day <= last))
+    if child_ids is not None:
+        query = query.where(Booking.child_id.in_(child_ids))
+    candidates = list(db.exec(query))
+    stored = current_charges(db, [u.id for u, _ in candidates])
+    pairs = [(u, b) for u, b in candidates if chargeable(u) or u.id in stored]
+    wanted = [(u, b) for u, b in pairs if chargeable(u)]
+    outcomes = _allocate(db, wanted, first, last, prior_before=first) if wanted else {}
+    stored_parts = parts_of(db, [c.id for c in stored.values()])
+    differences = []
+    for unit, booking in pairs:
+        charge = stored.get(unit.id)
+        before = _signature(stored_parts[charge.id]) if charge else []
+        outcome = outcomes.get(str(unit.id))
+        after = _signature(outcome.parts) if outcome else []
+        if before != after:
+            differences.append(Difference(unit.id, booking.child_id, booking.service_id, unit.day, before, after,
+                                          charge))
+    return Recalculation(outcomes, differences, pairs, stored)
+
+
+def apply(db: Session, recalculation: Recalculation, actor) -> int:
+    """Store what the recalculation found: supersede changed charges, add missing ones, clear flags."""
+    by_unit = {u.id: (u, b) for u, b in recalculation.pairs}
+    actor_id = getattr(actor, "id", None)
+    for difference in recalculation.differences:
+        unit, booking = by_unit[difference.unit_id]
+        if difference.charge is not None:
+            _supersede(db, difference.charge)
+        outcome = recalculation.outcomes.get(str(unit.id))
+        if outcome is not None and outcome.parts:
+            store(db, outcome, unit, booking, actor_id, difference.charge)
+    changed = {d.unit_id for d in recalculation.differences}
+    for unit_id, charge in recalculation.stored.items():
+        if unit_id not in changed and charge.needs_recalculation:
+            charge.needs_recalculation = False
+            charge.flagged_reason = None
+            db.add(charge)
+    db.flush()
+    return len(recalculation.differences)

@@ -1,0 +1,121 @@
+"""DOMAIN.md §10: who pays for Willow's 2026/27, to the penny, from the demo's bookings and attendance."""
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from provider import demo
+from provider.bookings.models import Booking, BookingUnit, CancelReason, UnitStatus
+from provider.catalogue.models import Service
+from provider.charges import report, service as charges
+from provider.charges.models import Charge, ChargePart, ChargeState
+from provider.db import unit_of_work
+from provider.people.models import Child
+
+SNAPSHOT = Path(__file__).parent / "snapshots" / "allocations_2026_27.txt"
+YEAR = (date(2026, 4, 1), date(2027, 3, 31))
+
+
+@pytest.fixture
+def willow(db):
+    with unit_of_work(db):
+        demo.build(db)
+    return db
+
+
+def child(db, first_name: str) -> Child:
+    return db.exec(select(Child).where(Child.first_name == first_name)).one()
+
+
+def paid_by(db, first_name: str, code: str | None = None) -> dict[str, tuple[int, int, int]]:
+    """{payer: (units, pence, full cost)} of a child's current charges for the year."""
+    query = (select(Charge, ChargePart).join(ChargePart, ChargePart.charge_id == Charge.id)
+             .join(Service, Service.id == Charge.service_id)
+             .where(Charge.child_id == child(db, first_name).id, Charge.state == ChargeState.current))
+    if code:
+        query = query.where(Service.code == code)
+    totals: dict[str, list[int]] = {}
+    for _, part in db.exec(query):
+        entry = totals.setdefault(part.payer_name, [0, 0, 0])
+        entry[0] += part.units
+        entry[1] += part.pence
+        entry[2] += part.memorandum_pence
+    return {payer: tuple(values) for payer, values in totals.items()}
+
+
+def test_amira_fourteen_block_nights_then_two_isf_nights(willow):
+    assert paid_by(willow, "Amira", "SHORT_BREAK_NIGHT") == {
+        "Northshire County Council, Children's Social Care": (14, 0, 0),
+        "Amira's ISF": (2, 130000, 0)}
+
+
+def test_sam_six_sibling_sessions_from_the_isf_four_from_the_appeal_at_full_cost(willow):
+    assert paid_by(willow, "Amira", "SIBLING_SUPPORT") == {"Amira's ISF": (6, 21000, 0),
+                                                         "Sibling Support Appeal": (4, 14000, 24000)}
+
+
+def test_amira_hydrotherapy_invoiced_to_leila_for_the_eight_sessions_she_attended(willow):
+    assert paid_by(willow, "Amira", "HYDROTHERAPY") == {"Leila Haddad": (8, 48000, 0)}
+
+
+def test_amiras_isf_spends_1510_pounds_on_services(willow):
+    assert paid_by(willow, "Amira")["Amira's ISF"][1] == 151000
+
+
+def test_ben_three_nights_at_the_riverside_contract_rate(willow):
+    assert paid_by(willow, "Benjamin") == {"Riverside ICB": (3, 216000, 0)}
+
+
+def test_chloe_nine_hydrotherapy_sessions_to_her_nominee(willow):
+    assert paid_by(willow, "Chloe") == {"Brightway Direct Payment Support (nominee for Chloe)": (9, 54000, 0)}
+
+
+def test_dev_two_nights_to_eastvale_childrens_social_care(willow):
+    assert paid_by(willow, "Dev") == {"Eastvale Council, Children's Social Care Team": (2, 130000, 0)}
+
+
+def test_ellie_end_of_life_and_care_after_death_are_free_and_charity_records_full_cost(willow):
+    assert paid_by(willow, "Eleanor", "END_OF_LIFE_NIGHT") == {"General Fund": (4, 0, 560000)}
+    assert paid_by(willow, "Eleanor", "CARE_AFTER_DEATH_NIGHT") == {"General Fund": (3, 0, 270000)}
+
+
+def test_the_night_amira_was_unwell_is_charged_to_nobody(willow):
+    unit = willow.exec(select(BookingUnit).join(Booking).where(Booking.child_id == child(willow, "Amira").id,
+                                                               BookingUnit.day == date(2027, 1, 12))).one()
+    assert unit.cancel_reason == CancelReason.child_unwell
+    assert willow.exec(select(Charge).where(Charge.unit_id == unit.id)).all() == []
+
+
+def test_the_hospital_day_charge_is_withdrawn_and_kept(willow):
+    unit = willow.exec(select(BookingUnit).join(Booking).where(Booking.child_id == child(willow, "Amira").id,
+                                                               BookingUnit.day == date(2026, 11, 4))).one()
+    assert (unit.status, unit.cancel_reason) == (UnitStatus.cancelled, CancelReason.hospital_admission)
+    [old] = willow.exec(select(Charge).where(Charge.unit_id == unit.id)).all()
+    assert old.state == ChargeState.superseded
+    [part] = willow.exec(select(ChargePart).where(ChargePart.charge_id == old.id)).all()
+    assert (part.payer_name, part.pence) == ("Leila Haddad", 6000)
+
+
+def test_every_part_says_why(willow):
+    parts = willow.exec(select(ChargePart)).all()
+    assert parts and all(p.reason.strip() and p.rule for p in parts)
+    block = next(p for p in parts if p.rule == "block-allowance")
+    assert "paid by the contract's instalments" in block.reason
+
+
+def test_a_recalculation_of_the_whole_year_changes_nothing(willow):
+    with unit_of_work(willow):
+        assert charges.recalculate(willow, *YEAR).differences == []
+
+
+def test_the_allocations_match_the_readable_snapshot(willow):
+    scenario = {child(willow, name).id for name in ("Amira", "Benjamin", "Chloe", "Dev", "Eleanor")}
+    text = report.snapshot(willow, *YEAR, scenario)
+    if os.environ.get("LANTERN_UPDATE_SNAPSHOTS"):
+        SNAPSHOT.parent.mkdir(exist_ok=True)
+        SNAPSHOT.write_text(text)
+    assert text == SNAPSHOT.read_text()
