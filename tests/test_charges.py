@@ -124,3 +124,21 @@ def test_lantern_allocate_refuses_a_month_that_is_not_one(run, fresh_database_ur
     result = run(fresh_database_url, "allocate", "--period", "October")
     assert result.returncode == 1
     assert result.stderr.strip() == "lantern: --period must be a month written YYYY-MM, like 2026-10 (got 'October')"
+
+
+def test_a_new_price_flags_the_charges_it_affects_and_recalculation_reprices_them(willow):
+    from provider.catalogue import service as catalogue
+
+    hydro = willow.exec(select(Service).where(Service.code == "HYDROTHERAPY")).one()
+    with unit_of_work(willow):
+        catalogue.add_price(willow, hydro, {"starts_on": date(2027, 1, 1), "price_pence": 6500,
+                                            "full_cost_pence": 8000})
+    flagged = willow.exec(select(Charge).where(Charge.needs_recalculation, Charge.state == ChargeState.current)).all()
+    assert {c.day for c in flagged} == {date(2027, 2, 3)}
+    assert "The price of Hydrotherapy session changed from 01/01/2027." == flagged[0].flagged_reason
+    with unit_of_work(willow):
+        dry_run = charges.recalculate(willow, *YEAR)
+        assert [(d.day, d.before, d.after) for d in dry_run.differences] == [
+            (date(2027, 2, 3), [("Leila Haddad", 6000)], [("Leila Haddad", 6500)])]
+        charges.apply(willow, dry_run, None)
+    assert payers_on(willow, amira(willow), date(2027, 2, 3)) == [("Leila Haddad", 6500)]

@@ -184,10 +184,16 @@ def update_service(db: Session, service: Service, data: dict | ServicePatch) -> 
     shape = validate_change(ServiceIn, values_of(service, ServiceIn), data)
     if errors := _problems(db, shape, service):
         raise FieldErrors(errors)
+    became_free = shape.free_to_families != service.free_to_families
     for name, value in shape.model_dump().items():
         if getattr(service, name) != value:
             setattr(service, name, value)
-    return _save(db, service)
+    saved = _save(db, service)
+    if became_free:
+        _flag_charges_from(db, service, date.min + DAY,
+                           f"{service.name} was changed to be {'free' if service.free_to_families else 'not free'} "
+                           "to families.")
+    return saved
 
 
 def _price_shape(data: dict | PriceIn | PriceForm) -> PriceIn:
@@ -213,4 +219,13 @@ def add_price(db: Session, service: Service, data: dict | PriceIn | PriceForm) -
                          price_pence=shape.price_pence, full_cost_pence=shape.full_cost_pence)
     db.add(period)
     db.flush()
+    _flag_charges_from(db, service, shape.starts_on, f"The price of {service.name} changed from "
+                                                     f"{shape.starts_on:%d/%m/%Y}.")
     return period
+
+
+def _flag_charges_from(db: Session, service: Service, day: date, reason: str) -> None:
+    """Charges already stored from `day` on were priced before this change: recalculation is a person's step."""
+    from provider.charges.service import flag_charges
+
+    flag_charges(db, after=day - DAY, reason=reason, service_ids={service.id})
