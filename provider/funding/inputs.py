@@ -4,6 +4,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import or_
@@ -88,19 +89,48 @@ def _personal_budget_payer(a: Arrangement, child: Child, holder: FamilyMember | 
     return Payer(f"arrangement:{a.id}", a.name)
 
 
-def _arrangement_funding(db: Session, a: Arrangement, child: Child, funders: dict, departments: dict,
-                         year: tuple[int, int]) -> Funding:
-    rows = db.exec(select(ArrangementService).where(ArrangementService.arrangement_id == a.id)).all()
+@dataclass
+class _Related:
+    """The rows hanging off a set of arrangements, read in one query each."""
+
+    services: dict[uuid.UUID, list[ArrangementService]]
+    rates: dict[uuid.UUID, list[ArrangementRate]]
+    shares: dict[uuid.UUID, list[ArrangementShare]]
+    members: dict[uuid.UUID, FamilyMember]
+    nominees: dict[uuid.UUID, Nominee]
+
+    @classmethod
+    def load(cls, db: Session, arrangements: list[Arrangement]) -> _Related:
+        ids = [a.id for a in arrangements]
+        grouped = {}
+        for model in (ArrangementService, ArrangementRate, ArrangementShare):
+            rows: dict[uuid.UUID, list] = defaultdict(list)
+            for row in _in_chunks(db, model, model.arrangement_id, ids):
+                rows[row.arrangement_id].append(row)
+            grouped[model] = rows
+        holders = [a.holder_id for a in arrangements if a.holder_id]
+        nominees = [a.nominee_id for a in arrangements if a.nominee_id]
+        return cls(grouped[ArrangementService], grouped[ArrangementRate], grouped[ArrangementShare],
+                   {m.id: m for m in _in_chunks(db, FamilyMember, FamilyMember.id, holders)},
+                   {n.id: n for n in _in_chunks(db, Nominee, Nominee.id, nominees)})
+
+
+def _in_chunks(db: Session, model, column, ids: list, size: int = 900):
+    for start in range(0, len(ids), size):
+        yield from db.exec(select(model).where(column.in_(ids[start:start + size])))
+
+
+def _arrangement_funding(a: Arrangement, child: Child, related: _Related, funders: dict, departments: dict) -> Funding:
+    rows = related.services.get(a.id, [])
+    shares = sorted(related.shares.get(a.id, []), key=lambda s: (-s.percent, str(s.id)))
     funder = funders.get(a.funder_id)
     department = departments.get(a.department_id)
     if a.kind == ArrangementKind.joint:
-        shares = db.exec(select(ArrangementShare).where(ArrangementShare.arrangement_id == a.id)
-                         .order_by(ArrangementShare.percent.desc(), ArrangementShare.id)).all()
         payers = tuple(Payer(p.ref, p.name, s.percent) for s in shares
                        for p in [_payer_for_funder(funders[s.funder_id], departments.get(s.department_id))])
     elif a.kind == ArrangementKind.personal_budget:
-        holder = db.get(FamilyMember, a.holder_id) if a.holder_id else None
-        nominee = db.get(Nominee, a.nominee_id) if a.nominee_id else None
+        holder = related.members.get(a.holder_id) if a.holder_id else None
+        nominee = related.nominees.get(a.nominee_id) if a.nominee_id else None
         payers = (_personal_budget_payer(a, child, holder, nominee, funder, department),)
     else:
         payers = (_payer_for_funder(funder, department) if funder else Payer(f"arrangement:{a.id}", a.name),)
@@ -112,15 +142,14 @@ def _arrangement_funding(db: Session, a: Arrangement, child: Child, funders: dic
     if a.po_value_pence is not None and a.po_starts_on and a.po_ends_on:
         limits = (MoneyLimit(f"purchase order {a.po_number or ''}".strip(), a.po_value_pence, a.po_starts_on,
                              a.po_ends_on),)
-    charges_cancellations = (not family_held) and any(
-        funders[f].charges_cancellations for f in ([a.funder_id] if a.funder_id else [])
-        + [s.funder_id for s in db.exec(select(ArrangementShare).where(ArrangementShare.arrangement_id == a.id))])
+    paying = ([a.funder_id] if a.funder_id else []) + [s.funder_id for s in shares]
+    charges_cancellations = not family_held and any(funders[f].charges_cancellations for f in paying)
     return Funding(
         ref=f"arrangement:{a.id}", kind=str(a.kind), name=a.name, payers=payers, starts_on=a.starts_on,
         ends_on=a.ends_on, children=frozenset({str(a.child_id)}),
         services={str(r.service_id): r.cap_units for r in rows} if rows else None,
         family_held=family_held, agreed_services=frozenset(str(r.service_id) for r in rows if r.family_agreed),
-        rates=_rates(db.exec(select(ArrangementRate).where(ArrangementRate.arrangement_id == a.id))),
+        rates=_rates(related.rates.get(a.id, [])),
         cap_units=a.cap_units, cap_pence=cap_pence, year_start=(a.year_start_month, a.year_start_day),
         share_percent=a.share_percent if a.share_percent not in (None, 100) else None, money_limits=limits,
         hard_limit=a.hard_limit, charges_cancellations=charges_cancellations,
@@ -160,9 +189,10 @@ def fundings(db: Session, children: set[uuid.UUID] | None = None) -> list[Fundin
     query = select(Arrangement).where(Arrangement.status == ArrangementStatus.active)
     if children is not None:
         query = query.where(Arrangement.child_id.in_(children))
-    arrangements = db.exec(query).all()
-    child_rows = {c.id: c for c in db.exec(select(Child).where(Child.id.in_({a.child_id for a in arrangements})))}
-    result = [_arrangement_funding(db, a, child_rows[a.child_id], funders, departments, year) for a in arrangements]
+    arrangements = db.exec(query.order_by(Arrangement.id)).all()
+    child_rows = {c.id: c for c in _in_chunks(db, Child, Child.id, list({a.child_id for a in arrangements}))}
+    related = _Related.load(db, arrangements)
+    result = [_arrangement_funding(a, child_rows[a.child_id], related, funders, departments) for a in arrangements]
     contracts = db.exec(select(BlockContract).where(BlockContract.status == ArrangementStatus.active)).all()
     result += [_contract_funding(db, c, funders, departments, year, children) for c in contracts]
     result += charitable_fundings(db)
