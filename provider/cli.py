@@ -105,8 +105,6 @@ def allocate(period: str = typer.Option(..., help="The month, YYYY-MM"),
                 typer.echo(f"Stored {changed} change(s).")
             elif recalculation.differences:
                 typer.echo("Nothing was changed: run again with --apply to store these changes.")
-            if not apply:
-                session.rollback()
     finally:
         session.close()
 

@@ -38,6 +38,8 @@ def _routers():
     from provider.bookings import routes as bookings_routes
     from provider.bookings import views as bookings_views
     from provider.catalogue import api as catalogue_api
+    from provider.charges import api as charges_api
+    from provider.charges import routes as charges_routes
     from provider.catalogue import routes as catalogue_routes
     from provider.funders import api as funders_api
     from provider.funders import routes as funders_routes
@@ -59,6 +61,7 @@ def _routers():
         funders_routes.router,
         organisation_routes.router,
         funding_routes.router,
+        charges_routes.router,
         bookings_routes.router,
         bookings_views.router,
         audit_routes.router,
@@ -68,6 +71,7 @@ def _routers():
         funders_api.router,
         organisation_api.router,
         funding_api.router,
+        charges_api.router,
         bookings_api.router,
         audit_routes.api,
     ]
