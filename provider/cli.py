@@ -109,6 +109,26 @@ def allocate(period: str = typer.Option(..., help="The month, YYYY-MM"),
         session.close()
 
 
+@app.command("check")
+def check() -> None:
+    """Verify the whole database: every failure printed, exit status 1 if there is any."""
+    from provider.db import open_session
+    from provider.ledger import check as checks
+
+    _require_schema()
+    session = open_session(read_only=True)
+    try:
+        failures = checks.run_all(session)
+    finally:
+        session.close()
+    for failure in failures:
+        typer.echo(failure)
+    if failures:
+        typer.echo(f"{len(failures)} problem(s) found.", err=True)
+        raise typer.Exit(1)
+    typer.echo("Every check passed: ledger entries balance and no unit of care is charged twice.")
+
+
 @app.command("serve")
 def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve Lantern over HTTP."""

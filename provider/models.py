@@ -12,3 +12,4 @@ from provider.funding.models import (  # noqa: F401
     Arrangement, ArrangementRate, ArrangementService, ArrangementShare, BlockContract, BlockContractChild,
     BlockContractService, ChildPriority, PriorityRule,
 )
+from provider.ledger.models import AccountingPeriod, LedgerAccount, LedgerEntry, LedgerLine  # noqa: F401

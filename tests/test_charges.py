@@ -142,3 +142,27 @@ def test_a_new_price_flags_the_charges_it_affects_and_recalculation_reprices_the
             (date(2027, 2, 3), [("Leila Haddad", 6000)], [("Leila Haddad", 6500)])]
         charges.apply(willow, dry_run, None)
     assert payers_on(willow, amira(willow), date(2027, 2, 3)) == [("Leila Haddad", 6500)]
+
+
+def test_lantern_check_passes_on_the_demo_and_fails_naming_a_unit_charged_twice(run, fresh_database_url):  # noqa: F811
+    from sqlalchemy import create_engine, text
+
+    assert run(fresh_database_url, "db", "upgrade").returncode == 0
+    assert run(fresh_database_url, "demo").returncode == 0
+    passed = run(fresh_database_url, "check")
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert passed.stdout.startswith("Every check passed")
+    engine = create_engine(fresh_database_url)
+    with engine.begin() as connection:  # a second current charge, written around the application
+        connection.execute(text("DROP INDEX uq_charges_current_unit"))
+        row = connection.execute(text("SELECT id, unit_id FROM charges WHERE state = 'current' LIMIT 1")).one()
+        connection.execute(text(
+            "INSERT INTO charges (id, unit_id, child_id, service_id, day, time_band, quantity, state, "
+            "needs_recalculation, rule_version, created_at) SELECT :new, unit_id, child_id, service_id, day, "
+            "time_band, quantity, state, needs_recalculation, rule_version, created_at FROM charges WHERE id = :id"),
+            {"new": "0" * 32 if engine.dialect.name == "sqlite" else "00000000-0000-0000-0000-000000000000",
+             "id": row.id})
+    engine.dispose()
+    failed = run(fresh_database_url, "check")
+    assert failed.returncode == 1
+    assert "has 2 current charges." in failed.stdout

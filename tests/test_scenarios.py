@@ -119,3 +119,34 @@ def test_the_allocations_match_the_readable_snapshot(willow):
         SNAPSHOT.parent.mkdir(exist_ok=True)
         SNAPSHOT.write_text(text)
     assert text == SNAPSHOT.read_text()
+
+
+LEDGER_SNAPSHOT = Path(__file__).parent / "snapshots" / "ledger_2026_27_delivery.txt"
+
+
+def test_delivered_care_is_accrued_per_payer_and_the_isf_draws_down(willow):
+    from provider.ledger import check
+    from provider.ledger.post import balances
+
+    from provider.ledger.models import LedgerAccount
+
+    totals = balances(willow)
+    by_name = {}
+    for account in willow.exec(select(LedgerAccount)):
+        by_name[account.name] = totals.get(account.code, 0)
+    assert by_name["Accrued income: Riverside ICB"] == 216000
+    assert by_name["Accrued income: Leila Haddad"] == 48000  # the hospital day's £60 accrued, then reversed
+    assert by_name["ISF held for others: Amira's ISF"] == 151000
+    assert by_name["Accrued income: Brightway Direct Payment Support (nominee for Chloe)"] == 54000
+    assert not any(name.startswith("Accrued income: Northshire") for name in by_name)  # block: instalments
+    assert not any("General Fund" in name or "Appeal" in name for name in by_name)  # charity: memorandum only
+    assert check.run_all(willow) == []
+
+
+def test_the_ledger_matches_its_readable_snapshot(willow):
+    from provider.ledger.post import trial_balance_text
+
+    text = trial_balance_text(willow)
+    if os.environ.get("LANTERN_UPDATE_SNAPSHOTS"):
+        LEDGER_SNAPSHOT.write_text(text)
+    assert text == LEDGER_SNAPSHOT.read_text()

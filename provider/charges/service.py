@@ -15,7 +15,9 @@ from sqlmodel import Session, select
 
 from provider.bookings.models import Booking, BookingUnit
 from provider.charges.models import Charge, ChargePart, ChargeState
+from provider.clock import today
 from provider.funding import inputs
+from provider.ledger import care
 from provider.funding.engine import RULE_VERSION, Outcome, allocate
 from provider.funding.units import chargeable, unit_of_care, units_with_bookings
 
@@ -46,17 +48,20 @@ def store(db: Session, outcome: Outcome, unit: BookingUnit, booking: Booking, ac
                     supersedes_id=supersedes.id if supersedes else None, created_by_id=actor_id)
     db.add(charge)
     db.flush()
-    for position, p in enumerate(outcome.parts):
-        db.add(ChargePart(charge_id=charge.id, position=position, arrangement_ref=p.funding_ref, kind=p.kind,
-                          payer_ref=p.payer_ref, payer_name=p.payer_name, pence=p.pence, units=p.units,
-                          memorandum_pence=p.memorandum_pence, rule=p.rule, reason=p.reason))
+    parts = [ChargePart(charge_id=charge.id, position=position, arrangement_ref=p.funding_ref, kind=p.kind,
+                        payer_ref=p.payer_ref, payer_name=p.payer_name, pence=p.pence, units=p.units,
+                        memorandum_pence=p.memorandum_pence, rule=p.rule, reason=p.reason)
+             for position, p in enumerate(outcome.parts)]
+    db.add_all(parts)
+    care.post_delivery(db, charge, parts, actor_id)
     return charge
 
 
-def _supersede(db: Session, charge: Charge) -> None:
+def _supersede(db: Session, charge: Charge, actor_id: uuid.UUID | None = None) -> None:
     charge.state = ChargeState.superseded
     db.add(charge)
     db.flush()
+    care.reverse_delivery(db, charge, on=today(db), actor_id=actor_id)
 
 
 def _allocate(db: Session, pairs: list[tuple[BookingUnit, Booking]], first: date, last: date,
@@ -83,7 +88,7 @@ def attendance_changed(db: Session, unit_ids: list[uuid.UUID], actor) -> list[Ch
         if charge is not None and wanted == "delivered":
             continue
         if charge is not None:
-            _supersede(db, charge)
+            _supersede(db, charge, getattr(actor, "id", None))
             replaced[unit.id] = charge
         if wanted:
             to_charge.append((unit, booking))
@@ -180,7 +185,7 @@ def apply(db: Session, recalculation: Recalculation, actor) -> int:
     for difference in recalculation.differences:
         unit, booking = by_unit[difference.unit_id]
         if difference.charge is not None:
-            _supersede(db, difference.charge)
+            _supersede(db, difference.charge, actor_id)
         outcome = recalculation.outcomes.get(str(unit.id))
         if outcome is not None and outcome.parts:
             store(db, outcome, unit, booking, actor_id, difference.charge)

@@ -1,0 +1,75 @@
+"""Postings for delivered care: income accrued per payer (or drawn from a child's ISF) when care is delivered.
+
+Block-funded and charity-funded parts post nothing: a block is paid by its instalments, and charity's full
+cost of care lives in the memorandum register, never in the ledger.
+"""
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from provider.catalogue.models import Service
+from provider.charges.models import Charge, ChargePart
+from provider.ledger.models import AccountType, EntryKind, LedgerAccount, LedgerEntry
+from provider.ledger.post import Line, account, post, reverse
+
+STREAMS = {
+    "isf": "personal budgets: ISF draw-downs",
+    "direct_payment": "personal budgets: direct payments",
+    "nominee": "personal budgets: nominees",
+    "commissioner_managed": "personal budgets: commissioner-managed",
+    "spot": "spot packages",
+    "joint": "joint packages",
+    "block_overage": "block contracts: above the volume",
+}
+_CACHE = "lantern_ledger_accounts"
+
+
+def stream_of(part: ChargePart) -> str:
+    if part.rule == "block-overage":
+        return "block_overage"
+    if part.kind == "personal_budget":
+        prefix = part.payer_ref.split(":", 1)[0]
+        return {"isf": "isf", "family": "direct_payment", "nominee": "nominee"}.get(prefix, "commissioner_managed")
+    return part.kind
+
+
+def _account(db: Session, code: str, name: str, type_: AccountType) -> LedgerAccount:
+    cache = db.info.setdefault(_CACHE, {})
+    found = cache.get(code)
+    if found is None or db.get(LedgerAccount, found.id) is None:
+        found = cache[code] = account(db, code, name, type_)
+    return found
+
+
+def _lines(db: Session, charge: Charge, parts: list[ChargePart]) -> list[Line]:
+    service = db.get(Service, charge.service_id)
+    lines = []
+    for part in parts:
+        if part.pence == 0 or part.kind in ("restricted_fund", "unrestricted_fund"):
+            continue
+        if part.payer_ref.startswith("isf:"):
+            held = _account(db, part.payer_ref, f"ISF held for others: {part.payer_name}", AccountType.liability)
+        else:
+            held = _account(db, f"accrued:{part.payer_ref}", f"Accrued income: {part.payer_name}", AccountType.asset)
+        stream = stream_of(part)
+        income = _account(db, f"income:{stream}:{service.code}", f"Income, {STREAMS.get(stream, stream)}: {service.name}",
+                          AccountType.income)
+        lines += [Line(held, debit=part.pence), Line(income, credit=part.pence)]
+    return lines
+
+
+def post_delivery(db: Session, charge: Charge, parts: list[ChargePart], actor_id=None) -> LedgerEntry | None:
+    lines = _lines(db, charge, parts)
+    if not lines:
+        return None
+    return post(db, EntryKind.care_delivered, lines, service_date=charge.day, source_ref=f"charge:{charge.id}",
+                group_id=charge.id, actor_id=actor_id, description=f"Care delivered {charge.day:%d/%m/%Y}")
+
+
+def reverse_delivery(db: Session, charge: Charge, on, actor_id=None) -> LedgerEntry | None:
+    entry = db.exec(select(LedgerEntry).where(LedgerEntry.source_ref == f"charge:{charge.id}",
+                                              LedgerEntry.kind == EntryKind.care_delivered)).first()
+    if entry is None:
+        return None
+    return reverse(db, entry, description=f"Charge of {charge.day:%d/%m/%Y} withdrawn or recalculated", on=on,
+                   actor_id=actor_id, kind=EntryKind.care_reversed)

@@ -1,0 +1,128 @@
+"""Posting to the ledger: balanced entries only, into the first open month, corrected only by reversal."""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from provider.ledger.models import AccountingPeriod, AccountType, EntryKind, LedgerAccount, LedgerEntry, LedgerLine
+
+
+class UnbalancedEntry(ValueError):
+    """Debits and credits differ, a line has both or neither, or an entry has no lines."""
+
+
+class PeriodClosed(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Line:
+    account: LedgerAccount
+    debit: int = 0
+    credit: int = 0
+
+
+def account(db: Session, code: str, name: str, type_: AccountType) -> LedgerAccount:
+    """The account with this code, opened the first time it is needed."""
+    found = db.exec(select(LedgerAccount).where(LedgerAccount.code == code)).first()
+    if found is None:
+        found = LedgerAccount(code=code, name=name, type=type_)
+        db.add(found)
+        db.flush()
+    return found
+
+
+def check_balanced(lines: Sequence[Line]) -> None:
+    if not lines:
+        raise UnbalancedEntry("an entry needs at least two lines")
+    for line in lines:
+        if line.debit < 0 or line.credit < 0 or (line.debit > 0) == (line.credit > 0):
+            raise UnbalancedEntry(f"each line is a debit or a credit of more than nothing ({line.account.code})")
+    debits, credits = sum(line.debit for line in lines), sum(line.credit for line in lines)
+    if debits != credits:
+        raise UnbalancedEntry(f"debits {debits} and credits {credits} differ")
+
+
+def is_closed(db: Session, day: date) -> bool:
+    return db.exec(select(func.count()).select_from(AccountingPeriod)
+                   .where(AccountingPeriod.year == day.year, AccountingPeriod.month == day.month)).one() > 0
+
+
+def first_open_day(db: Session, day: date) -> date:
+    """`day` if its month is open, else the first day of the first open month after it."""
+    closed = {(p.year, p.month) for p in db.exec(select(AccountingPeriod))}
+    if (day.year, day.month) not in closed:
+        return day
+    month = day.replace(day=1)
+    while (month.year, month.month) in closed:
+        month += relativedelta(months=1)
+    return month
+
+
+def post(db: Session, kind: EntryKind, lines: Sequence[Line], *, service_date: date, description: str,
+         source_ref: str | None = None, group_id: uuid.UUID | None = None, actor_id: uuid.UUID | None = None,
+         reverses: LedgerEntry | None = None, on: date | None = None) -> LedgerEntry:
+    """Write one balanced entry. A late change to a closed month posts in the first open one, its service date kept."""
+    check_balanced(lines)
+    entry = LedgerEntry(kind=kind, posted_on=first_open_day(db, on or service_date), service_date=service_date,
+                        description=description, group_id=group_id or uuid.uuid4(), source_ref=source_ref,
+                        reverses_id=reverses.id if reverses else None, created_by_id=actor_id)
+    db.add(entry)
+    db.flush()
+    db.add_all([LedgerLine(entry_id=entry.id, account_id=line.account.id, debit_pence=line.debit,
+                           credit_pence=line.credit) for line in lines])
+    db.flush()
+    return entry
+
+
+def lines_of(db: Session, entry: LedgerEntry) -> list[tuple[LedgerAccount, LedgerLine]]:
+    return list(db.exec(select(LedgerAccount, LedgerLine).join(LedgerLine, LedgerLine.account_id == LedgerAccount.id)
+                        .where(LedgerLine.entry_id == entry.id)))
+
+
+def reverse(db: Session, entry: LedgerEntry, *, description: str, on: date, actor_id: uuid.UUID | None = None,
+            kind: EntryKind = EntryKind.reversal) -> LedgerEntry:
+    """The mirror image of `entry`, posted on `on` (or the first open day after), naming what it reverses."""
+    mirrored = [Line(acc, debit=line.credit_pence, credit=line.debit_pence) for acc, line in lines_of(db, entry)]
+    return post(db, kind, mirrored, service_date=entry.service_date or entry.posted_on, description=description,
+                source_ref=entry.source_ref, group_id=entry.group_id, actor_id=actor_id, reverses=entry, on=on)
+
+
+def close_month(db: Session, year: int, month: int, actor_id: uuid.UUID | None = None) -> AccountingPeriod:
+    if not 1 <= month <= 12:
+        raise PeriodClosed("a month is numbered 1 to 12")
+    if is_closed(db, date(year, month, 1)):
+        raise PeriodClosed(f"{date(year, month, 1):%B %Y} is already closed")
+    period = AccountingPeriod(year=year, month=month, closed_by_id=actor_id)
+    db.add(period)
+    db.flush()
+    return period
+
+
+def balances(db: Session) -> dict[str, int]:
+    """Each account's balance as debits less credits, by code."""
+    rows = db.exec(select(LedgerAccount.code, func.coalesce(func.sum(LedgerLine.debit_pence), 0),
+                          func.coalesce(func.sum(LedgerLine.credit_pence), 0))
+                   .join(LedgerLine, LedgerLine.account_id == LedgerAccount.id, isouter=True)
+                   .group_by(LedgerAccount.code))
+    return {code: int(debit) - int(credit) for code, debit, credit in rows}
+
+
+def trial_balance_text(db: Session) -> str:
+    """Every account with a balance, by code, debits less credits as £: the readable ledger tests compare."""
+    from provider.money import format_gbp
+
+    names = {a.code: a.name for a in db.exec(select(LedgerAccount))}
+    rows = sorted(((code, amount) for code, amount in balances(db).items() if amount), key=lambda r: names[r[0]])
+    width = max([len(names[code]) for code, _ in rows] + [10])
+    lines = [f"{names[code]:<{width}}  {format_gbp(amount) if amount > 0 else '':>14}  "
+             f"{format_gbp(-amount) if amount < 0 else '':>14}" for code, amount in rows]
+    debit = sum(a for _, a in rows if a > 0)
+    lines.append(f"{'Total':<{width}}  {format_gbp(debit):>14}  {format_gbp(debit - sum(a for _, a in rows)):>14}")
+    return "\n".join(line.rstrip() for line in lines) + "\n"
