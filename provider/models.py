@@ -13,3 +13,4 @@ from provider.funding.models import (  # noqa: F401
     BlockContractService, ChildPriority, PriorityRule,
 )
 from provider.ledger.models import AccountingPeriod, LedgerAccount, LedgerEntry, LedgerLine  # noqa: F401
+from provider.numbering import NumberSeries  # noqa: F401

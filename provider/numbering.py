@@ -1,0 +1,52 @@
+"""Document numbers: one counter row per series, taken inside the issuing transaction.
+
+The row is locked for the rest of the transaction (FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE already
+serialises writers), so two people issuing at once never get the same number, and a rollback gives the
+number back: no gaps. A number is the series, the financial year and six digits — INV2627000123 — at most
+18 characters, digits and capitals only, so it can be quoted as a bank payment reference.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from sqlalchemy import String, insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlmodel import Field, Session, SQLModel, select
+
+from provider.clock import financial_year_start
+
+SERIES = re.compile(r"^[A-Z]{2,4}$")
+DIGITS = 6
+
+
+class NumberSeries(SQLModel, table=True):
+    __tablename__ = "number_series"
+    series: str = Field(sa_type=String(12), primary_key=True)
+    next_value: int = 1
+
+
+def year_code(day: date, start_month: int = 4) -> str:
+    """'2627' for the financial year 1 April 2026 to 31 March 2027."""
+    first = financial_year_start(day, start_month)
+    return f"{first.year % 100:02d}{(first.year + 1) % 100:02d}"
+
+
+def take(db: Session, prefix: str, day: date, start_month: int = 4) -> str:
+    """The next number of `prefix`'s series for the financial year containing `day`."""
+    if not SERIES.match(prefix):
+        raise ValueError("a series prefix is 2 to 4 capital letters")
+    series = f"{prefix}{year_code(day, start_month)}"
+    if db.get_bind().dialect.name == "postgresql":
+        db.exec(pg_insert(NumberSeries).values(series=series, next_value=1).on_conflict_do_nothing())
+    else:
+        db.exec(insert(NumberSeries).values(series=series, next_value=1).prefix_with("OR IGNORE"))
+    row = db.exec(select(NumberSeries).where(NumberSeries.series == series).with_for_update()
+                  .execution_options(populate_existing=True)).one()
+    value = row.next_value
+    if value >= 10 ** DIGITS:
+        raise OverflowError(f"the series {series} has used all its {DIGITS}-digit numbers")
+    row.next_value = value + 1
+    db.add(row)
+    db.flush()
+    return f"{series}{value:0{DIGITS}d}"
