@@ -166,3 +166,19 @@ def test_lantern_check_passes_on_the_demo_and_fails_naming_a_unit_charged_twice(
     failed = run(fresh_database_url, "check")
     assert failed.returncode == 1
     assert "has 2 current charges." in failed.stdout
+
+
+def test_a_night_ben_did_not_attend_is_charged_only_once_riverside_pays_for_cancellations(willow):
+    from provider.funders.models import Funder
+
+    ben = willow.exec(select(Child).where(Child.first_name == "Benjamin")).one()
+    with unit_of_work(willow):
+        unit = night_for(willow, ben, date(2026, 11, 2), status=UnitStatus.did_not_attend)
+        assert charges.attendance_changed(willow, [unit.id], None) == []
+    riverside = willow.exec(select(Funder).where(Funder.name == "Riverside ICB")).one()
+    with unit_of_work(willow):
+        riverside.charges_cancellations = True
+        willow.add(riverside)
+        later = night_for(willow, ben, date(2026, 11, 9), status=UnitStatus.did_not_attend)
+        charges.attendance_changed(willow, [later.id], None)
+    assert payers_on(willow, ben, date(2026, 11, 9)) == [("Riverside ICB", 72000)]

@@ -353,3 +353,14 @@ def test_every_funder_page_has_one_h1_labels_and_no_inline_script_or_style(clien
                 f"/funders/{council.id}/departments/{department.id}"):
         assert_plain_page(client.get(url).text)
     assert_plain_page(post_form(client, "/funders/new", {**RIVERSIDE, "name": ""}).text)
+
+
+def test_finance_sets_whether_a_funder_pays_for_cancellations(client, db, signed_in):
+    signed_in("finance")
+    response = post_form(client, "/funders/new", {**RIVERSIDE, "charges_cancellations": "true"})
+    assert response.status_code == 303
+    funder = db.exec(select(Funder).where(Funder.name == "Riverside ICB")).one()
+    assert funder.charges_cancellations is True
+    assert "Charged when the family cancels late" in client.get(f"/funders/{funder.id}").text
+    changed = api(client, "PATCH", f"/api/funders/{funder.id}", json={"charges_cancellations": False})
+    assert changed.status_code == 200 and changed.json()["charges_cancellations"] is False

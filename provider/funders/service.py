@@ -39,6 +39,8 @@ class FunderIn(BaseModel):
     payment_terms_days: PaymentTerms = 30
     po_required: bool = Field(default=False, description="No purchase order, no invoice")
     pays_without_invoice: bool = Field(default=False, description="Pays on a schedule; Lantern expects payments")
+    charges_cancellations: bool = Field(default=False, description="Pays for a late cancellation by the family or a "
+                                                                   "night the child did not attend")
     invoice_number_max_length: _between(6, 100) = Field(default=None, description="e.g. 30 for NHS SBS")
     max_days_dated_ahead: _between(0, 365) = Field(default=None, description="e.g. 14 for NHS SBS")
     successor_id: uuid.UUID | None = Field(default=None, description="The funder that replaced this one")
@@ -60,6 +62,7 @@ class FunderPatch(BaseModel):
     payment_terms_days: int | None = None
     po_required: bool | None = None
     pays_without_invoice: bool | None = None
+    charges_cancellations: bool | None = None
     invoice_number_max_length: int | None = None
     max_days_dated_ahead: int | None = None
     successor_id: uuid.UUID | None = None
@@ -80,6 +83,7 @@ class FunderOut(BaseModel):
     payment_terms_days: int
     po_required: bool
     pays_without_invoice: bool
+    charges_cancellations: bool
     invoice_number_max_length: int | None
     max_days_dated_ahead: int | None
     successor_id: uuid.UUID | None
