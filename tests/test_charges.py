@@ -182,3 +182,22 @@ def test_a_night_ben_did_not_attend_is_charged_only_once_riverside_pays_for_canc
         later = night_for(willow, ben, date(2026, 11, 9), status=UnitStatus.did_not_attend)
         charges.attendance_changed(willow, [later.id], None)
     assert payers_on(willow, ben, date(2026, 11, 9)) == [("Riverside ICB", 72000)]
+
+
+def test_changing_an_arrangement_flags_that_childs_charges_from_its_start(willow):
+    from provider.funding import service as arrangements
+    from provider.funding.models import Arrangement
+
+    child = amira(willow)
+    isf = willow.exec(select(Arrangement).where(Arrangement.name.startswith("Amira's ISF"))).one()
+    with unit_of_work(willow):
+        arrangements.save_arrangement(willow, {"cap_pence": 100000}, isf)
+    flagged = willow.exec(select(Charge).where(Charge.needs_recalculation, Charge.state == ChargeState.current)).all()
+    assert flagged and {c.child_id for c in flagged} == {child.id}
+    assert flagged[0].flagged_reason == "The arrangement “Amira's ISF (Northshire social care)” was changed."
+    with unit_of_work(willow):
+        dry_run = charges.recalculate(willow, *YEAR, {child.id})
+    # £1,000 cap: the 6 sibling sessions (£210) and the first ISF night (£650) fit; £140 of the last night...
+    last = [d for d in dry_run.differences if d.day == date(2027, 3, 15)]
+    assert [(d.before, d.after) for d in last] == [
+        ([("Amira's ISF", 65000)], [("Amira's ISF", 14000), ("General Fund", 51000)])]

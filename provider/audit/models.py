@@ -19,5 +19,5 @@ class AuditEvent(SQLModel, table=True):
     actor_name: str = Field(default="system", sa_type=String(200))
     action: str = Field(sa_type=String(20))
     entity: str = Field(sa_type=String(60), index=True)
-    entity_id: str = Field(sa_type=String(80), index=True)
+    entity_id: str = Field(sa_type=String(120), index=True)
     changes: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)

@@ -1,0 +1,727 @@
+"""A child's funding arrangements: spot packages, joint packages and personal budgets.
+
+Each arrangement has its services (with a yearly unit cap each, and whether the family agreed to it),
+contract rates by time band, joint shares and purchase-order details. Every check runs before anything
+is written; a refusal names each field (`services.0.cap_units`, `shares`, ...).
+
+The engine's loader may call `arrangements_for_child(db, child_id)`; the pages and the API use
+`save_arrangement`, `arrangement_out` and `warnings_for`.
+"""
+from __future__ import annotations
+
+import calendar
+import copy
+import math
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from provider.catalogue.models import Service, TimeBand
+from provider.catalogue.prices import band_problem
+from provider.charges.models import Charge, ChargePart, ChargeState
+from provider.charges.service import flag_charges
+from provider.clock import today
+from provider.errors import FieldErrors, NotFound, messages_from_validation
+from provider.funders.models import Funder, FunderDepartment
+from provider.money import MoneyError, parse_gbp
+from provider.people.fields import blank_is_none, not_in_future, optional
+from provider.people.models import Child, ChildRelationship, FamilyMember, Nomination, Nominee
+from provider.people.service import search_condition
+from provider.funding.models import (
+    ARRANGEMENT_KIND_LABELS, BUDGET_LAW_LABELS, FAMILY_HELD, MANAGEMENT_OPTION_LABELS, Arrangement, ArrangementKind,
+    ArrangementRate, ArrangementService, ArrangementShare, ArrangementStatus, BudgetLaw, BudgetSource,
+    ManagementOption,
+)
+
+CHILD_KINDS = (ArrangementKind.spot, ArrangementKind.joint, ArrangementKind.personal_budget)
+STATUS_LABELS = {ArrangementStatus.draft: "Draft", ArrangementStatus.active: "Active",
+                 ArrangementStatus.ended: "Ended"}
+SOURCE_LABELS = {BudgetSource.social_care: "Social care (council)", BudgetSource.health: "Health (ICB)",
+                 BudgetSource.education: "Education (council)"}
+MAX_PENCE = 2_000_000_000  # the database's whole numbers hold up to £21m
+MAX_WHOLE = 1_000_000
+PERSONAL_BUDGET_FIELDS = ("source", "law", "management", "holder_id", "nominee_id", "managed_account_name",
+                          "yearly_pence", "share_percent")
+
+
+# --- money and validation shared by arrangements and block contracts ------------------------------------------
+
+def _pence(value: Any, info: ValidationInfo) -> int | None:
+    """Whole pence. A form sends pounds ("650.00", context pounds=True); JSON sends integer pence."""
+    value = blank_is_none(value)
+    if value is None:
+        return None
+    if isinstance(value, str) and (info.context or {}).get("pounds"):
+        try:
+            pence = parse_gbp(value)
+        except MoneyError as exc:
+            raise ValueError(str(exc)) from None
+    elif isinstance(value, bool) or not isinstance(value, (int, float, Decimal)) or not math.isfinite(value):
+        raise ValueError("must be a whole number of pence, like 65000 for £650.00")
+    elif value != int(value):
+        raise ValueError("must not be finer than a penny: send whole pence")
+    else:
+        pence = int(value)
+    if pence < 0:
+        raise ValueError("must not be negative")
+    if pence > MAX_PENCE:
+        raise ValueError("is more than Lantern can hold: at most £20,000,000.00")
+    return pence
+
+
+def _whole(value: Any) -> Any:
+    value = blank_is_none(value)
+    if isinstance(value, float) and (not math.isfinite(value) or value != int(value)):
+        raise ValueError("must be a whole number")
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) > MAX_WHOLE:
+        raise ValueError(f"must be at most {MAX_WHOLE:,}")
+    return value
+
+
+Pence = Annotated[int | None, BeforeValidator(_pence)]
+Whole = Annotated[int | None, BeforeValidator(_whole)]
+OptionalDate = Annotated[date | None, BeforeValidator(blank_is_none)]
+OptionalId = Annotated[uuid.UUID | None, BeforeValidator(blank_is_none)]
+OptionalText = optional(200)
+Reference = optional(60)
+Notes = Annotated[str, BeforeValidator(lambda v: "" if v is None else v), Field(max_length=10_000)]
+
+
+def check(model: type[BaseModel], data: dict[str, Any] | BaseModel, *, pounds: bool = False):
+    """Build `model` from `data` (amounts in pounds when `pounds`), or raise FieldErrors naming every bad field."""
+    if isinstance(data, model):
+        return data
+    if isinstance(data, BaseModel):
+        data = data.model_dump(exclude_unset=True)
+    try:
+        return model.model_validate(data, context={"pounds": pounds})
+    except ValidationError as exc:
+        raise FieldErrors(messages_from_validation(exc.errors(include_url=False))) from None
+
+
+def checked(model: type[BaseModel], data: dict[str, Any] | BaseModel, problems, *, pounds: bool = False):
+    """`model` built from `data` and `problems(shape)` found empty, or FieldErrors naming every bad field at once:
+    when some fields are malformed, the rules are still checked on the rest."""
+    try:
+        shape = check(model, data, pounds=pounds)
+    except FieldErrors as malformed:
+        for blank in (False, True):  # leave the bad values out, or else send them as blank
+            try:
+                rest = check(model, _without(data, malformed.errors, blank=blank), pounds=pounds)
+            except FieldErrors:
+                continue
+            raise FieldErrors({**problems(rest), **malformed.errors}) from None
+        raise malformed from None
+    if errors := problems(shape):
+        raise FieldErrors(errors)
+    return shape
+
+
+def _without(data: dict[str, Any] | BaseModel, errors: dict[str, str], *, blank: bool = False) -> dict[str, Any]:
+    """A copy of `data` without the values named by `errors` ("services.0.cap_units" and the like), or with
+    them None when `blank`."""
+    rest = copy.deepcopy(data.model_dump(exclude_unset=True) if isinstance(data, BaseModel) else data)
+    for key in errors:
+        *path, last = key.split(".")
+        node: Any = rest
+        for part in path:
+            if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            elif isinstance(node, dict):
+                node = node.get(part)
+            else:
+                node = None
+            if node is None:
+                break
+        if isinstance(node, dict) and blank:
+            node[last] = None
+        elif isinstance(node, dict):
+            node.pop(last, None)
+    return rest
+
+
+def merged(current: dict[str, Any], data: dict[str, Any] | BaseModel) -> dict[str, Any]:
+    """A change: what is recorded, with the fields sent on top (an API body's unset fields are left alone)."""
+    sent = data.model_dump(exclude_unset=True) if isinstance(data, BaseModel) else dict(data)
+    return {**current, **sent}
+
+
+def positive(value: int | None, errors: dict[str, str], name: str) -> None:
+    if value is not None and value <= 0:
+        errors.setdefault(name, "must be more than zero")
+
+
+def department_problem(db: Session, funder: Funder | None, department_id: uuid.UUID | None) -> str | None:
+    if department_id is None:
+        return None
+    department = db.get(FunderDepartment, department_id)
+    if department is None:
+        return "is not a known department"
+    if funder is None:
+        return "needs its funder chosen as well"
+    if department.funder_id != funder.id:
+        return f"belongs to another funder: choose one of {funder.name}'s departments"
+    return None
+
+
+def funder_problem(db: Session, funder_id: uuid.UUID | None) -> tuple[Funder | None, str | None]:
+    if funder_id is None:
+        return None, None
+    funder = db.get(Funder, funder_id)
+    return funder, None if funder is not None else "is not a known funder"
+
+
+# --- shapes ----------------------------------------------------------------------------------------------------
+
+class ServiceLine(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    service_id: uuid.UUID
+    cap_units: Whole = Field(default=None, description="At most this many units a year; leave out for no cap")
+    family_agreed: bool = Field(default=False, description="The family agreed to this budget paying for it")
+
+
+class RateLine(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    service_id: uuid.UUID
+    time_band: TimeBand = Field(default=TimeBand.all, description="'all', or a band for an hourly service")
+    starts_on: date
+    price_pence: Pence = Field(description="The contract rate, in whole pence")
+
+
+class ShareLine(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    funder_id: uuid.UUID
+    department_id: OptionalId = None
+    percent: Whole = Field(description="Whole per cent of every unit; the shares add up to 100")
+    po_number: Reference = None
+
+
+class ArrangementIn(BaseModel):
+    """A spot package, a joint package or a personal budget for one child. Amounts are whole pence."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    child_id: uuid.UUID
+    kind: Literal["spot", "joint", "personal_budget"]
+    name: OptionalText = Field(default=None, description="Left out: made from the kind and the funder")
+    status: ArrangementStatus = ArrangementStatus.active
+    starts_on: date
+    ends_on: OptionalDate = None
+    funder_id: OptionalId = Field(default=None, description="Who pays: a spot package or a commissioner's budget")
+    department_id: OptionalId = None
+    cap_units: Whole = None
+    cap_pence: Pence = None
+    year_start_month: Whole = 4
+    year_start_day: Whole = 1
+    hard_limit: bool = Field(default=False, description="A booking beyond this cap needs a named override")
+    po_number: Reference = None
+    po_value_pence: Pence = None
+    po_starts_on: OptionalDate = None
+    po_ends_on: OptionalDate = None
+    source: Annotated[BudgetSource | None, BeforeValidator(blank_is_none)] = None
+    law: Annotated[BudgetLaw | None, BeforeValidator(blank_is_none)] = None
+    management: Annotated[ManagementOption | None, BeforeValidator(blank_is_none)] = None
+    holder_id: OptionalId = Field(default=None, description="A direct payment's holder: this child's family member")
+    nominee_id: OptionalId = None
+    managed_account_name: OptionalText = None
+    yearly_pence: Pence = None
+    fees_per_year_pence: Pence = 0
+    agreed: bool = Field(default=False, description="Agreed (final); otherwise an indicative allocation")
+    family_agreed_by: OptionalText = None
+    family_agreed_on: OptionalDate = None
+    share_percent: Whole = Field(default=None, description="This option's share when one budget is split")
+    notes: Notes = ""
+    services: list[ServiceLine] = Field(default=[], description="The services it may pay for")
+    rates: list[RateLine] = Field(default=[], description="Contract rates replacing the price list")
+    shares: list[ShareLine] = Field(default=[], description="A joint package's payers and their shares")
+
+
+class ArrangementPatch(BaseModel):
+    """A change: only the fields sent are changed; a list sent replaces the whole list."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = None
+    status: ArrangementStatus | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+    funder_id: uuid.UUID | None = None
+    department_id: uuid.UUID | None = None
+    cap_units: Any = None
+    cap_pence: Any = None
+    year_start_month: Any = None
+    year_start_day: Any = None
+    hard_limit: bool | None = None
+    po_number: str | None = None
+    po_value_pence: Any = None
+    po_starts_on: date | None = None
+    po_ends_on: date | None = None
+    source: BudgetSource | None = None
+    law: BudgetLaw | None = None
+    management: ManagementOption | None = None
+    holder_id: uuid.UUID | None = None
+    nominee_id: uuid.UUID | None = None
+    managed_account_name: str | None = None
+    yearly_pence: Any = None
+    fees_per_year_pence: Any = None
+    agreed: bool | None = None
+    family_agreed_by: str | None = None
+    family_agreed_on: date | None = None
+    share_percent: Any = None
+    notes: str | None = None
+    services: list[dict] | None = None
+    rates: list[dict] | None = None
+    shares: list[dict] | None = None
+
+
+class ServiceOut(BaseModel):
+    service_id: uuid.UUID
+    service_name: str
+    cap_units: int | None
+    family_agreed: bool
+
+
+class RateOut(BaseModel):
+    service_id: uuid.UUID
+    time_band: str
+    starts_on: date
+    price_pence: int
+
+
+class ShareOut(BaseModel):
+    funder_id: uuid.UUID
+    funder_name: str
+    department_id: uuid.UUID | None
+    percent: int
+    po_number: str | None
+
+
+class ArrangementOut(BaseModel):
+    id: uuid.UUID
+    child_id: uuid.UUID
+    child_name: str
+    kind: str
+    name: str
+    status: str
+    starts_on: date
+    ends_on: date | None
+    funder_id: uuid.UUID | None
+    funder_name: str | None
+    department_id: uuid.UUID | None
+    cap_units: int | None
+    cap_pence: int | None
+    year_start_month: int
+    year_start_day: int
+    hard_limit: bool
+    po_number: str | None
+    po_value_pence: int | None
+    po_starts_on: date | None
+    po_ends_on: date | None
+    po_remaining_pence: int | None = Field(description="The purchase order's value less what is charged to it")
+    source: str | None
+    law: str | None
+    management: str | None
+    holder_id: uuid.UUID | None
+    nominee_id: uuid.UUID | None
+    managed_account_name: str | None
+    yearly_pence: int | None
+    fees_per_year_pence: int
+    agreed: bool
+    family_agreed_by: str | None
+    family_agreed_on: date | None
+    share_percent: int | None
+    notes: str
+    services: list[ServiceOut]
+    rates: list[RateOut]
+    shares: list[ShareOut]
+    warnings: list[str] = Field(description="Saved, but something will stop it later (e.g. no written nomination)")
+
+
+# --- reading -----------------------------------------------------------------------------------------------------
+
+@dataclass
+class ArrangementDetail:
+    """An arrangement with the rows that hang off it."""
+
+    arrangement: Arrangement
+    services: list[ArrangementService] = field(default_factory=list)
+    rates: list[ArrangementRate] = field(default_factory=list)
+    shares: list[ArrangementShare] = field(default_factory=list)
+
+
+def get_arrangement(db: Session, arrangement_id: uuid.UUID) -> Arrangement:
+    arrangement = db.get(Arrangement, arrangement_id)
+    if arrangement is None:
+        raise NotFound("No such arrangement.")
+    return arrangement
+
+
+def detail(db: Session, arrangement: Arrangement) -> ArrangementDetail:
+    aid = arrangement.id
+    return ArrangementDetail(
+        arrangement,
+        list(db.exec(select(ArrangementService).where(ArrangementService.arrangement_id == aid))),
+        list(db.exec(select(ArrangementRate).where(ArrangementRate.arrangement_id == aid)
+                     .order_by(ArrangementRate.service_id, ArrangementRate.time_band, ArrangementRate.starts_on))),
+        list(db.exec(select(ArrangementShare).where(ArrangementShare.arrangement_id == aid)
+                     .order_by(ArrangementShare.percent.desc(), ArrangementShare.id))))
+
+
+def arrangements_for_child(db: Session, child_id: uuid.UUID, *,
+                           statuses: tuple[ArrangementStatus, ...] | None = None) -> list[ArrangementDetail]:
+    """A child's arrangements with their services, rates and shares, oldest start first (every status unless given)."""
+    query = select(Arrangement).where(Arrangement.child_id == child_id)
+    if statuses:
+        query = query.where(Arrangement.status.in_(statuses))
+    rows = db.exec(query.order_by(Arrangement.starts_on, Arrangement.name, Arrangement.id)).all()
+    return [detail(db, a) for a in rows]
+
+
+def list_arrangements(db: Session, *, child_id: uuid.UUID | None = None, q: str | None = None,
+                      limit: int = 200) -> list[tuple[Arrangement, Child]]:
+    query = select(Arrangement, Child).join(Child, Child.id == Arrangement.child_id)
+    if child_id is not None:
+        query = query.where(Arrangement.child_id == child_id)
+    if q and q.strip():
+        query = query.where(search_condition(q))
+    query = query.order_by(Child.last_name, Child.first_name, Child.id, Arrangement.starts_on, Arrangement.name,
+                           Arrangement.id)
+    return [(a, c) for a, c in db.exec(query.limit(limit))]
+
+
+def po_remaining(db: Session, arrangement: Arrangement) -> int | None:
+    """The purchase order's value less the current charges to this arrangement within its dates."""
+    a = arrangement
+    if a.po_value_pence is None:
+        return None
+    query = (select(func.coalesce(func.sum(ChargePart.pence), 0))
+             .join(Charge, Charge.id == ChargePart.charge_id)
+             .where(ChargePart.arrangement_ref == f"arrangement:{a.id}", Charge.state == ChargeState.current))
+    if a.po_starts_on:
+        query = query.where(Charge.day >= a.po_starts_on)
+    if a.po_ends_on:
+        query = query.where(Charge.day <= a.po_ends_on)
+    return a.po_value_pence - int(db.exec(query).one())
+
+
+def warnings_for(db: Session, arrangement: Arrangement) -> list[str]:
+    """What is allowed to be saved but will stop the invoice run: a nominee with no written nomination in force."""
+    a = arrangement
+    found = []
+    if a.kind == ArrangementKind.personal_budget and a.management == ManagementOption.nominee and a.nominee_id:
+        nominee = db.get(Nominee, a.nominee_id)
+        nominations = db.exec(select(Nomination).where(Nomination.nominee_id == a.nominee_id,
+                                                       Nomination.child_id == a.child_id)).all()
+        on = max(a.starts_on, today(db)) if a.ends_on is None else min(max(a.starts_on, today(db)), a.ends_on)
+        if not any(n.in_force_on(on) for n in nominations):
+            name = nominee.name if nominee else "the nominee"
+            found.append(f"No written nomination of {name} for this child is in force: the invoice run will "
+                         f"issue nothing to {name} until one is recorded.")
+    if a.kind == ArrangementKind.personal_budget and a.management in FAMILY_HELD:
+        query = (select(Service.name).join(ArrangementService, ArrangementService.service_id == Service.id)
+                 .where(ArrangementService.arrangement_id == a.id, ~ArrangementService.family_agreed)
+                 .order_by(Service.name))
+        for service_name in db.exec(query):
+            found.append(f"The family has not agreed to this budget paying for {service_name}: it will not pay for "
+                         "it until their agreement is recorded.")
+    return found
+
+
+def arrangement_out(db: Session, arrangement: Arrangement, *, services: dict | None = None,
+                    funders: dict | None = None) -> dict[str, Any]:
+    """The API's shape of an arrangement (pass `services` and `funders` by id when listing many)."""
+    d = detail(db, arrangement)
+    a = arrangement
+    child = db.get(Child, a.child_id)
+    services = services if services is not None else {s.id: s for s in db.exec(select(Service))}
+    funders = funders if funders is not None else {f.id: f.name for f in db.exec(select(Funder))}
+    values = {name: getattr(a, name) for name in ArrangementOut.model_fields if hasattr(a, name)}
+    return {**values, "kind": str(a.kind), "status": str(a.status),
+            "source": str(a.source) if a.source else None, "law": str(a.law) if a.law else None,
+            "management": str(a.management) if a.management else None,
+            "fees_per_year_pence": a.fees_pence_per_year, "child_name": child.display_name,
+            "funder_name": funders.get(a.funder_id) if a.funder_id else None, "po_remaining_pence": po_remaining(db, a),
+            "services": [ServiceOut(service_id=s.service_id, service_name=services[s.service_id].name,
+                                    cap_units=s.cap_units, family_agreed=s.family_agreed)
+                         for s in sorted(d.services, key=lambda s: services[s.service_id].name)],
+            "rates": [RateOut(service_id=r.service_id, time_band=r.time_band, starts_on=r.starts_on,
+                              price_pence=r.price_pence) for r in d.rates],
+            "shares": [ShareOut(funder_id=s.funder_id, funder_name=funders.get(s.funder_id, ""),
+                                department_id=s.department_id, percent=s.percent, po_number=s.po_number)
+                       for s in d.shares],
+            "warnings": warnings_for(db, a)}
+
+
+def current_values(db: Session, arrangement: Arrangement) -> dict[str, Any]:
+    """The recorded values in the shape ArrangementIn takes (amounts in pence)."""
+    d = detail(db, arrangement)
+    a = arrangement
+    values = {name: getattr(a, name) for name in ArrangementIn.model_fields
+              if name not in ("services", "rates", "shares", "fees_per_year_pence")}
+    values["kind"] = str(a.kind)
+    values["fees_per_year_pence"] = a.fees_pence_per_year
+    values["services"] = [{"service_id": s.service_id, "cap_units": s.cap_units, "family_agreed": s.family_agreed}
+                          for s in d.services]
+    values["rates"] = [{"service_id": r.service_id, "time_band": r.time_band, "starts_on": r.starts_on,
+                        "price_pence": r.price_pence} for r in d.rates]
+    values["shares"] = [{"funder_id": s.funder_id, "department_id": s.department_id, "percent": s.percent,
+                         "po_number": s.po_number} for s in d.shares]
+    return values
+
+
+# --- checks ------------------------------------------------------------------------------------------------------
+
+def _real_year_start(month: int | None, day: int | None) -> tuple[str, str] | None:
+    if month is None or not 1 <= month <= 12:
+        return "year_start_month", "must be a month from 1 to 12"
+    if day is None or not 1 <= day <= calendar.monthrange(2025, month)[1]:
+        return "year_start_day", "must be a day of that month"
+    return None
+
+
+def _problems(db: Session, shape: ArrangementIn, arrangement: Arrangement | None) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    kind = ArrangementKind(shape.kind)
+    child = db.get(Child, shape.child_id)
+    if child is None:
+        errors["child_id"] = "is not a known child"
+    elif arrangement is not None and arrangement.child_id != shape.child_id:
+        errors["child_id"] = "cannot change: add a new arrangement for the other child"
+    if arrangement is not None and arrangement.kind != kind:
+        errors["kind"] = "cannot change: end this arrangement and add a new one"
+
+    # Dates.
+    if shape.ends_on is not None and shape.ends_on < shape.starts_on:
+        errors["ends_on"] = "must not be before the start date"
+    if shape.po_starts_on and shape.po_ends_on and shape.po_ends_on < shape.po_starts_on:
+        errors["po_ends_on"] = "must not be before the purchase order's start date"
+    if (shape.po_value_pence is not None or shape.po_starts_on or shape.po_ends_on) and not shape.po_number:
+        errors["po_number"] = "is required with a purchase order's value or dates"
+    if problem := _real_year_start(shape.year_start_month, shape.year_start_day):
+        errors.setdefault(*problem)
+
+    # Caps and shares of a budget.
+    positive(shape.cap_units, errors, "cap_units")
+    positive(shape.cap_pence, errors, "cap_pence")
+    if shape.share_percent is not None and not 1 <= shape.share_percent <= 100:
+        errors["share_percent"] = "must be a whole per cent from 1 to 100"
+
+    # Who pays.
+    funder, problem = funder_problem(db, shape.funder_id)
+    if problem:
+        errors["funder_id"] = problem
+    elif problem := department_problem(db, funder, shape.department_id):
+        errors["department_id"] = problem
+    if kind == ArrangementKind.spot and shape.funder_id is None:
+        errors["funder_id"] = "is required for a spot package: the commissioner who pays"
+    if kind == ArrangementKind.joint and shape.funder_id is not None:
+        errors["funder_id"] = "is not used by a joint package: each share names its own payer"
+    _share_problems(db, shape, kind, errors)
+
+    # Personal budgets.
+    if kind == ArrangementKind.personal_budget:
+        _budget_problems(db, shape, child, errors)
+    else:
+        for name in PERSONAL_BUDGET_FIELDS:
+            if getattr(shape, name) is not None:
+                errors.setdefault(name, "is only for a personal budget")
+
+    _service_problems(db, shape, kind, errors)
+    return errors
+
+
+def _share_problems(db: Session, shape: ArrangementIn, kind: ArrangementKind, errors: dict[str, str]) -> None:
+    if kind != ArrangementKind.joint:
+        if shape.shares:
+            errors["shares"] = "are only for a joint package"
+        return
+    if len(shape.shares) < 2:
+        errors["shares"] = "a joint package needs at least two shares, each with its own payer"
+    payers = set()
+    for i, share in enumerate(shape.shares):
+        if share.percent is None:
+            errors[f"shares.{i}.percent"] = "is required"
+        elif share.percent <= 0:
+            errors[f"shares.{i}.percent"] = "must be more than 0%"
+        funder, problem = funder_problem(db, share.funder_id)
+        if problem:
+            errors[f"shares.{i}.funder_id"] = problem
+        elif problem := department_problem(db, funder, share.department_id):
+            errors[f"shares.{i}.department_id"] = problem
+        elif (share.funder_id, share.department_id) in payers:
+            errors[f"shares.{i}.funder_id"] = "pays another share already: give each payer one share"
+        payers.add((share.funder_id, share.department_id))
+    total = sum(s.percent or 0 for s in shape.shares)
+    if len(shape.shares) >= 2 and total != 100 and "shares" not in errors:
+        errors["shares"] = f"must add up to exactly 100% (these add up to {total}%)"
+
+
+def _budget_problems(db: Session, shape: ArrangementIn, child: Child | None, errors: dict[str, str]) -> None:
+    for name in ("source", "law", "management"):
+        if getattr(shape, name) is None:
+            errors[name] = "is required for a personal budget"
+    if shape.yearly_pence is None:
+        errors["yearly_pence"] = "is required for a personal budget: the yearly amount"
+    option = shape.management
+    if option == ManagementOption.commissioner_managed and shape.funder_id is None:
+        errors.setdefault("funder_id", "is required for a budget the commissioner manages")
+    if option in (ManagementOption.direct_payment, ManagementOption.managed_account):
+        if shape.holder_id is None:
+            errors["holder_id"] = "is required for a direct payment: the family member who holds it"
+        elif db.get(FamilyMember, shape.holder_id) is None:
+            errors["holder_id"] = "is not a known family member"
+        elif child is not None and db.exec(select(ChildRelationship.id).where(
+                ChildRelationship.child_id == child.id,
+                ChildRelationship.family_member_id == shape.holder_id)).first() is None:
+            errors["holder_id"] = "must be a member of this child's family"
+    elif shape.holder_id is not None:
+        errors["holder_id"] = "is only for a direct payment"
+    if option == ManagementOption.managed_account and not shape.managed_account_name:
+        errors["managed_account_name"] = "is required: the organisation that holds the account"
+    if option == ManagementOption.nominee:
+        if shape.nominee_id is None:
+            errors["nominee_id"] = "is required for a direct payment to a nominee"
+        elif db.get(Nominee, shape.nominee_id) is None:
+            errors["nominee_id"] = "is not a known nominee"
+    elif shape.nominee_id is not None:
+        errors["nominee_id"] = "is only for a direct payment to a nominee"
+    if shape.family_agreed_on is not None and (problem := not_in_future(shape.family_agreed_on, today(db))):
+        errors["family_agreed_on"] = problem
+
+
+def _service_problems(db: Session, shape: ArrangementIn, kind: ArrangementKind, errors: dict[str, str]) -> None:
+    if not shape.services:
+        errors["services"] = "choose at least one service this arrangement pays for"
+    ids = {line.service_id for line in shape.services} | {r.service_id for r in shape.rates}
+    known = {s.id: s for s in db.exec(select(Service).where(Service.id.in_(ids)))} if ids else {}
+    family_held = kind == ArrangementKind.personal_budget and shape.management in FAMILY_HELD
+    seen = set()
+    any_agreed = False
+    for i, line in enumerate(shape.services):
+        service = known.get(line.service_id)
+        if service is None:
+            errors[f"services.{i}.service_id"] = "is not a service in the catalogue"
+            continue
+        if line.service_id in seen:
+            errors[f"services.{i}.service_id"] = f"lists {service.name} twice"
+        seen.add(line.service_id)
+        positive(line.cap_units, errors, f"services.{i}.cap_units")
+        if family_held and service.free_to_families:
+            errors[f"services.{i}.service_id"] = (f"{service.name} is free to families: a budget the family holds "
+                                                   "or controls can never pay for it")
+        any_agreed = any_agreed or line.family_agreed
+    if family_held and any_agreed:
+        if not shape.family_agreed_by:
+            errors["family_agreed_by"] = "is required: who in the family agreed to the services marked agreed"
+        if shape.family_agreed_on is None:
+            errors["family_agreed_on"] = "is required: when the family agreed to the services marked agreed"
+    keys = set()
+    for i, rate in enumerate(shape.rates):
+        service = known.get(rate.service_id)
+        if service is None:
+            errors[f"rates.{i}.service_id"] = "is not a service in the catalogue"
+            continue
+        if rate.service_id not in seen:
+            errors[f"rates.{i}.service_id"] = "must be one of the services this arrangement pays for"
+        elif problem := band_problem(service.priced_by_time_band, rate.time_band):
+            errors[f"rates.{i}.time_band"] = problem
+        key = (rate.service_id, str(rate.time_band), rate.starts_on)
+        if key in keys:
+            errors[f"rates.{i}.starts_on"] = "repeats another rate for the same service, band and date"
+        keys.add(key)
+
+
+# --- writing -----------------------------------------------------------------------------------------------------
+
+def _default_name(db: Session, shape: ArrangementIn) -> str:
+    label = ARRANGEMENT_KIND_LABELS[ArrangementKind(shape.kind)]
+    if shape.kind == "personal_budget" and shape.management:
+        label = f"Personal budget ({MANAGEMENT_OPTION_LABELS[shape.management].lower()})"
+    funder = db.get(Funder, shape.funder_id) if shape.funder_id else None
+    if shape.kind == "joint":
+        names = [f.name for s in shape.shares if (f := db.get(Funder, s.funder_id))]
+        return f"{label}: " + ", ".join(names) if names else label
+    return f"{label}: {funder.name}" if funder else label
+
+
+def save_arrangement(db: Session, data: dict | BaseModel, arrangement: Arrangement | None = None, *,
+                     pounds: bool = False) -> Arrangement:
+    """Create (or change) an arrangement with its services, rates and shares: all of it, or nothing."""
+    was_from = arrangement.starts_on if arrangement is not None else None
+    if arrangement is not None:
+        data = merged(current_values(db, arrangement), data)
+    shape: ArrangementIn = checked(ArrangementIn, data, lambda s: _problems(db, s, arrangement), pounds=pounds)
+    values = shape.model_dump(exclude={"services", "rates", "shares", "fees_per_year_pence"})
+    values["name"] = shape.name or _default_name(db, shape)
+    values["fees_pence_per_year"] = shape.fees_per_year_pence or 0
+    arrangement = arrangement or Arrangement(child_id=shape.child_id, kind=shape.kind, name=values["name"],
+                                             starts_on=shape.starts_on)
+    for name, value in values.items():
+        if getattr(arrangement, name) != value:
+            setattr(arrangement, name, value)
+    db.add(arrangement)
+    db.flush()
+    _sync(db, ArrangementService, arrangement.id, lambda r: r.service_id,
+          {line.service_id: {"cap_units": line.cap_units, "family_agreed": line.family_agreed}
+           for line in shape.services})
+    _sync(db, ArrangementRate, arrangement.id, lambda r: (r.service_id, str(r.time_band), r.starts_on),
+          {(r.service_id, str(r.time_band), r.starts_on): {"price_pence": r.price_pence} for r in shape.rates})
+    _sync(db, ArrangementShare, arrangement.id, lambda r: (r.funder_id, r.department_id),
+          {(s.funder_id, s.department_id): {"percent": s.percent, "po_number": s.po_number} for s in shape.shares})
+    since = min(d for d in (was_from, arrangement.starts_on) if d is not None)
+    flag_charges(db, after=since - timedelta(days=1), child_ids={arrangement.child_id},
+                 reason=f"The arrangement “{arrangement.name}” was {'changed' if was_from else 'added'}.")
+    return arrangement
+
+
+def _sync(db: Session, model, arrangement_id: uuid.UUID, key_of, wanted: dict) -> None:
+    """Make the arrangement's rows of `model` match `wanted` ({key: other values}), changing only what differs."""
+    have = {key_of(row): row for row in db.exec(select(model).where(model.arrangement_id == arrangement_id))}
+    for key in have.keys() - wanted.keys():
+        db.delete(have[key])
+    db.flush()
+    for key, values in wanted.items():
+        row = have.get(key)
+        if row is None:
+            names = {ArrangementService: ("service_id",), ArrangementRate: ("service_id", "time_band", "starts_on"),
+                     ArrangementShare: ("funder_id", "department_id")}[model]
+            key_values = dict(zip(names, key if isinstance(key, tuple) else (key,), strict=True))
+            db.add(model(arrangement_id=arrangement_id, **key_values, **values))
+            continue
+        for name, value in values.items():
+            if getattr(row, name) != value:
+                setattr(row, name, value)
+        db.add(row)
+    db.flush()
+
+
+# --- choices for the pages ------------------------------------------------------------------------------------------
+
+def choices(db: Session, child: Child | None) -> dict[str, Any]:
+    funders = db.exec(select(Funder).order_by(Funder.name)).all()
+    names = {f.id: f.name for f in funders}
+    departments = db.exec(select(FunderDepartment).order_by(FunderDepartment.name)).all()
+    family = []
+    if child is not None:
+        query = (select(FamilyMember, ChildRelationship)
+                 .join(ChildRelationship, ChildRelationship.family_member_id == FamilyMember.id)
+                 .where(ChildRelationship.child_id == child.id).order_by(FamilyMember.name))
+        family = [(str(m.id), f"{m.name} ({str(link.relationship).replace('_', ' ')})") for m, link in db.exec(query)]
+    return {
+        "kinds": [(k.value, ARRANGEMENT_KIND_LABELS[k]) for k in CHILD_KINDS],
+        "statuses": [(s.value, label) for s, label in STATUS_LABELS.items()],
+        "funders": [(str(f.id), f.name) for f in funders if f.is_active],
+        "departments": [(str(d.id), f"{names.get(d.funder_id, '')}: {d.name}") for d in departments],
+        "sources": [(s.value, label) for s, label in SOURCE_LABELS.items()],
+        "laws": [(law.value, label) for law, label in BUDGET_LAW_LABELS.items()],
+        "managements": [(m.value, label) for m, label in MANAGEMENT_OPTION_LABELS.items()],
+        "family": family,
+        "nominees": [(str(n.id), n.name) for n in db.exec(select(Nominee).order_by(Nominee.name))],
+        "services": list(db.exec(select(Service).where(Service.is_active).order_by(Service.name))),
+        "kind_labels": ARRANGEMENT_KIND_LABELS,
+        "bands": [(b.value, b.value.replace("_", " ").capitalize()) for b in TimeBand],
+    }
