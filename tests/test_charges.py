@@ -1,7 +1,7 @@
 """Stored charges: a late change flags what it affects, a recalculation shows its differences first, then applies."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlmodel import select
@@ -32,7 +32,7 @@ def amira(db) -> Child:
 def night_for(db, child: Child, day: date, status=UnitStatus.delivered) -> BookingUnit:
     service = db.exec(select(Service).where(Service.code == "SHORT_BREAK_NIGHT")).one()
     booking = Booking(child_id=child.id, service_id=service.id, starts_on=day, ends_on=day.replace(day=day.day + 1),
-                      status=BookingStatus.delivered)
+                      status=BookingStatus.delivered, confirmed_at=datetime(2026, 3, 1, tzinfo=UTC))
     db.add(booking)
     db.flush()
     unit = BookingUnit(booking_id=booking.id, day=day, status=status)

@@ -6,7 +6,7 @@ copied into the audit (a password hash is recorded only as "changed").
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -28,7 +28,7 @@ def _plain(value: Any) -> Any:
         return value.value
     if isinstance(value, (uuid.UUID, Decimal)):
         return str(value)
-    if isinstance(value, (date, datetime)):
+    if isinstance(value, (date, datetime, time)):
         return value.isoformat()
     return value
 

@@ -5,7 +5,7 @@ import uuid
 from datetime import date, datetime, time
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, DateTime, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from provider.base import id_field, timestamp_field
@@ -70,6 +70,7 @@ class Booking(SQLModel, table=True):
     override_by: str | None = Field(default=None, sa_type=String(200))
     override_reason: str | None = Field(default=None, sa_type=Text)
     notes: str = Field(default="", sa_type=Text)
+    confirmed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     created_at: datetime = timestamp_field()
     created_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
 

@@ -70,7 +70,7 @@ def _allocate(db: Session, pairs: list[tuple[BookingUnit, Booking]], first: date
     exclude = {u.id for u, _ in pairs}
     prior_last = prior_before - timedelta(days=1) if prior_before else last + WINDOW
     prior = inputs.stored_parts(db, first - WINDOW, prior_last, children, excluding_units=exclude)
-    care = [unit_of_care(u, b, cancelled=chargeable(u) == "cancelled") for u, b in pairs]
+    care = [unit_of_care(u, b, cancelled=chargeable(u, b) == "cancelled") for u, b in pairs]
     outcomes = allocate(care, inputs.fundings(db, children), inputs.services(db), inputs.priority(db), prior)
     return {o.unit.ref: o for o in outcomes}
 
@@ -84,7 +84,7 @@ def attendance_changed(db: Session, unit_ids: list[uuid.UUID], actor) -> list[Ch
     changed_days: dict[uuid.UUID, date] = {}
     for unit, booking in pairs:
         charge = existing.get(unit.id)
-        wanted = chargeable(unit)
+        wanted = chargeable(unit, booking)
         if charge is not None and wanted == "delivered":
             continue
         if charge is not None:
@@ -162,8 +162,8 @@ def recalculate(db: Session, first: date, last: date, child_ids: set[uuid.UUID] 
         query = query.where(Booking.child_id.in_(child_ids))
     candidates = list(db.exec(query))
     stored = current_charges(db, [u.id for u, _ in candidates])
-    pairs = [(u, b) for u, b in candidates if chargeable(u) or u.id in stored]
-    wanted = [(u, b) for u, b in pairs if chargeable(u)]
+    pairs = [(u, b) for u, b in candidates if chargeable(u, b) or u.id in stored]
+    wanted = [(u, b) for u, b in pairs if chargeable(u, b)]
     outcomes = _allocate(db, wanted, first, last, prior_before=first) if wanted else {}
     stored_parts = parts_of(db, [c.id for c in stored.values()])
     differences = []

@@ -28,7 +28,8 @@ class Diary:
         self.made += timedelta(minutes=1)
         booking = Booking(child_id=child.id, participant_id=participant.id if participant else None,
                           service_id=self.services[code].id, starts_on=first, ends_on=last,
-                          status=BookingStatus.delivered, created_at=self.made, created_by_id=self.coordinator.id)
+                          status=BookingStatus.delivered, confirmed_at=self.made, created_at=self.made,
+                          created_by_id=self.coordinator.id)
         units = [BookingUnit(booking_id=booking.id, day=day, status=UnitStatus.delivered) for day in days]
         self.bookings.append((booking, units))
         return booking, units

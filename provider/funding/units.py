@@ -15,10 +15,15 @@ from provider.funding.engine import UnitOfCare
 CHARGEABLE_CANCELLATIONS = frozenset({CancelReason.family_cancelled})
 
 
-def chargeable(unit: BookingUnit) -> str | None:
-    """'delivered', 'cancelled' (a chargeable cancellation) or None when nothing is charged for the unit."""
+def chargeable(unit: BookingUnit, booking: Booking) -> str | None:
+    """'delivered', 'cancelled' (a chargeable cancellation) or None when nothing is charged for the unit.
+
+    Only a booking the hospice confirmed can be charged as a cancellation: withdrawing a request costs nothing.
+    """
     if unit.status == UnitStatus.delivered:
         return "delivered"
+    if booking.confirmed_at is None:
+        return None
     if unit.status == UnitStatus.did_not_attend or (
             unit.status == UnitStatus.cancelled and unit.cancel_reason in CHARGEABLE_CANCELLATIONS):
         return "cancelled"
