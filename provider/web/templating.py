@@ -32,7 +32,7 @@ templates.env.filters["uk_date"] = uk_date
 NAVIGATION = {
     Role.admin: [("Home", "/"), ("Users", "/users"), ("Settings", "/settings")],
     Role.finance: [("Home", "/"), ("Arrangements", "/arrangements"), ("Contracts", "/contracts"),
-                   ("Charges", "/charges"), ("Funders", "/funders"), ("Funds", "/funds"), ("Services", "/services"),
+                   ("Contract use", "/contracts/usage"), ("Charges", "/charges"), ("Bookings", "/bookings"), ("Funders", "/funders"), ("Funds", "/funds"), ("Services", "/services"),
                    ("Settings", "/settings")],
     Role.coordinator: [("Home", "/"), ("Today", "/today"), ("Bookings", "/bookings"), ("Occupancy", "/occupancy"),
                         ("Children", "/children"), ("Nominees", "/nominees"), ("Services", "/services"),
