@@ -1,0 +1,131 @@
+"""A coordinator books in a real browser: sees who pays, books, confirms and marks attendance; finance sees the charge.
+
+Willow without care yet (its children and funding only), served live; Debian's Chromium through Playwright.
+"""
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+
+import pytest
+
+from tests.test_browser import assert_accessible, chromium, page, screenshots  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def server(_fresh_urls, tmp_path_factory):
+    from tests.test_browser import _browser_available
+
+    _browser_available()
+    import uvicorn
+
+    from provider import demo
+    from provider.config import Settings
+    from provider.db import make_engine, open_session, unit_of_work
+    from provider.web.app import create_app
+
+    url = _fresh_urls("browser_bookings")
+    engine = make_engine(url)
+    with open_session(engine) as session, unit_of_work(session):
+        demo.build(session, care=False)
+    app = create_app(Settings(database_url=url, secret_key="browser-bookings-secret",
+                              data_dir=tmp_path_factory.mktemp("browser-bookings-data")), engine)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    live = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=live.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not live.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the test server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    live.should_exit = True
+    thread.join(10)
+    engine.dispose()
+
+
+def sign_in(page, server, email):
+    from provider.demo import DEMO_PASSWORD
+
+    page.goto(f"{server}/login")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+
+
+def book(page, server, child: str, service: str, first: str, last: str = "") -> str:
+    """Fill the booking form, look at who pays, book; returns the text of the who-pays table."""
+    page.goto(f"{server}/bookings/new")
+    page.get_by_label("Child", exact=True).select_option(label=child)
+    page.get_by_label("Service", exact=True).select_option(label=service)
+    page.get_by_label("First night or day").fill(first)
+    if last:
+        page.get_by_label("Last day").fill(last)
+    page.get_by_role("button", name="See who pays").click()
+    page.wait_for_load_state()
+    table = page.locator("table", has_text="Who will pay").inner_text()
+    page.get_by_role("button", name="Book", exact=True).click()
+    page.wait_for_load_state()
+    assert "It is requested until you confirm it." in page.locator("main").inner_text()
+    return table
+
+
+def confirm_and_deliver(page) -> None:
+    page.get_by_role("button", name="Confirm the booking").click()
+    page.wait_for_load_state()
+    assert "Confirmed." in page.locator("main").inner_text()
+    whole = page.locator("form", has=page.get_by_role("button", name="Save attendance"))
+    whole.get_by_label("Attendance").select_option(label="Delivered")
+    whole.get_by_role("button", name="Save attendance").click()
+    page.wait_for_load_state()
+    assert "Attendance saved." in page.locator("main").inner_text()
+
+
+def test_a_coordinator_books_bens_stay_sees_riverside_pays_confirms_and_marks_it_delivered(page, server,
+                                                                                          screenshots):
+    sign_in(page, server, "coordinator@willow.example")
+    who_pays = book(page, server, "Ben Carter", "Short-break night", "2026-10-06", "2026-10-09")
+    rows = [line for line in who_pays.splitlines() if "Riverside ICB" in line]
+    assert len(rows) == 3 and all("£720.00" in row for row in rows)
+    assert_accessible(page, "a requested booking")
+    confirm_and_deliver(page)
+    status = page.locator("dl.summary").inner_text()
+    assert re.search(r"Status\s+Delivered", status)
+    page.screenshot(path=str(screenshots / "booking-delivered.png"), full_page=True)
+
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, server, "finance@willow.example")
+    page.goto(f"{server}/charges?month=2026-10")
+    charges = page.locator("main").inner_text()
+    assert "Ben Carter" in charges and "Riverside ICB" in charges and "£2,160.00" in charges
+    assert_accessible(page, "the charges of October 2026")
+
+
+def test_amira_unwell_for_one_night_is_charged_for_the_other(page, server):
+    sign_in(page, server, "coordinator@willow.example")
+    who_pays = book(page, server, "Amira Haddad", "Short-break night", "2027-01-11", "2027-01-13")
+    assert re.findall(r"^\w{3} (\d\d/01/2027)\tNorthshire County Council", who_pays, re.MULTILINE) == [
+        "11/01/2027", "12/01/2027"]
+    page.get_by_role("button", name="Confirm the booking").click()
+    page.wait_for_load_state()
+    nights = page.locator("table", has_text="Each unit of the booking").locator("tbody tr")
+    first, second = nights.nth(0), nights.nth(1)
+    first.get_by_label(re.compile("Attendance")).select_option(label="Delivered")
+    first.get_by_role("button", name="Save").click()
+    page.wait_for_load_state()
+    second = page.locator("table", has_text="Each unit of the booking").locator("tbody tr").nth(1)
+    second.get_by_label(re.compile("Attendance")).select_option(label="Cancelled")
+    second.get_by_label(re.compile("Reason")).select_option(label="Child unwell")
+    second.get_by_role("button", name="Save").click()
+    page.wait_for_load_state()
+    rows = page.locator("table", has_text="Each unit of the booking").locator("tbody tr")
+    assert "Delivered" in rows.nth(0).inner_text()
+    assert "Cancelled – child unwell" in rows.nth(1).inner_text()
+    assert re.search(r"Status\s+Delivered", page.locator("dl.summary").inner_text())
