@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import lru_cache
 from fractions import Fraction
 
 from babel.numbers import format_currency
@@ -64,8 +65,14 @@ def parse_gbp(text: str) -> Pence:
 
 def format_gbp(pence: Pence) -> str:
     """Pence to '£1,234.56' (and '-£12.00' for a negative amount)."""
-    if not isinstance(pence, int):
+    if not isinstance(pence, int) or isinstance(pence, bool):
         raise TypeError("money is whole pence")
+    return _format_gbp(pence)
+
+
+@lru_cache(maxsize=4096)
+def _format_gbp(pence: int) -> str:
+    # Babel's formatting is exact but slow; the same few prices are formatted thousands of times a month.
     return format_currency(Decimal(pence).scaleb(-2), "GBP", locale="en_GB")
 
 

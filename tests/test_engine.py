@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import date, timedelta
 
 from hypothesis import given, settings, strategies as st
 
 from provider.funding.engine import (
-    Funding, MoneyLimit, Payer, PricePoint, Priority, PriorPart, ServiceInfo, UnitOfCare, allocate,
+    Funding, MoneyLimit, Payer, PricePoint, Priority, PriorPart, ServiceInfo, UnitOfCare, allocate, usage_counts_from,
 )
 
 APRIL = date(2026, 4, 1)
@@ -233,3 +234,52 @@ def test_allocation_is_deterministic_across_runs():
     units = [UnitOfCare(f"u{i}", rnd.choice(["amira", "ellie"]), rnd.choice(["night", "sibling", "hydro"]),
                         APRIL + timedelta(days=rnd.randrange(365))) for i in range(300)]
     assert allocate(units, AMIRA, SERVICES) == allocate(list(reversed(units)), list(reversed(AMIRA)), SERVICES)
+
+
+def test_stored_parts_count_from_the_arrangement_year_the_purchase_order_or_the_contract():
+    october = date(2026, 10, 10)
+    calendar_year = Funding("arrangement:c", "spot", "Calendar", (Payer("c", "C"),), year_start=(1, 1))
+    assert usage_counts_from([AMIRA_ISF], october, date(2025, 9, 1)) == date(2026, 4, 1)
+    assert usage_counts_from([AMIRA_ISF, calendar_year], october, date(2025, 9, 1)) == date(2026, 1, 1)
+    order = replace(LEILA_DP, money_limits=(MoneyLimit("PO 1", 50000, date(2025, 12, 1), date(2026, 11, 30)),))
+    assert usage_counts_from([order], october, date(2025, 9, 1)) == date(2025, 12, 1)
+    contract = replace(NORTHSHIRE_BLOCK, starts_on=date(2025, 10, 1))
+    assert usage_counts_from([contract], october, date(2025, 9, 1)) == date(2025, 10, 1)
+    assert usage_counts_from([replace(contract, starts_on=None)], october, date(2025, 9, 1)) == date(2025, 9, 1)
+    ended = replace(contract, ends_on=date(2026, 3, 31))
+    assert usage_counts_from([ended], october, date(2025, 9, 1)) == october
+
+
+TWO_YEARS = st.integers(0, 729).map(lambda n: APRIL + timedelta(days=n))
+
+
+@st.composite
+def dated_fundings(draw):
+    """`fundings()` with years starting in other months, purchase orders, and contracts with dates."""
+    result = []
+    for f in draw(fundings()):
+        limits = ()
+        if draw(st.booleans()):
+            starts = APRIL + timedelta(days=draw(st.integers(0, 500)))
+            limits = (MoneyLimit("PO", draw(st.integers(0, 300000)), starts,
+                                 starts + timedelta(days=draw(st.integers(0, 400)))),)
+        starts_on = APRIL + timedelta(days=draw(st.integers(0, 200))) if f.block else None
+        ends_on = draw(st.none() | TWO_YEARS)
+        result.append(replace(f, year_start=draw(st.sampled_from([(4, 1), (1, 1), (9, 6)])), money_limits=limits,
+                              starts_on=starts_on, ends_on=ends_on))
+    return result
+
+
+@settings(max_examples=150)
+@given(st.lists(st.tuples(st.sampled_from(["a", "b"]), st.sampled_from(["night", "sibling"]), TWO_YEARS),
+                max_size=30), dated_fundings(), st.integers(1, 729))
+def test_stored_parts_before_the_day_usage_counts_from_change_nothing(rows, funds, split):
+    """Reading only the stored parts from `usage_counts_from` on gives what reading every stored part gives."""
+    first = APRIL + timedelta(days=split)
+    units = [UnitOfCare(f"u{i}", c, s, d) for i, (c, s, d) in enumerate(rows)]
+    stored = [PriorPart(p.funding_ref, o.unit.child_id, o.unit.service_id, o.unit.day, p.units, p.pence)
+              for o in allocate([u for u in units if u.day < first], funds, SERVICES) for p in o.parts]
+    since = usage_counts_from(funds, first, APRIL)
+    later = [u for u in units if u.day >= first]
+    assert allocate(later, funds, SERVICES, prior=[p for p in stored if p.day >= since]) == \
+        allocate(later, funds, SERVICES, prior=stored)

@@ -7,18 +7,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlmodel import Session, select
 
+from provider.base import new_id, utcnow
 from provider.bookings.models import Booking, BookingUnit
+from provider.catalogue.models import Service
 from provider.charges.models import Charge, ChargePart, ChargeState
 from provider.clock import today
 from provider.funding import inputs
 from provider.ledger import care
-from provider.funding.engine import RULE_VERSION, Outcome, allocate
+from provider.ledger.post import post_many
+from provider.funding.engine import RULE_VERSION, Outcome, allocate, usage_counts_from
 from provider.funding.units import chargeable, unit_of_care, units_with_bookings
 
 WINDOW = timedelta(days=400)
@@ -41,20 +45,37 @@ def parts_of(db: Session, charge_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, li
     return result
 
 
-def store(db: Session, outcome: Outcome, unit: BookingUnit, booking: Booking, actor_id: uuid.UUID | None,
-          supersedes: Charge | None = None) -> Charge:
-    charge = Charge(unit_id=unit.id, child_id=booking.child_id, service_id=booking.service_id, day=unit.day,
-                    time_band=unit.time_band, quantity=unit.quantity, rule_version=RULE_VERSION,
-                    supersedes_id=supersedes.id if supersedes else None, created_by_id=actor_id)
-    db.add(charge)
-    db.flush()
-    parts = [ChargePart(charge_id=charge.id, position=position, arrangement_ref=p.funding_ref, kind=p.kind,
-                        payer_ref=p.payer_ref, payer_name=p.payer_name, pence=p.pence, units=p.units,
-                        memorandum_pence=p.memorandum_pence, rule=p.rule, reason=p.reason)
-             for position, p in enumerate(outcome.parts)]
-    db.add_all(parts)
-    care.post_delivery(db, charge, parts, actor_id)
-    return charge
+def store_many(db: Session, items: list[tuple[Outcome, BookingUnit, Booking, Charge | None]],
+               actor_id: uuid.UUID | None) -> list[uuid.UUID]:
+    """Each outcome as a charge (naming the charge it supersedes) with its parts and its ledger entry.
+
+    Written with bulk inserts, so a month of attendance is a handful of statements; returns the new charges' ids.
+    """
+    services: dict[uuid.UUID, Service] = {}
+    charges, parts, postings, now = [], [], [], utcnow()
+    for outcome, unit, booking, supersedes in items:
+        charge_id = new_id()
+        charges.append({"id": charge_id, "unit_id": unit.id, "child_id": booking.child_id,
+                        "service_id": booking.service_id, "day": unit.day, "time_band": unit.time_band,
+                        "quantity": unit.quantity, "state": ChargeState.current.value, "needs_recalculation": False,
+                        "flagged_reason": None, "rule_version": RULE_VERSION,
+                        "supersedes_id": supersedes.id if supersedes else None, "created_at": now,
+                        "created_by_id": actor_id})
+        parts += [{"id": new_id(), "charge_id": charge_id, "position": position, "arrangement_ref": p.funding_ref,
+                   "kind": p.kind, "payer_ref": p.payer_ref, "payer_name": p.payer_name, "pence": p.pence,
+                   "units": p.units, "memorandum_pence": p.memorandum_pence, "rule": p.rule, "reason": p.reason}
+                  for position, p in enumerate(outcome.parts)]
+        service = services.get(booking.service_id) or services.setdefault(booking.service_id,
+                                                                          db.get(Service, booking.service_id))
+        posting = care.delivery_posting(db, charge_id, service, unit.day, outcome.parts)
+        if posting is not None:
+            postings.append(posting)
+    if charges:
+        connection = db.connection()
+        connection.execute(insert(Charge.__table__), charges)
+        connection.execute(insert(ChargePart.__table__), parts)
+        post_many(db, postings, actor_id)
+    return [c["id"] for c in charges]
 
 
 def _supersede(db: Session, charge: Charge, actor_id: uuid.UUID | None = None) -> None:
@@ -68,17 +89,23 @@ def _allocate(db: Session, pairs: list[tuple[BookingUnit, Booking]], first: date
               prior_before: date | None = None) -> dict[str, Outcome]:
     children = {b.child_id for _, b in pairs}
     exclude = {u.id for u, _ in pairs}
+    fundings = inputs.fundings(db, children)
+    prior_first = usage_counts_from(fundings, first, first - WINDOW)
     prior_last = prior_before - timedelta(days=1) if prior_before else last + WINDOW
-    prior = inputs.stored_parts(db, first - WINDOW, prior_last, children, excluding_units=exclude)
+    prior = inputs.stored_parts(db, prior_first, prior_last, children, excluding_units=exclude)
     care = [unit_of_care(u, b, cancelled=chargeable(u, b) == "cancelled") for u, b in pairs]
-    outcomes = allocate(care, inputs.fundings(db, children), inputs.services(db), inputs.priority(db), prior)
+    outcomes = allocate(care, fundings, inputs.services(db), inputs.priority(db), prior)
     return {o.unit.ref: o for o in outcomes}
 
 
-def attendance_changed(db: Session, unit_ids: list[uuid.UUID], actor) -> list[Charge]:
-    """Charge units newly delivered, withdraw the charge of a unit no longer delivered, flag later charges."""
+def attendance_changed(db: Session, unit_ids: list[uuid.UUID], actor) -> list[uuid.UUID]:
+    """Charge units newly chargeable, withdraw the charge of a unit no longer so, flag later charges.
+
+    Returns the ids of the charges stored.
+    """
     pairs = units_with_bookings(db, unit_ids)
     existing = current_charges(db, [u.id for u, _ in pairs])
+    actor_id = getattr(actor, "id", None)
     to_charge: list[tuple[BookingUnit, Booking]] = []
     replaced: dict[uuid.UUID, Charge] = {}
     changed_days: dict[uuid.UUID, date] = {}
@@ -88,28 +115,26 @@ def attendance_changed(db: Session, unit_ids: list[uuid.UUID], actor) -> list[Ch
         if charge is not None and wanted == "delivered":
             continue
         if charge is not None:
-            _supersede(db, charge, getattr(actor, "id", None))
+            _supersede(db, charge, actor_id)
             replaced[unit.id] = charge
         if wanted:
             to_charge.append((unit, booking))
         if charge is not None or wanted:
             day = changed_days.get(booking.child_id)
             changed_days[booking.child_id] = min(day, unit.day) if day else unit.day
-    created = []
-    if to_charge:
-        days = [u.day for u, _ in to_charge]
-        outcomes = _allocate(db, to_charge, min(days), max(days))
-        actor_id = getattr(actor, "id", None)
-        for unit, booking in to_charge:
-            outcome = outcomes[str(unit.id)]
-            if outcome.parts:
-                created.append(store(db, outcome, unit, booking, actor_id, replaced.get(unit.id)))
+    # Flag first: the charges stored below are allocated knowing every change, so they are not flagged.
+    children_by_day: dict[date, set[uuid.UUID]] = defaultdict(set)
     for child_id, day in changed_days.items():
-        flag_charges(db, child_ids={child_id}, after=day,
-                     reason=f"Attendance on {day:%d/%m/%Y} was changed after this charge was allocated.",
-                     excluding={c.id for c in created})
-    db.flush()
-    return created
+        children_by_day[day].add(child_id)
+    for day, children in sorted(children_by_day.items()):
+        flag_charges(db, child_ids=children, after=day,
+                     reason=f"Attendance on {day:%d/%m/%Y} was changed after this charge was allocated.")
+    if not to_charge:
+        return []
+    days = [u.day for u, _ in to_charge]
+    outcomes = _allocate(db, to_charge, min(days), max(days))
+    items = [(outcomes[str(unit.id)], unit, booking, replaced.get(unit.id)) for unit, booking in to_charge]
+    return store_many(db, [item for item in items if item[0].parts], actor_id)
 
 
 def flag_charges(db: Session, *, after: date, reason: str, child_ids: set[uuid.UUID] | None = None,
@@ -124,7 +149,7 @@ def flag_charges(db: Session, *, after: date, reason: str, child_ids: set[uuid.U
         statement = statement.where(Charge.service_id.in_(service_ids))
     if excluding:
         statement = statement.where(Charge.id.not_in(excluding))
-    return db.exec(statement).rowcount
+    return db.exec(statement.execution_options(synchronize_session="fetch")).rowcount
 
 
 @dataclass(frozen=True)
@@ -182,13 +207,15 @@ def apply(db: Session, recalculation: Recalculation, actor) -> int:
     """Store what the recalculation found: supersede changed charges, add missing ones, clear flags."""
     by_unit = {u.id: (u, b) for u, b in recalculation.pairs}
     actor_id = getattr(actor, "id", None)
+    items = []
     for difference in recalculation.differences:
         unit, booking = by_unit[difference.unit_id]
         if difference.charge is not None:
             _supersede(db, difference.charge, actor_id)
         outcome = recalculation.outcomes.get(str(unit.id))
         if outcome is not None and outcome.parts:
-            store(db, outcome, unit, booking, actor_id, difference.charge)
+            items.append((outcome, unit, booking, difference.charge))
+    store_many(db, items, actor_id)
     changed = {d.unit_id for d in recalculation.differences}
     for unit_id, charge in recalculation.stored.items():
         if unit_id not in changed and charge.needs_recalculation:

@@ -168,6 +168,23 @@ def year_of(day: date, start: tuple[int, int]) -> date:
     return begins if begins <= day else date(day.year - 1, month, first)
 
 
+def usage_counts_from(fundings: Iterable[Funding], first: date, earliest: date) -> date:
+    """The first day whose stored parts can still count against a cap for units from `first` on.
+
+    A cap counts over the arrangement's year, a purchase order over its dates, a block's volume over the contract;
+    `earliest` bounds a volume with no start.
+    """
+    days = [first]
+    for f in fundings:
+        if f.ends_on is not None and f.ends_on < first:
+            continue  # it pays for nothing from `first` on, so what it has used does not matter
+        days.append(year_of(first, f.year_start))
+        days += [m.starts_on for m in f.money_limits if m.ends_on >= first]
+        if f.volume_units is not None:
+            days.append(f.starts_on or earliest)
+    return max(earliest, min(days))
+
+
 def _year_label(begins: date) -> str:
     return f"{begins.year}/{(begins.year + 1) % 100:02d}"
 
@@ -228,6 +245,12 @@ class _Allocator:
                  prior: Iterable[PriorPart]):
         self.fundings = sorted(fundings, key=lambda f: f.ref)
         self.by_ref = {f.ref: f for f in self.fundings}
+        self.general = [f for f in self.fundings if f.children is None]
+        self.by_child: dict[str, list[Funding]] = {}
+        for f in self.fundings:
+            for child in f.children or ():
+                self.by_child.setdefault(child, []).append(f)
+        self.ranked: dict[tuple[str, str], list[Funding]] = {}
         self.services = services
         self.priority = priority
         self.usage = _Usage()
@@ -283,12 +306,21 @@ class _Allocator:
             return f"has no purchase order in force on {unit.day:%d/%m/%Y}"
         return None
 
+    def candidates(self, unit: UnitOfCare) -> list[Funding]:
+        """The fundings that may cover the unit's child, in priority order (which depends on child and service)."""
+        key = (unit.child_id, unit.service_id)
+        found = self.ranked.get(key)
+        if found is None:
+            pool = self.general + self.by_child.get(unit.child_id, [])
+            found = self.ranked[key] = sorted(pool, key=lambda f: _rank(f, unit, self.priority))
+        return found
+
     def allocate(self, unit: UnitOfCare) -> Outcome:
         service = self.services[unit.service_id]
         listed = self.list_price(unit)
         list_pence = None if listed is None else listed.pence * unit.quantity
         full_cost = 0 if listed is None else listed.full_cost_pence * unit.quantity
-        candidates = sorted(self.fundings, key=lambda f: _rank(f, unit, self.priority))
+        candidates = self.candidates(unit)
         parts: list[Part] = []
         passed: list[str] = []
         hard: list[str] = []

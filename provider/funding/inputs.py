@@ -215,11 +215,13 @@ def charitable_fundings(db: Session) -> list[Funding]:
 def stored_parts(db: Session, first: date, last: date, children: set[uuid.UUID] | None = None,
                  excluding_units: set[uuid.UUID] = frozenset()) -> list[PriorPart]:
     """Parts of current charges between two dates: they use up caps before anything allocated now."""
-    query = (select(Charge, ChargePart).join(ChargePart, ChargePart.charge_id == Charge.id)
+    query = (select(Charge.unit_id, Charge.child_id, Charge.service_id, Charge.day, ChargePart.arrangement_ref,
+                    ChargePart.units, ChargePart.pence)
+             .join(ChargePart, ChargePart.charge_id == Charge.id)
              .where(Charge.state == ChargeState.current, Charge.day >= first, Charge.day <= last))
     if children is not None:
         # Block volumes are shared by every child the contract covers, so block parts are read for all.
         query = query.where(or_(Charge.child_id.in_(children), ChargePart.kind == "block"))
-    return [PriorPart(part.arrangement_ref, str(charge.child_id), str(charge.service_id), charge.day, part.units,
-                      part.pence)
-            for charge, part in db.exec(query) if charge.unit_id not in excluding_units]
+    return [PriorPart(ref, str(child_id), str(service_id), day, units, pence)
+            for unit_id, child_id, service_id, day, ref, units, pence in db.exec(query)
+            if unit_id not in excluding_units]

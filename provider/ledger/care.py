@@ -5,12 +5,15 @@ cost of care lives in the memorandum register, never in the ledger.
 """
 from __future__ import annotations
 
+import uuid
+from datetime import date
+
 from sqlmodel import Session, select
 
 from provider.catalogue.models import Service
 from provider.charges.models import Charge, ChargePart
 from provider.ledger.models import AccountType, EntryKind, LedgerAccount, LedgerEntry
-from provider.ledger.post import Line, account, post, reverse
+from provider.ledger.post import Line, Posting, account, post, reverse
 
 STREAMS = {
     "isf": "personal budgets: ISF draw-downs",
@@ -41,8 +44,8 @@ def _account(db: Session, code: str, name: str, type_: AccountType) -> LedgerAcc
     return found
 
 
-def _lines(db: Session, charge: Charge, parts: list[ChargePart]) -> list[Line]:
-    service = db.get(Service, charge.service_id)
+def _lines(db: Session, service: Service, parts) -> list[Line]:
+    """Debit what each payer owes (or the ISF), credit income; `parts` are charge parts or the engine's parts."""
     lines = []
     for part in parts:
         if part.pence == 0 or part.kind in ("restricted_fund", "unrestricted_fund"):
@@ -58,8 +61,17 @@ def _lines(db: Session, charge: Charge, parts: list[ChargePart]) -> list[Line]:
     return lines
 
 
+def delivery_posting(db: Session, charge_id: uuid.UUID, service: Service, day: date, parts) -> Posting | None:
+    """The entry for one delivered charge, or None when nothing is owed (block, charity, nothing to pay)."""
+    lines = _lines(db, service, parts)
+    if not lines:
+        return None
+    return Posting(EntryKind.care_delivered, lines, day, f"Care delivered {day:%d/%m/%Y}", f"charge:{charge_id}",
+                   charge_id)
+
+
 def post_delivery(db: Session, charge: Charge, parts: list[ChargePart], actor_id=None) -> LedgerEntry | None:
-    lines = _lines(db, charge, parts)
+    lines = _lines(db, db.get(Service, charge.service_id), parts)
     if not lines:
         return None
     return post(db, EntryKind.care_delivered, lines, service_date=charge.day, source_ref=f"charge:{charge.id}",

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import func
+from sqlalchemy import func, insert
 from sqlmodel import Session, select
 
+from provider.base import new_id, utcnow
 from provider.ledger.models import AccountingPeriod, AccountType, EntryKind, LedgerAccount, LedgerEntry, LedgerLine
 
 
@@ -54,15 +55,53 @@ def is_closed(db: Session, day: date) -> bool:
                    .where(AccountingPeriod.year == day.year, AccountingPeriod.month == day.month)).one() > 0
 
 
-def first_open_day(db: Session, day: date) -> date:
-    """`day` if its month is open, else the first day of the first open month after it."""
-    closed = {(p.year, p.month) for p in db.exec(select(AccountingPeriod))}
+def _closed_months(db: Session) -> set[tuple[int, int]]:
+    return {(p.year, p.month) for p in db.exec(select(AccountingPeriod))}
+
+
+def _first_open(closed: set[tuple[int, int]], day: date) -> date:
     if (day.year, day.month) not in closed:
         return day
     month = day.replace(day=1)
     while (month.year, month.month) in closed:
         month += relativedelta(months=1)
     return month
+
+
+def first_open_day(db: Session, day: date) -> date:
+    """`day` if its month is open, else the first day of the first open month after it."""
+    return _first_open(_closed_months(db), day)
+
+
+@dataclass(frozen=True)
+class Posting:
+    """One entry to write with `post_many`."""
+    kind: EntryKind
+    lines: Sequence[Line]
+    service_date: date
+    description: str
+    source_ref: str | None
+    group_id: uuid.UUID
+
+
+def post_many(db: Session, postings: Sequence[Posting], actor_id: uuid.UUID | None = None) -> int:
+    """Many balanced entries written as `post` writes each one, in two bulk inserts; returns how many."""
+    closed = _closed_months(db)
+    entries, lines, now = [], [], utcnow()
+    for posting in postings:
+        check_balanced(posting.lines)
+        entry_id = new_id()
+        entries.append({"id": entry_id, "kind": posting.kind.value, "posted_on": _first_open(closed, posting.service_date),
+                        "service_date": posting.service_date, "description": posting.description,
+                        "group_id": posting.group_id, "source_ref": posting.source_ref, "reverses_id": None,
+                        "created_at": now, "created_by_id": actor_id})
+        lines += [{"id": new_id(), "entry_id": entry_id, "account_id": line.account.id, "debit_pence": line.debit,
+                   "credit_pence": line.credit} for line in posting.lines]
+    if entries:
+        connection = db.connection()
+        connection.execute(insert(LedgerEntry.__table__), entries)
+        connection.execute(insert(LedgerLine.__table__), lines)
+    return len(entries)
 
 
 def post(db: Session, kind: EntryKind, lines: Sequence[Line], *, service_date: date, description: str,
