@@ -34,6 +34,8 @@ test-postgresql: install
 bench: install
 	$(BIN)/python -m bench.generate --children 5000 --years 5
 	$(BIN)/python -m bench.children_list
+	$(BIN)/python -m bench.generate --children 2000 --years 5 --reset --database-url sqlite:///$(CURDIR)/bench/out/allocate.db
+	$(BIN)/python -m bench.allocate_month --repeat 3 --database-url sqlite:///$(CURDIR)/bench/out/allocate.db
 
 clean:
 	rm -rf $(VENV) var test-output .pytest_cache .hypothesis

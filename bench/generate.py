@@ -5,7 +5,9 @@
 Without --database-url it uses DATABASE_URL, else the file bench/out/bench.db (replaced on each run). The
 years are the Y financial years up to 2026/27; the clock stands at the demo's 10 April 2027. One
 function per kind of record (`make_*`), each appending rows through `Bench.insert`: later issues add
-their own records (bookings, invoices, ISFs) the same way.
+their own records (invoices, ISF accounts, income) the same way. Funding arrangements, bookings with each
+unit's attendance, and the charges the engine allocates for them (with their ledger postings) are made by
+`make_block_contracts`, `make_arrangements` and `make_bookings`.
 """
 from __future__ import annotations
 
@@ -17,16 +19,19 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from collections import defaultdict
+from datetime import UTC, date, datetime, time as clock_time, timedelta
 from enum import Enum
 from itertools import islice
 from pathlib import Path
 
 from sqlalchemy import Connection, func, insert, inspect, select, text
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel
 
 import provider.models  # noqa: F401  (every table in the metadata)
 from provider.base import SystemState
+from provider.bookings.models import Booking, BookingUnit, CancelReason, UnitStatus
+from provider.charges.models import Charge, ChargePart
 from provider.catalogue.models import PricePeriod, Service
 from provider.db import make_engine
 from provider.demo import AS_OF
@@ -34,6 +39,14 @@ from provider.demo_data import catalogue, names, organisation
 from provider.demo_data.nhs_numbers import nhs_numbers
 from provider.funders.models import (CharitableFund, CodeKind, DepartmentKind, Funder, FunderCode,
                                      FunderDepartment, FunderKind, FundService)
+from provider.funding import inputs
+from provider.funding.engine import CHARITY_KINDS, RULE_VERSION, Outcome, UnitOfCare, allocate
+from provider.funding.models import (FAMILY_HELD, Arrangement, ArrangementKind, ArrangementRate, ArrangementService,
+                                     ArrangementShare, BlockContract, BlockContractService, BudgetLaw, BudgetSource,
+                                     ManagementOption)
+from provider.funding.units import CHARGEABLE_CANCELLATIONS
+from provider.ledger.care import STREAMS, stream_of
+from provider.ledger.models import LedgerAccount, LedgerEntry, LedgerLine
 from provider.migrate import upgrade
 from provider.organisation.models import BankAccount, Holiday, ProviderSettings
 from provider.people.models import (Child, ChildRelationship, ChildStatus, FamilyMember, Nomination, Nominee,
@@ -69,10 +82,12 @@ class Bench:
     def new_id(self) -> uuid.UUID:
         return uuid.UUID(int=self.rng.getrandbits(128), version=4)
 
-    def insert(self, model: type[SQLModel], rows: list[dict]) -> None:
+    def insert(self, model: type[SQLModel], rows: list[dict], plain: bool = False) -> None:
+        """Bulk insert; `plain` rows hold no enums, so they go in as they are."""
         table = model.__table__
         for start in range(0, len(rows), BATCH):
-            self.conn.execute(insert(table), [_plain(row) for row in rows[start:start + BATCH]])
+            batch = rows[start:start + BATCH]
+            self.conn.execute(insert(table), batch if plain else [_plain(row) for row in batch])
         self.counts[table.name] = self.counts.get(table.name, 0) + len(rows)
 
     def day_between(self, first: date, last: date) -> date:
@@ -116,7 +131,8 @@ def make_funders(b: Bench) -> None:
     funders, codes, departments = [], [], []
     for n, county in enumerate(councils):
         funder_id = b.new_id()
-        funders.append(_funder(funder_id, FunderKind.local_authority, f"{county} Council", po_required=n % 2 == 1))
+        funders.append(_funder(funder_id, FunderKind.local_authority, f"{county} Council", po_required=n % 2 == 1,
+                               charges_cancellations=n % 3 == 2))
         departments += [{"id": b.new_id(), "funder_id": funder_id, "kind": kind, "name": name,
                          "invoice_email": f"{kind.value}@{county.lower()}.example", "billing_address": None}
                         for kind, name in ((DepartmentKind.social_care, "Children's Social Care"),
@@ -135,6 +151,8 @@ def make_funders(b: Bench) -> None:
     b.insert(FunderCode, codes)
     b.insert(FunderDepartment, departments)
     b.ids["councils"] = [f["id"] for f in funders if f["kind"] == FunderKind.local_authority]
+    b.ids["care_departments"] = {d["funder_id"]: d["id"] for d in departments
+                                 if d["kind"] == DepartmentKind.social_care}
     b.ids["icbs"] = [f["id"] for f in funders if f["kind"] == FunderKind.icb]
 
 
@@ -167,14 +185,19 @@ def _to_pound(pence: float) -> int:
 
 
 def make_funds(b: Bench) -> None:
-    appeal, general = b.new_id(), b.new_id()
+    appeal, pool, general = b.new_id(), b.new_id(), b.new_id()
     b.insert(CharitableFund, [
         {"id": appeal, "name": "Sibling Support Appeal", "restricted": True, "is_active": True,
          "purpose": "Sibling support sessions"},
+        {"id": pool, "name": "Hydrotherapy Pool Appeal", "restricted": True, "is_active": True,
+         "purpose": "Hydrotherapy and music and play therapy sessions"},
         {"id": general, "name": "General Fund", "restricted": False, "is_active": True,
          "purpose": "Unrestricted income"},
     ])
-    b.insert(FundService, [{"fund_id": appeal, "service_id": b.ids["services"]["SIBLING_SUPPORT"]}])
+    services = b.ids["services"]
+    b.insert(FundService, [{"fund_id": appeal, "service_id": services["SIBLING_SUPPORT"]},
+                           {"fund_id": pool, "service_id": services["HYDROTHERAPY"]},
+                           {"fund_id": pool, "service_id": services["MUSIC_PLAY_THERAPY"]}])
 
 
 def make_children(b: Bench) -> None:
@@ -230,6 +253,7 @@ def make_families(b: Bench) -> None:
         households.append(children[index:index + size])
         index += size
     parents_by_child: dict[uuid.UUID, list[str]] = {}
+    family_by_child: dict[uuid.UUID, dict[str, list]] = {}
     for household in households:
         surname = household[0]["last_name"]
         address = f"{rng.randrange(1, 200)} {rng.choice(names.STREETS)}\nTown {rng.randrange(1, 40)}"
@@ -254,9 +278,12 @@ def make_families(b: Bench) -> None:
                               "relationship": relationship, "parental_responsibility": responsible})
                 if responsible:
                     parents_by_child.setdefault(child["id"], []).append(name)
+                family = family_by_child.setdefault(child["id"], {"parents": [], "siblings": []})
+                family["siblings" if sibling else "parents"].append((member_id, name))
     b.insert(FamilyMember, members)
     b.insert(ChildRelationship, links)
     b.ids["parents_by_child"] = parents_by_child
+    b.ids["family_by_child"] = family_by_child
 
 
 def make_nominees(b: Bench) -> None:
@@ -287,10 +314,390 @@ def make_nominations(b: Bench) -> None:
                      "budget": "Personal health budget", "nominated_by": parents[0], "received_on": received,
                      "withdrawn_on": withdrawn})
     b.insert(Nomination, rows)
+    b.ids["nominee_by_child"] = {row["child_id"]: row["nominee_id"] for row in rows if row["withdrawn_on"] is None}
+
+
+
+HISTORY_END = date(LAST_YEAR + 1, 3, 31)
+BLOCK_ALLOWANCE = 14  # short-break nights a year for each child of a council's area
+BLOCK_VOLUME_SHARE = 0.6  # each area's volume: 60% of its children's allowances, so some areas run out
+
+
+def _active_window(b: Bench, child: dict) -> tuple[date, date] | None:
+    """The days of the history on which the child could receive care (registration to death or 18, or the end)."""
+    first = max(child["created_at"].date(), date(b.first_year, 4, 1))
+    last = HISTORY_END if child["status"] == ChildStatus.active else child["status_date"]
+    return (first, last) if first <= last else None
+
+
+def _financial_years(b: Bench) -> list[tuple[date, date]]:
+    """The history's years and the current one (2027/28: the clock stands in April 2027)."""
+    return [(date(year, 4, 1), date(year + 1, 3, 31)) for year in range(b.first_year, LAST_YEAR + 2)]
+
+
+def make_block_contracts(b: Bench) -> None:
+    """Each council buys short-break nights for its area every year: 14 nights a child, a volume, instalments."""
+    services, contracts, links = b.ids["services"], [], []
+    for n, council in enumerate(b.ids["councils"]):
+        prefix = COUNTY_NAMES[n][:3].upper()
+        for starts, ends in _financial_years(b):
+            covered = sum(1 for c in b.ids["children"] if c["home_authority_id"] == council
+                          and c["created_at"].date() <= ends and (c["status_date"] is None or c["status_date"] >= starts))
+            volume = max(BLOCK_ALLOWANCE, round(covered * BLOCK_ALLOWANCE * BLOCK_VOLUME_SHARE))
+            price = _to_pound(65000 * PRICE_RISE ** (starts.year - LAST_YEAR))
+            by_rate = n % 2 == 0
+            contract_id = b.new_id()
+            contracts.append({
+                "id": contract_id, "reference": f"{prefix}-SB-{starts.year % 100:02d}{ends.year % 100:02d}",
+                "funder_id": council, "department_id": b.ids["care_departments"][council], "starts_on": starts,
+                "ends_on": ends, "volume_units": volume, "value_pence": volume * price * 9 // 10,
+                "instalments": "quarterly" if n % 3 else "monthly", "in_advance": n % 4 != 3,
+                "covers_area_id": council, "overage": "rate" if by_rate else "charity",
+                "overage_rate_pence": price * 85 // 100 if by_rate else None, "allowance_units": BLOCK_ALLOWANCE,
+                "status": "active", "hard_limit": False,
+                "notes": f"{volume} short-break nights for the area's children; {BLOCK_ALLOWANCE} a year each."})
+            links.append({"contract_id": contract_id, "service_id": services["SHORT_BREAK_NIGHT"]})
+    b.insert(BlockContract, contracts)
+    b.insert(BlockContractService, links)
+
+
+def _arrangement(b: Bench, child: dict, kind: ArrangementKind, name: str, first: date, **values) -> dict:
+    row = {column.key: None for column in Arrangement.__table__.columns}
+    row.update({"id": b.new_id(), "child_id": child["id"], "kind": kind, "name": name, "status": "active",
+                "starts_on": first, "ends_on": None, "year_start_month": 4, "year_start_day": 1, "hard_limit": False,
+                "fees_pence_per_year": 0, "agreed": True, "notes": "", "created_at": _moment(b, first)})
+    row.update(values)
+    return row
+
+
+BUDGET_SERVICES = ["SHORT_BREAK_NIGHT", "DAY_CARE", "HYDROTHERAPY", "SIBLING_SUPPORT", "MUSIC_PLAY_THERAPY",
+                   "ACTIVITY_BREAK_DAY", "CARE_AT_HOME"]
+MANAGEMENT_WEIGHTS = [(ManagementOption.isf, 25), (ManagementOption.direct_payment, 30),
+                      (ManagementOption.nominee, 10), (ManagementOption.managed_account, 10),
+                      (ManagementOption.commissioner_managed, 25)]
+SOURCES = [(BudgetSource.social_care, BudgetLaw.children_act), (BudgetSource.health, BudgetLaw.nhs_direct_payments),
+           (BudgetSource.education, BudgetLaw.sen_personal_budgets)]
+
+
+def make_arrangements(b: Bench) -> None:
+    """Spot packages (8%), joint packages (2%) and personal budgets (20%: ISFs, direct payments, nominees...)."""
+    rng, services = b.rng, b.ids["services"]
+    arrangements, links, rates, shares = [], [], [], []
+    for child in b.ids["children"]:
+        window = _active_window(b, child)
+        if window is None:
+            continue
+        first, last = window
+        ends = None if child["status"] == ChildStatus.active else last
+        own = child["preferred_name"] or child["first_name"]
+        roll = rng.random()
+        if roll < 0.08:
+            icb = child["icb_id"]
+            row = _arrangement(b, child, ArrangementKind.spot, f"{own}'s continuing-care package", first, ends_on=ends,
+                               funder_id=icb, cap_units=rng.choice([12, 20, 30]))
+            if rng.random() < 0.5:
+                po_first = max(first, date(LAST_YEAR, 4, 1))
+                if po_first <= HISTORY_END:
+                    row.update(po_number=f"PO-{rng.randrange(10000, 100000)}", po_value_pence=rng.choice([8, 14, 20]) * 72_000,
+                               po_starts_on=po_first, po_ends_on=HISTORY_END)
+            arrangements.append(row)
+            links.append(_service_link(row, services["SHORT_BREAK_NIGHT"]))
+            rates.append({"id": b.new_id(), "arrangement_id": row["id"], "service_id": services["SHORT_BREAK_NIGHT"],
+                          "time_band": "all", "starts_on": first, "price_pence": 72_000})
+        elif roll < 0.10:
+            council = child["home_authority_id"]
+            row = _arrangement(b, child, ArrangementKind.joint, f"{own}'s joint package", first, ends_on=ends,
+                               cap_units=24)
+            arrangements.append(row)
+            links += [_service_link(row, services[code]) for code in ("SHORT_BREAK_NIGHT", "DAY_CARE")]
+            council_percent = rng.choice([50, 60, 70])
+            shares += [{"id": b.new_id(), "arrangement_id": row["id"], "funder_id": council,
+                        "department_id": b.ids["care_departments"][council], "percent": council_percent,
+                        "po_number": None},
+                       {"id": b.new_id(), "arrangement_id": row["id"], "funder_id": child["icb_id"],
+                        "department_id": None, "percent": 100 - council_percent, "po_number": None}]
+        elif roll < 0.30:
+            row, agreed = _personal_budget(b, child, own, first, ends)
+            arrangements.append(row)
+            links += [_service_link(row, services[code], cap=6 if code == "SIBLING_SUPPORT" else None,
+                                    agreed=ok) for code, ok in agreed]
+    b.insert(Arrangement, arrangements)
+    b.insert(ArrangementService, links)
+    b.insert(ArrangementRate, rates)
+    b.insert(ArrangementShare, shares)
+
+
+def _service_link(row: dict, service_id: uuid.UUID, cap: int | None = None, agreed: bool = False) -> dict:
+    return {"arrangement_id": row["id"], "service_id": service_id, "cap_units": cap, "family_agreed": agreed}
+
+
+def _personal_budget(b: Bench, child: dict, own: str, first: date, ends: date | None) -> tuple[dict, list]:
+    rng = b.rng
+    options, weights = zip(*MANAGEMENT_WEIGHTS)
+    management = rng.choices(options, weights)[0]
+    nominee = b.ids["nominee_by_child"].get(child["id"])
+    if management == ManagementOption.nominee and nominee is None:
+        management = ManagementOption.direct_payment
+    parents = b.ids["family_by_child"].get(child["id"], {}).get("parents", [])
+    source, law = rng.choice(SOURCES)
+    funder = child["icb_id"] if source == BudgetSource.health else child["home_authority_id"]
+    department = None if source == BudgetSource.health else b.ids["care_departments"][funder]
+    family_held = management in FAMILY_HELD
+    holder = parents[0] if parents and management in (ManagementOption.direct_payment,
+                                                      ManagementOption.managed_account) else None
+    codes = rng.sample(BUDGET_SERVICES, rng.randrange(2, 5))
+    agreed = [(code, family_held and (index > 0 or rng.random() < 0.8)) for index, code in enumerate(codes)]
+    label = {ManagementOption.isf: "ISF", ManagementOption.direct_payment: "direct payment",
+             ManagementOption.nominee: "direct payment (nominee)", ManagementOption.managed_account: "managed account",
+             ManagementOption.commissioner_managed: "commissioner-managed budget"}[management]
+    row = _arrangement(
+        b, child, ArrangementKind.personal_budget, f"{own}'s {label}", first, ends_on=ends, funder_id=funder,
+        department_id=department, source=source, law=law, management=management,
+        holder_id=holder[0] if holder else None, nominee_id=nominee if management == ManagementOption.nominee else None,
+        managed_account_name="Brightway managed accounts" if management == ManagementOption.managed_account else None,
+        yearly_pence=rng.choice([150_000, 240_000, 312_000, 400_000, 600_000]),
+        fees_pence_per_year=13 * 1_500 if management == ManagementOption.isf else 0,
+        agreed=rng.random() < 0.9, share_percent=50 if rng.random() < 0.1 else None,
+        family_agreed_by=f"{parents[0][1]} (parent)" if family_held and parents else None,
+        family_agreed_on=first if family_held else None)
+    return row, agreed
+
+
+
+# (chance a child has it, days between one and the next: from, to, its code): sessions spread over the history
+SESSIONS = [(0.40, 21, 42, "DAY_CARE"), (0.25, 14, 35, "HYDROTHERAPY"), (0.15, 21, 42, "MUSIC_PLAY_THERAPY"),
+            (0.20, 45, 90, "ACTIVITY_BREAK_DAY"), (0.10, 14, 35, "CARE_AT_HOME")]
+# Attendance of each unit: (cumulative chance, status, cancel reason)
+ATTENDANCE = [(0.93, UnitStatus.delivered, None), (0.95, UnitStatus.cancelled, CancelReason.child_unwell),
+              (0.96, UnitStatus.cancelled, CancelReason.hospital_admission),
+              (0.975, UnitStatus.cancelled, CancelReason.family_cancelled),
+              (0.98, UnitStatus.cancelled, CancelReason.hospice_cancelled), (1.0, UnitStatus.did_not_attend, None)]
+CHARGEABLE_REASONS = frozenset(reason.value for reason in CHARGEABLE_CANCELLATIONS)
+FLUSH_ROWS = 20_000
+INSERT_ORDER = (Booking, BookingUnit, Charge, ChargePart, LedgerAccount, LedgerEntry, LedgerLine)
+
+
+class Diary:
+    """One child's bookings and units, each unit with its own attendance, as rows for the bulk insert."""
+
+    def __init__(self, b: Bench, child: dict):
+        self.b, self.child = b, child
+        self.bookings: list[dict] = []
+        self.units: list[dict] = []
+
+    def book(self, code: str, days: list[date], *, participant: uuid.UUID | None = None, band: str = "all",
+             hours: int = 1, attendance: bool = True) -> None:
+        b, rng = self.b, self.b.rng
+        booking_id, first = b.new_id(), days[0]
+        made = _moment(b, first - timedelta(days=rng.randrange(14, 60)))
+        marker = b.ids["key_workers"][rng.randrange(len(b.ids["key_workers"]))]
+        statuses = []
+        for day in days:
+            roll, chosen = rng.random(), ATTENDANCE[0]
+            if attendance:
+                chosen = next(item for item in ATTENDANCE if roll < item[0])
+            _, status, reason = chosen
+            statuses.append((status, reason))
+            self.units.append({"id": b.new_id(), "booking_id": booking_id, "day": day, "time_band": band,
+                               "quantity": hours, "status": status.value,
+                               "cancel_reason": reason.value if reason else None,
+                               "marked_at": datetime.combine(day, clock_time(18), UTC), "marked_by_id": marker,
+                               "_child": self.child["id"], "_service": b.ids["services"][code], "_made": made})
+        if any(status == UnitStatus.delivered for status, _ in statuses):
+            status, reason = "delivered", None
+        elif all(status == UnitStatus.cancelled for status, _ in statuses):
+            status, reason = "cancelled", statuses[0][1].value
+        else:
+            status, reason = "did_not_attend", None
+        nights = b.ids["nights"].get(code, False)
+        self.bookings.append({
+            "id": booking_id, "child_id": self.child["id"], "participant_id": participant,
+            "service_id": b.ids["services"][code], "starts_on": first,
+            "ends_on": days[-1] + timedelta(days=1) if nights else days[-1],
+            "start_time": clock_time(10) if code == "CARE_AT_HOME" else None,
+            "end_time": clock_time(10 + hours) if code == "CARE_AT_HOME" else None,
+            "status": status, "cancel_reason": reason, "recurrence_id": None, "override_by": None,
+            "override_reason": None, "notes": "", "confirmed_at": made, "created_at": made, "created_by_id": marker})
+
+
+def _diary(b: Bench, child: dict) -> Diary:
+    """Short-break stays every five to ten weeks, some regular sessions, end-of-life care for children who died."""
+    rng, diary = b.rng, Diary(b, child)
+    window = _active_window(b, child)
+    if window is None:
+        return diary
+    first, last = window
+    day = first + timedelta(days=rng.randrange(45))
+    while day <= last:
+        nights = rng.choice([2, 3, 3, 4])
+        days = [d for d in (day + timedelta(days=i) for i in range(nights)) if d <= last]
+        diary.book("SHORT_BREAK_NIGHT", days)
+        day += timedelta(days=nights + rng.randrange(30, 75))
+    for chance, shortest, longest, code in SESSIONS:
+        if rng.random() >= chance:
+            continue
+        day = first + timedelta(days=rng.randrange(shortest))
+        while day <= last:
+            if code == "CARE_AT_HOME":
+                diary.book(code, [day], band="weekend" if day.weekday() >= 5 else "weekday", hours=3)
+            else:
+                diary.book(code, [day])
+            day += timedelta(days=rng.randrange(shortest, longest))
+    family = b.ids["family_by_child"].get(child["id"], {})
+    if family.get("siblings") and rng.random() < 0.5:
+        sibling = family["siblings"][0][0]
+        day = first + timedelta(days=rng.randrange(30))
+        while day <= last:
+            diary.book("SIBLING_SUPPORT", [day], participant=sibling)
+            day += timedelta(days=rng.randrange(21, 42))
+    if child["status"] == ChildStatus.died:
+        died = child["status_date"]
+        end_of_life = [died - timedelta(days=n) for n in (3, 2, 1) if died - timedelta(days=n) >= first]
+        if end_of_life:
+            diary.book("END_OF_LIFE_NIGHT", end_of_life, attendance=False)
+        after = [d for d in (died, died + timedelta(days=1)) if d <= HISTORY_END]
+        if after:
+            diary.book("CARE_AFTER_DEATH_NIGHT", after, attendance=False)
+        parent = family.get("parents", [(None, "")])[0][0]
+        sessions = [died + timedelta(days=n) for n in (30, 60, 90) if died + timedelta(days=n) <= HISTORY_END]
+        for day in sessions:
+            diary.book("BEREAVEMENT_SUPPORT", [day], participant=parent, attendance=False)
+    return diary
+
+
+class Charger:
+    """Charges the chargeable units through the engine and keeps the rows `charges.service.store_many` would write.
+
+    The engine's inputs are read once with `provider.funding.inputs`, as `charges.attendance_changed` reads
+    them. The engine is called once per council area and financial year, with every chargeable unit of the
+    area's children that year: caps run over April-March years and a block contract's volume is shared only
+    by the children of its area, so this is the allocation of the whole year in order of service date, then
+    booking (what `charges.recalculate` over the year finds: no differences). Every part, its rule and its
+    sentence are the engine's. The ledger gets what `ledger.care.delivery_posting` makes: income accrued per
+    payer, or drawn from an ISF.
+    """
+
+    def __init__(self, b: Bench):
+        self.b = b
+        db = Session(bind=b.conn)
+        self.services = inputs.services(db)
+        self.priority = inputs.priority(db)
+        self.codes = {str(service_id): code for code, service_id in b.ids["services"].items()}
+        every = inputs.fundings(db)
+        db.close()
+        self.general = [f for f in every if f.children is None]
+        self.blocks = [f for f in every if f.block]
+        self.own: dict[str, list] = defaultdict(list)
+        for f in every:
+            if f.children is not None and not f.block:
+                for child in f.children:
+                    self.own[child].append(f)
+        self.accounts: dict[str, uuid.UUID] = {}
+        self.rows: dict[type, list[dict]] = defaultdict(list)
+
+    def add_area(self, diaries: list[Diary]) -> None:
+        """One council area's children: their bookings and units, and the year-by-year allocation."""
+        by_year: dict[int, list[UnitOfCare]] = defaultdict(list)
+        by_ref: dict[str, dict] = {}
+        for diary in diaries:
+            self.rows[Booking] += diary.bookings
+            self.rows[BookingUnit] += [{key: value for key, value in row.items() if not key.startswith("_")}
+                                       for row in diary.units]
+            for row in diary.units:
+                status, reason = row["status"], row["cancel_reason"]
+                if status == UnitStatus.delivered:
+                    cancelled = False
+                elif status == UnitStatus.did_not_attend or reason in CHARGEABLE_REASONS:
+                    cancelled = True
+                else:
+                    continue
+                ref = str(row["id"])
+                by_ref[ref] = row
+                day = row["day"]
+                by_year[day.year if day.month >= 4 else day.year - 1].append(UnitOfCare(
+                    ref, str(row["_child"]), str(row["_service"]), day, row["time_band"], row["quantity"],
+                    (row["_made"].isoformat(), str(row["booking_id"])), cancelled))
+        for year, care in sorted(by_year.items()):
+            first, last = date(year, 4, 1), date(year + 1, 3, 31)
+            children = {unit.child_id for unit in care}
+            own = [f for child in sorted(children) for f in self.own.get(child, [])
+                   if (f.starts_on is None or f.starts_on <= last) and (f.ends_on is None or f.ends_on >= first)]
+            blocks = [f for f in self.blocks if f.starts_on <= last and f.ends_on >= first
+                      and not children.isdisjoint(f.children)]
+            for outcome in allocate(care, own + blocks + self.general, self.services, self.priority):
+                if outcome.parts:
+                    self.store(outcome, by_ref[outcome.unit.ref])
+            if sum(len(rows) for rows in self.rows.values()) >= FLUSH_ROWS:
+                self.flush()
+
+    def store(self, outcome: Outcome, unit: dict) -> None:
+        """The rows of `charges.service.store_many` and `ledger.care.delivery_posting` for one outcome."""
+        b, charge_id = self.b, self.b.new_id()
+        made = datetime.combine(unit["day"], clock_time(18, 30), UTC)
+        actor = unit["marked_by_id"]
+        self.rows[Charge].append({
+            "id": charge_id, "unit_id": unit["id"], "child_id": unit["_child"], "service_id": unit["_service"],
+            "day": unit["day"], "time_band": unit["time_band"], "quantity": unit["quantity"], "state": "current",
+            "needs_recalculation": False, "flagged_reason": None, "rule_version": RULE_VERSION,
+            "supersedes_id": None, "created_at": made, "created_by_id": actor})
+        lines = []
+        code = self.codes[outcome.unit.service_id]
+        service_name = self.services[outcome.unit.service_id].name
+        for position, p in enumerate(outcome.parts):
+            self.rows[ChargePart].append({
+                "id": b.new_id(), "charge_id": charge_id, "position": position, "arrangement_ref": p.funding_ref,
+                "kind": p.kind, "payer_ref": p.payer_ref, "payer_name": p.payer_name, "pence": p.pence,
+                "units": p.units, "memorandum_pence": p.memorandum_pence, "rule": p.rule, "reason": p.reason})
+            if p.pence == 0 or p.kind in CHARITY_KINDS:
+                continue
+            if p.payer_ref.startswith("isf:"):
+                held = self.account(p.payer_ref, f"ISF held for others: {p.payer_name}", "liability", made)
+            else:
+                held = self.account(f"accrued:{p.payer_ref}", f"Accrued income: {p.payer_name}", "asset", made)
+            stream = stream_of(p)
+            income = self.account(f"income:{stream}:{code}",
+                                  f"Income, {STREAMS.get(stream, stream)}: {service_name}", "income", made)
+            lines += [(held, p.pence, 0), (income, 0, p.pence)]
+        if lines:
+            entry_id = b.new_id()
+            self.rows[LedgerEntry].append({
+                "id": entry_id, "kind": "care_delivered", "posted_on": unit["day"], "service_date": unit["day"],
+                "description": f"Care delivered {unit['day']:%d/%m/%Y}", "group_id": charge_id,
+                "source_ref": f"charge:{charge_id}", "reverses_id": None, "created_at": made,
+                "created_by_id": actor})
+            self.rows[LedgerLine] += [{"id": b.new_id(), "entry_id": entry_id, "account_id": account,
+                                       "debit_pence": debit, "credit_pence": credit}
+                                      for account, debit, credit in lines]
+
+    def account(self, code: str, name: str, type_: str, made: datetime) -> uuid.UUID:
+        found = self.accounts.get(code)
+        if found is None:
+            found = self.accounts[code] = self.b.new_id()
+            self.rows[LedgerAccount].append({"id": found, "code": code, "name": name, "type": type_,
+                                             "created_at": made})
+        return found
+
+    def flush(self) -> None:
+        for model in INSERT_ORDER:
+            rows = self.rows.pop(model, [])
+            if rows:
+                self.b.insert(model, rows, plain=True)
+
+
+def make_bookings(b: Bench) -> None:
+    """Every child's bookings over the history with each unit's attendance; chargeable units charged."""
+    b.ids["nights"] = {spec.code: spec.unit.value == "night" for spec in catalogue.SERVICES}
+    charger = Charger(b)
+    by_area: dict[uuid.UUID, list[dict]] = defaultdict(list)
+    for child in b.ids["children"]:
+        by_area[child["home_authority_id"]].append(child)
+    for council in b.ids["councils"]:
+        charger.add_area([_diary(b, child) for child in by_area[council]])
+    charger.flush()
 
 
 STEPS = [make_clock, make_settings, make_users, make_funders, make_services, make_funds, make_children,
-         make_families, make_nominees, make_nominations]
+         make_families, make_nominees, make_nominations, make_block_contracts, make_arrangements, make_bookings]
 
 
 def generate(database_url: str, children: int, years: int, seed: int = 2027, reset: bool = False) -> dict[str, int]:
@@ -319,6 +726,9 @@ def _empty(engine) -> None:
     with engine.begin() as conn:
         if inspect(conn).has_table("alembic_version"):
             conn.execute(text("DROP TABLE alembic_version"))
+        if conn.dialect.name == "postgresql":  # the ledger's trigger functions outlive its tables
+            conn.execute(text("DROP FUNCTION IF EXISTS ledger_entry_balances()"))
+            conn.execute(text("DROP FUNCTION IF EXISTS ledger_immutable()"))
 
 
 def main(argv: list[str] | None = None) -> dict[str, int]:

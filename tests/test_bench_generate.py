@@ -1,14 +1,22 @@
 """The benchmark generator makes a whole provider: valid children, families and unbroken price lists."""
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import create_engine, select
+from sqlmodel import Session
 
-from bench import generate
-from provider.catalogue.models import PricePeriod
+from bench import allocate_month, generate
+from provider.bookings.models import Booking, BookingUnit
+from provider.catalogue.models import PricePeriod, Service
+from provider.charges.models import Charge, ChargePart
+from provider.charges.service import recalculate
+from provider.db import make_engine
+from provider.funding.models import Arrangement
+from provider.ledger.models import LedgerEntry, LedgerLine
 from provider.people.models import Child, ChildRelationship, Nomination
 from provider.people.nhs import nhs_number_problem
 
@@ -62,3 +70,97 @@ def test_a_database_that_already_has_children_is_refused(fresh_database_url):
         generate.main(["--children", "3", "--years", "1", "--database-url", fresh_database_url])
     counts = generate.main(["--children", "4", "--years", "1", "--database-url", fresh_database_url, "--reset"])
     assert counts["children"] == 4
+
+
+def _rows(url: str, *tables):
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return [conn.execute(select(table.__table__)).all() for table in tables]
+    finally:
+        engine.dispose()
+
+
+def test_a_year_of_bookings_is_charged_by_the_engine_and_every_charge_adds_up(fresh_database_url):
+    counts = generate.main(["--children", "30", "--years", "1", "--database-url", fresh_database_url])
+    assert counts["bookings"] > 0 and counts["booking_units"] >= counts["bookings"]
+    assert counts["block_contracts"] == 2 * 2  # two councils, for 2026/27 and for the current year 2027/28
+    assert {"arrangements", "arrangement_services", "charges", "charge_parts", "ledger_entries"} <= counts.keys()
+    (units, bookings, charges, parts, periods, services, entries, lines, arrangements) = _rows(
+        fresh_database_url, BookingUnit, Booking, Charge, ChargePart, PricePeriod, Service, LedgerEntry, LedgerLine,
+        Arrangement)
+    assert {a.kind for a in arrangements} >= {"personal_budget"}
+    assert {a.management for a in arrangements if a.kind == "personal_budget"} & {"isf", "direct_payment"}
+
+    # Every chargeable unit has exactly one current charge; a unit cancelled for illness has none.
+    charged = defaultdict(int)
+    for charge in charges:
+        charged[charge.unit_id] += 1
+    chargeable_units = {u.id for u in units if u.status in ("delivered", "did_not_attend")
+                        or (u.status == "cancelled" and u.cancel_reason == "family_cancelled")}
+    assert set(charged) <= chargeable_units
+    assert {u.id for u in units if u.status == "delivered"} <= set(charged)
+    assert all(count == 1 for count in charged.values())
+    assert not any(u.id in charged for u in units if u.cancel_reason == "child_unwell")
+
+    # The parts of each delivered unit's charge add up to its price, to the penny.
+    by_charge = defaultdict(list)
+    for part in parts:
+        by_charge[part.charge_id].append(part)
+    price = {(p.service_id, p.time_band): p.price_pence for p in periods if p.ends_on is None}
+    status = {u.id: u.status for u in units}
+    checked = 0
+    for charge in charges:
+        own = sorted(by_charge[charge.id], key=lambda p: p.position)
+        assert [p.position for p in own] == list(range(len(own)))
+        assert all(p.reason and p.rule and p.payer_name for p in own)
+        kinds = {p.kind for p in own}
+        if status[charge.unit_id] != "delivered" or kinds & {"block", "spot"}:
+            continue
+        assert sum(p.pence for p in own) == price[(charge.service_id, charge.time_band)] * charge.quantity
+        checked += 1
+    assert checked > 50
+    block = [p for p in parts if p.rule == "block-allowance"]
+    assert block and all(p.pence == 0 for p in block)
+    assert any(p.memorandum_pence > 0 for p in parts if p.kind == "unrestricted_fund")
+    free = {s.id for s in services if s.free_to_families}
+    assert all(p.kind not in ("personal_budget",) for c in charges if c.service_id in free for p in by_charge[c.id])
+
+    # Income accrued in the ledger for every part a payer owes, and every entry balances.
+    owed = [c for c in charges if any(p.pence and p.kind not in ("restricted_fund", "unrestricted_fund")
+                                      for p in by_charge[c.id])]
+    assert len(entries) == len(owed)
+    debits, credits = defaultdict(int), defaultdict(int)
+    for line in lines:
+        debits[line.entry_id] += line.debit_pence
+        credits[line.entry_id] += line.credit_pence
+    assert debits == credits
+
+
+def test_what_the_generator_stored_is_what_a_recalculation_finds(fresh_database_url):
+    generate.main(["--children", "30", "--years", "1", "--database-url", fresh_database_url])
+    engine = make_engine(fresh_database_url)
+    try:
+        with Session(engine) as db:
+            recalculation = recalculate(db, date(2026, 4, 1), date(2027, 3, 31))
+            assert len(recalculation.pairs) > 300
+            assert recalculation.differences == []
+    finally:
+        engine.dispose()
+
+
+def test_allocate_month_times_the_engine_against_the_baseline_and_leaves_the_database_as_it_was(
+        fresh_database_url, capsys):
+    generate.main(["--children", "30", "--years", "1", "--database-url", fresh_database_url])
+    before = [len(rows) for rows in _rows(fresh_database_url, Booking, BookingUnit, Charge, ChargePart, LedgerEntry)]
+    capsys.readouterr()
+    result = allocate_month.main(["--database-url", fresh_database_url, "--units", "150"])
+    out = capsys.readouterr().out
+    assert result["units"] == 150 and result["counts"]["charges"] == 150
+    assert result["counts"]["parts"] >= 150
+    assert re.search(r"^Ratio engine / baseline: \d+\.\dx\. Target: under 2 s and within 3x: (met|missed)\.$", out,
+                     re.MULTILINE)
+    assert re.search(r"^  engine +\d+\.\d\d s +inputs \+ allocate \+ store: 150 charges", out, re.MULTILINE)
+    assert re.search(r"^  baseline +\d+\.\d\d s +read 150 units", out, re.MULTILINE)
+    after = [len(rows) for rows in _rows(fresh_database_url, Booking, BookingUnit, Charge, ChargePart, LedgerEntry)]
+    assert after == before

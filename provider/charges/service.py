@@ -23,9 +23,11 @@ from provider.funding import inputs
 from provider.ledger import care
 from provider.ledger.post import post_many
 from provider.funding.engine import RULE_VERSION, Outcome, allocate, usage_counts_from
-from provider.funding.units import chargeable, unit_of_care, units_with_bookings
+from provider.funding.units import BookingFacts, UnitFacts, chargeable, unit_facts, unit_of_care
 
 WINDOW = timedelta(days=400)
+UnitLike = BookingUnit | UnitFacts
+BookingLike = Booking | BookingFacts
 
 
 def current_charges(db: Session, unit_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Charge]:
@@ -45,7 +47,7 @@ def parts_of(db: Session, charge_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, li
     return result
 
 
-def store_many(db: Session, items: list[tuple[Outcome, BookingUnit, Booking, Charge | None]],
+def store_many(db: Session, items: list[tuple[Outcome, UnitLike, BookingLike, Charge | None]],
                actor_id: uuid.UUID | None) -> list[uuid.UUID]:
     """Each outcome as a charge (naming the charge it supersedes) with its parts and its ledger entry.
 
@@ -85,7 +87,7 @@ def _supersede(db: Session, charge: Charge, actor_id: uuid.UUID | None = None) -
     care.reverse_delivery(db, charge, on=today(db), actor_id=actor_id)
 
 
-def _allocate(db: Session, pairs: list[tuple[BookingUnit, Booking]], first: date, last: date,
+def _allocate(db: Session, pairs: list[tuple[UnitLike, BookingLike]], first: date, last: date,
               prior_before: date | None = None) -> dict[str, Outcome]:
     children = {b.child_id for _, b in pairs}
     exclude = {u.id for u, _ in pairs}
@@ -103,10 +105,10 @@ def attendance_changed(db: Session, unit_ids: list[uuid.UUID], actor) -> list[uu
 
     Returns the ids of the charges stored.
     """
-    pairs = units_with_bookings(db, unit_ids)
+    pairs = unit_facts(db, unit_ids)
     existing = current_charges(db, [u.id for u, _ in pairs])
     actor_id = getattr(actor, "id", None)
-    to_charge: list[tuple[BookingUnit, Booking]] = []
+    to_charge: list[tuple[UnitFacts, BookingFacts]] = []
     replaced: dict[uuid.UUID, Charge] = {}
     changed_days: dict[uuid.UUID, date] = {}
     for unit, booking in pairs:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
+from typing import NamedTuple
 
 from sqlmodel import Session, select
 
@@ -35,12 +36,35 @@ def unit_of_care(unit: BookingUnit, booking: Booking, *, cancelled: bool = False
                       unit.quantity, (booking.created_at.isoformat(), str(booking.id)), cancelled)
 
 
-def units_with_bookings(db: Session, unit_ids: Iterable[uuid.UUID]) -> list[tuple[BookingUnit, Booking]]:
+class UnitFacts(NamedTuple):
+    """What charging reads of a booking unit."""
+    id: uuid.UUID
+    day: date
+    time_band: str
+    quantity: int
+    status: str
+    cancel_reason: str | None
+
+
+class BookingFacts(NamedTuple):
+    """What charging reads of a booking."""
+    id: uuid.UUID
+    child_id: uuid.UUID
+    service_id: uuid.UUID
+    created_at: datetime
+    confirmed_at: datetime | None
+
+
+def unit_facts(db: Session, unit_ids: Iterable[uuid.UUID]) -> list[tuple[UnitFacts, BookingFacts]]:
+    """Each unit with its booking as plain tuples: a month's attendance is charged without loading objects."""
     ids = list(unit_ids)
     if not ids:
         return []
-    return list(db.exec(select(BookingUnit, Booking).join(Booking, Booking.id == BookingUnit.booking_id)
-                        .where(BookingUnit.id.in_(ids))))
+    query = (select(BookingUnit.id, BookingUnit.day, BookingUnit.time_band, BookingUnit.quantity, BookingUnit.status,
+                    BookingUnit.cancel_reason, Booking.id, Booking.child_id, Booking.service_id, Booking.created_at,
+                    Booking.confirmed_at)
+             .join(Booking, Booking.id == BookingUnit.booking_id).where(BookingUnit.id.in_(ids)))
+    return [(UnitFacts(*row[:6]), BookingFacts(*row[6:])) for row in db.execute(query)]
 
 
 def reservations(db: Session, child_id: uuid.UUID, first: date, last: date,
