@@ -8,6 +8,7 @@ import re
 import socket
 import threading
 import time
+from datetime import date, timedelta
 
 import pytest
 
@@ -128,4 +129,44 @@ def test_amira_unwell_for_one_night_is_charged_for_the_other(page, server):
     rows = page.locator("table", has_text="Each unit of the booking").locator("tbody tr")
     assert "Delivered" in rows.nth(0).inner_text()
     assert "Cancelled – child unwell" in rows.nth(1).inner_text()
+    assert re.search(r"Status\s+Delivered", page.locator("dl.summary").inner_text())
+
+
+def open_child(page, server, name: str) -> None:
+    page.goto(f"{server}/children")
+    page.get_by_role("link", name=name).click()
+    page.wait_for_load_state()
+
+
+@pytest.mark.parametrize("child, link, service, day, participant, payer, amount", [
+    ("Haddad, Amira", "Book for Amira", "Sibling support session", "2026-04-18", "Sam Haddad", "Amira's ISF",
+     "£35.00"),
+    ("Haddad, Amira", "Book for Amira", "Hydrotherapy session", "2026-05-06", None, "Leila Haddad", "£60.00"),
+    ("Wilson, Chloe", "Book for Chloe", "Hydrotherapy session", "2026-08-03", None,
+     "Brightway Direct Payment Support (nominee for Chloe)", "£60.00"),
+    ("Patel, Dev", "Book for Dev", "Short-break night", "2026-09-07", None,
+     "Eastvale Council, Children's Social Care Team", "£650.00"),
+    ("Thompson, Eleanor", "Book for Ellie", "End-of-life care night", "2026-11-16", None, "General Fund",
+     "£0.00 (full cost £1,400.00)"),
+])
+def test_each_scenario_is_booked_from_the_childs_page_with_who_pays_shown_first(page, server, child, link, service,
+                                                                                 day, participant, payer, amount):
+    sign_in(page, server, "coordinator@willow.example")
+    open_child(page, server, child)
+    page.get_by_role("link", name=link).click()
+    page.wait_for_load_state()
+    page.get_by_label("Service", exact=True).select_option(label=service)
+    page.get_by_label("First night or day").fill(day)
+    if service.endswith("night"):
+        page.get_by_label("Last day").fill((date.fromisoformat(day) + timedelta(days=1)).isoformat())
+    if participant:
+        page.get_by_label("Who takes part").select_option(label=participant)
+    page.get_by_role("button", name="See who pays").click()
+    page.wait_for_load_state()
+    table = page.locator("table", has_text="Who will pay").inner_text()
+    first_row = table.splitlines()[2].split("\t")
+    assert first_row[1:3] == [payer, amount], table
+    page.get_by_role("button", name="Book", exact=True).click()
+    page.wait_for_load_state()
+    confirm_and_deliver(page)
     assert re.search(r"Status\s+Delivered", page.locator("dl.summary").inner_text())
