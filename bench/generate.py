@@ -729,6 +729,7 @@ def _empty(engine) -> None:
         if conn.dialect.name == "postgresql":  # the ledger's trigger functions outlive its tables
             conn.execute(text("DROP FUNCTION IF EXISTS ledger_entry_balances()"))
             conn.execute(text("DROP FUNCTION IF EXISTS ledger_immutable()"))
+            conn.execute(text("DROP FUNCTION IF EXISTS document_immutable()"))
 
 
 def main(argv: list[str] | None = None) -> dict[str, int]:

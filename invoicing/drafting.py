@@ -1,0 +1,215 @@
+"""A month's invoices worked out from billable charge parts: one per payer, with the exceptions that stop it.
+
+Plain functions over plain data (`invoicing.gather` reads it from the database). What a payer is shown
+follows DOMAIN.md §6: an ICB or NHS England sees no child (the detail goes in a backing schedule); a council
+sees its own client reference; a family or a nominee sees the child's first name.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from provider.money import format_gbp
+
+NHS_KINDS = frozenset({"icb", "nhs_england"})
+NAMES_CHILDREN = frozenset({"family", "nominee"})
+
+
+@dataclass(frozen=True)
+class Billable:
+    """A part of a stored charge that an outside payer owes."""
+
+    part_id: str
+    child_id: str
+    service_id: str
+    day: date
+    units: int
+    pence: int
+    payer_ref: str
+    arrangement_ref: str
+
+
+@dataclass(frozen=True)
+class ServiceFacts:
+    id: str
+    name: str
+    unit: str            # night, session, day, hour
+    vat_treatment: str
+
+
+@dataclass(frozen=True)
+class ChildFacts:
+    id: str
+    first_name: str
+    council_reference: str | None
+
+
+@dataclass(frozen=True)
+class PayerFacts:
+    ref: str
+    name: str
+    kind: str            # icb, nhs_england, local_authority, other, family, nominee, none
+    address: str
+    email: str | None = None
+    terms_days: int = 30
+    po_required: bool = False
+    pays_without_invoice: bool = False
+
+
+@dataclass(frozen=True)
+class Order:
+    """The purchase order an arrangement (or a joint package's share) quotes."""
+
+    arrangement_ref: str
+    arrangement_name: str
+    number: str | None
+    value_pence: int | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+    billed_pence: int = 0        # already on issued invoices
+
+
+@dataclass(frozen=True)
+class DraftLine:
+    child_id: str | None
+    service_id: str
+    description: str
+    quantity: int
+    unit_price_pence: int
+    amount_pence: int
+    vat_treatment: str
+    first_day: date
+    last_day: date
+    part_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Draft:
+    payer: PayerFacts
+    period_start: date
+    period_end: date
+    lines: tuple[DraftLine, ...]
+    po_number: str | None
+    exceptions: tuple[str, ...] = ()
+    children: tuple[str, ...] = ()
+    child_names: tuple[str, ...] = ()
+
+    @property
+    def on_behalf_of(self) -> tuple[str, ...]:
+        """A nominee invoices on the children's behalf: their first names, for the document to say so."""
+        return self.child_names if self.payer.kind == "nominee" else ()
+
+    @property
+    def total_pence(self) -> int:
+        return sum(line.amount_pence for line in self.lines)
+
+    @property
+    def scheduled(self) -> bool:
+        """Paid on a schedule without invoices: an expected payment is recorded instead."""
+        return self.payer.pays_without_invoice
+
+    @property
+    def can_issue(self) -> bool:
+        return not self.exceptions and not self.scheduled
+
+
+def _plural(count: int, unit: str) -> str:
+    return f"{count} {unit}{'s' if count != 1 else ''}"
+
+
+def _describe(payer: PayerFacts, service: ServiceFacts, child: ChildFacts | None, count: int) -> str:
+    amount = _plural(count, service.unit)
+    if child is None:
+        return f"{service.name}: {amount} (patient detail in the backing schedule)"
+    if payer.kind in NAMES_CHILDREN:
+        return f"{service.name} for {child.first_name}: {amount}"
+    reference = child.council_reference or "not recorded"
+    return f"{service.name}: {amount}, client reference {reference}"
+
+
+def _lines(payer: PayerFacts, parts: list[Billable], services: dict[str, ServiceFacts],
+           children: dict[str, ChildFacts]) -> list[DraftLine]:
+    """Parts grouped by child (not for the NHS), service and price per unit; a part that does not divide into
+    whole pence per unit is a line of its own."""
+    groups: dict[tuple, list[Billable]] = defaultdict(list)
+    for part in parts:
+        child_key = None if payer.kind in NHS_KINDS else part.child_id
+        if part.pence % part.units == 0:
+            groups[(child_key, part.service_id, part.pence // part.units, "")].append(part)
+        else:
+            groups[(child_key, part.service_id, part.pence, part.part_id)].append(part)
+    lines = []
+    for (child_id, service_id, _, own), members in groups.items():
+        service = services[service_id]
+        quantity = sum(p.units for p in members) if not own else 1
+        amount = sum(p.pence for p in members)
+        days = sorted(p.day for p in members)
+        child = children[child_id] if child_id else None
+        lines.append(DraftLine(child_id, service_id, _describe(payer, service, child, sum(p.units for p in members)),
+                               quantity, amount // quantity, amount, service.vat_treatment, days[0], days[-1],
+                               tuple(sorted(p.part_id for p in members))))
+    names = {cid: c.first_name for cid, c in children.items()}
+    lines.sort(key=lambda l: (names.get(l.child_id or "", ""), services[l.service_id].name, l.first_day,
+                              l.unit_price_pence))
+    return lines
+
+
+def _order_problems(payer: PayerFacts, orders: list[Order], parts: list[Billable]) -> list[str]:
+    problems = []
+    for order in orders:
+        own = [p for p in parts if p.arrangement_ref == order.arrangement_ref]
+        if not order.number:
+            if payer.po_required:
+                problems.append(f"{payer.name} requires a purchase order and {order.arrangement_name} has none")
+            continue
+        outside = sorted({p.day for p in own if (order.starts_on and p.day < order.starts_on)
+                          or (order.ends_on and p.day > order.ends_on)})
+        if outside:
+            runs = (f"{order.starts_on:%d/%m/%Y}" if order.starts_on else "open") + " to " + \
+                   (f"{order.ends_on:%d/%m/%Y}" if order.ends_on else "open")
+            problems.append(f"purchase order {order.number} runs {runs}: it does not cover {outside[0]:%d/%m/%Y}")
+        if order.value_pence is not None:
+            left = order.value_pence - order.billed_pence
+            needed = sum(p.pence for p in own)
+            if needed > left:
+                problems.append(f"purchase order {order.number} has {format_gbp(max(left, 0))} left; this invoice "
+                                f"needs {format_gbp(needed)}")
+    return problems
+
+
+def draft_invoices(period_start: date, period_end: date, billables: list[Billable], payers: dict[str, PayerFacts],
+                   services: dict[str, ServiceFacts], children: dict[str, ChildFacts],
+                   orders: dict[tuple[str, str], Order], nominations: set[tuple[str, str]]) -> list[Draft]:
+    """One draft per payer, ordered by payer name.
+
+    `orders` is keyed by (payer ref, arrangement ref); `nominations` holds (payer ref, child id) for each
+    nominee with a written nomination in force for the child during the period.
+    """
+    by_payer: dict[str, list[Billable]] = defaultdict(list)
+    for part in billables:
+        if period_start <= part.day <= period_end:
+            by_payer[part.payer_ref].append(part)
+    drafts = []
+    for ref, parts in by_payer.items():
+        payer = payers[ref]
+        exceptions: list[str] = []
+        if payer.kind == "none":
+            exceptions.append(f"{payer.name} names no one to invoice: choose the funder on the arrangement")
+        elif not payer.address.strip():
+            exceptions.append(f"billing address missing for {payer.name}")
+        if payer.kind == "nominee":
+            for child_id in sorted({p.child_id for p in parts}):
+                if (ref, child_id) not in nominations:
+                    exceptions.append(f"no written nomination of {payer.name} for {children[child_id].first_name} "
+                                      f"is in force: nothing is invoiced to a nominee without one")
+        arrangement_refs = sorted({p.arrangement_ref for p in parts})
+        own_orders = [orders.get((ref, a)) or Order(a, a, None) for a in arrangement_refs]
+        exceptions += _order_problems(payer, own_orders, parts)
+        numbers = sorted({o.number for o in own_orders if o.number})
+        drafts.append(Draft(payer, period_start, period_end, tuple(_lines(payer, parts, services, children)),
+                            ", ".join(numbers) or None, tuple(exceptions),
+                            tuple(sorted({p.child_id for p in parts})),
+                            tuple(sorted({children[p.child_id].first_name for p in parts}))))
+    drafts.sort(key=lambda d: (d.payer.name, d.payer.ref))
+    return drafts

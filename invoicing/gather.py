@@ -1,0 +1,121 @@
+"""The database read into the plain data `invoicing.drafting` works on, one query per kind of row."""
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import date
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from invoicing.drafting import Billable, ChildFacts, Order, PayerFacts, ServiceFacts
+from invoicing.models import BilledPart, Invoice
+from provider.catalogue.models import Service
+from provider.charges.models import Charge, ChargePart, ChargeState
+from provider.funders.models import Funder, FunderDepartment
+from provider.funding.models import Arrangement, ArrangementShare
+from provider.people.models import Child, FamilyMember, Nomination, Nominee
+
+NOT_INVOICED_KINDS = ("restricted_fund", "unrestricted_fund", "block")  # charity; block: by its instalments
+
+
+def billables(db: Session, first: date, last: date) -> list[Billable]:
+    """Every part of a current charge in the period that an outside payer owes and no issued invoice bills."""
+    query = (select(ChargePart.id, Charge.child_id, Charge.service_id, Charge.day, ChargePart.units, ChargePart.pence,
+                    ChargePart.payer_ref, ChargePart.arrangement_ref)
+             .join(Charge, Charge.id == ChargePart.charge_id)
+             .join(BilledPart, BilledPart.part_id == ChargePart.id, isouter=True)
+             .where(Charge.state == ChargeState.current, Charge.day >= first, Charge.day <= last,
+                    ChargePart.pence > 0, ChargePart.kind.not_in(NOT_INVOICED_KINDS),
+                    ~ChargePart.payer_ref.startswith("isf:"), BilledPart.part_id.is_(None)))
+    return [Billable(str(part_id), str(child_id), str(service_id), day, units, pence, payer_ref, arrangement_ref)
+            for part_id, child_id, service_id, day, units, pence, payer_ref, arrangement_ref in db.exec(query)]
+
+
+def _id(ref: str, position: int = 1) -> uuid.UUID | None:
+    pieces = ref.split(":")
+    try:
+        return uuid.UUID(pieces[position]) if len(pieces) > position else None
+    except ValueError:
+        return None
+
+
+def payers(db: Session, refs: set[str]) -> dict[str, PayerFacts]:
+    by_kind: dict[str, set[str]] = defaultdict(set)
+    for ref in refs:
+        by_kind[ref.split(":", 1)[0]].add(ref)
+    funders = {f.id: f for f in db.exec(select(Funder).where(Funder.id.in_([_id(r) for r in by_kind["funder"]])))}
+    departments = {d.id: d for d in db.exec(select(FunderDepartment).where(
+        FunderDepartment.id.in_([_id(r, 2) for r in by_kind["funder"] if _id(r, 2)])))}
+    members = {m.id: m for m in db.exec(select(FamilyMember).where(
+        FamilyMember.id.in_([_id(r) for r in by_kind["family"]])))}
+    nominees = {n.id: n for n in db.exec(select(Nominee).where(Nominee.id.in_([_id(r) for r in by_kind["nominee"]])))}
+    arrangements = {a.id: a for a in db.exec(select(Arrangement).where(
+        Arrangement.id.in_([_id(r) for r in by_kind["arrangement"]])))}
+    result = {}
+    for ref in refs:
+        kind = ref.split(":", 1)[0]
+        if kind == "funder" and _id(ref) in funders:
+            funder, department = funders[_id(ref)], departments.get(_id(ref, 2))
+            name = f"{funder.name}, {department.name}" if department else funder.name
+            address = (department.billing_address if department and department.billing_address
+                       else funder.billing_address) or ""
+            email = (department.invoice_email if department and department.invoice_email else funder.invoice_email)
+            result[ref] = PayerFacts(ref, name, str(funder.kind), address, email, funder.payment_terms_days,
+                                     funder.po_required, funder.pays_without_invoice)
+        elif kind == "family" and _id(ref) in members:
+            member = members[_id(ref)]
+            result[ref] = PayerFacts(ref, member.name, "family", member.address or "", member.email)
+        elif kind == "nominee" and _id(ref) in nominees:
+            nominee = nominees[_id(ref)]
+            result[ref] = PayerFacts(ref, nominee.name, "nominee", nominee.address or "", nominee.email)
+        else:
+            arrangement = arrangements.get(_id(ref))
+            result[ref] = PayerFacts(ref, arrangement.name if arrangement else ref, "none", "")
+    return result
+
+
+def services(db: Session) -> dict[str, ServiceFacts]:
+    return {str(s.id): ServiceFacts(str(s.id), s.name, str(s.unit), str(s.vat_treatment))
+            for s in db.exec(select(Service))}
+
+
+def children(db: Session, ids: set[str]) -> dict[str, ChildFacts]:
+    rows = db.exec(select(Child).where(Child.id.in_([uuid.UUID(i) for i in ids]))) if ids else []
+    return {str(c.id): ChildFacts(str(c.id), c.preferred_name or c.first_name, c.council_reference) for c in rows}
+
+
+def orders(db: Session, parts: list[Billable]) -> dict[tuple[str, str], Order]:
+    """The purchase order each (payer, arrangement) quotes, with what issued invoices have billed against it."""
+    wanted = {(p.payer_ref, p.arrangement_ref) for p in parts if p.arrangement_ref.startswith("arrangement:")}
+    ids = {_id(a) for _, a in wanted}
+    arrangements = {a.id: a for a in db.exec(select(Arrangement).where(Arrangement.id.in_(ids)))} if ids else {}
+    shares = defaultdict(list)
+    for share in db.exec(select(ArrangementShare).where(ArrangementShare.arrangement_id.in_(ids))) if ids else []:
+        shares[share.arrangement_id].append(share)
+    numbers = {a.po_number for a in arrangements.values() if a.po_number}
+    billed = dict(db.exec(select(Invoice.po_number, func.sum(Invoice.total_pence))
+                          .where(Invoice.po_number.in_(numbers)).group_by(Invoice.po_number)).all()) if numbers else {}
+    result = {}
+    for payer_ref, arrangement_ref in wanted:
+        a = arrangements.get(_id(arrangement_ref))
+        if a is None:
+            continue
+        share = next((s for s in shares[a.id] if payer_ref.startswith(f"funder:{s.funder_id}")), None)
+        if share is not None:
+            result[(payer_ref, arrangement_ref)] = Order(arrangement_ref, a.name, share.po_number)
+        else:
+            result[(payer_ref, arrangement_ref)] = Order(arrangement_ref, a.name, a.po_number, a.po_value_pence,
+                                                         a.po_starts_on, a.po_ends_on,
+                                                         int(billed.get(a.po_number) or 0))
+    return result
+
+
+def nominations(db: Session, parts: list[Billable], first: date, last: date) -> set[tuple[str, str]]:
+    """(nominee payer ref, child id) for each written nomination in force at some time in the period."""
+    ids = {_id(p.payer_ref) for p in parts if p.payer_ref.startswith("nominee:")}
+    if not ids:
+        return set()
+    rows = db.exec(select(Nomination).where(Nomination.nominee_id.in_(ids), Nomination.received_on <= last))
+    return {(f"nominee:{n.nominee_id}", str(n.child_id)) for n in rows
+            if n.withdrawn_on is None or n.withdrawn_on > first}

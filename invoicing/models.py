@@ -1,0 +1,58 @@
+"""Issued invoices and their lines: frozen when issued, never changed or deleted.
+
+A draft is not stored: it is what `invoicing.runs.draft_run` works out from the charges, shown to finance,
+and issued (worked out again inside the issuing transaction) or simply left. `BilledPart` holds each charge
+part that an issued invoice bills, keyed by the part, so that no part can be billed twice.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import String, Text
+from sqlmodel import Field, SQLModel
+
+from provider.base import id_field, timestamp_field
+
+
+class Invoice(SQLModel, table=True):
+    __tablename__ = "invoices"
+    id: uuid.UUID = id_field()
+    number: str = Field(sa_type=String(18), unique=True)
+    kind: str = Field(default="invoice", sa_type=String(20))
+    payer_ref: str = Field(sa_type=String(120), index=True)
+    payer_name: str = Field(sa_type=String(300))
+    period_start: date = Field(index=True)
+    period_end: date
+    issued_on: date
+    due_on: date
+    total_pence: int
+    po_number: str | None = Field(default=None, sa_type=String(60))
+    data: str = Field(sa_type=Text)          # the document as issued: canonical JSON
+    data_sha256: str = Field(sa_type=String(64))
+    created_at: datetime = timestamp_field()
+    created_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+
+
+class InvoiceLine(SQLModel, table=True):
+    __tablename__ = "invoice_lines"
+    id: uuid.UUID = id_field()
+    invoice_id: uuid.UUID = Field(foreign_key="invoices.id", index=True)
+    position: int
+    child_id: uuid.UUID | None = Field(default=None, foreign_key="children.id", index=True)
+    service_id: uuid.UUID = Field(foreign_key="services.id")
+    description: str = Field(sa_type=Text)
+    quantity: int
+    unit_price_pence: int
+    amount_pence: int
+    vat_treatment: str = Field(sa_type=String(20))
+    first_day: date
+    last_day: date
+
+
+class BilledPart(SQLModel, table=True):
+    """A charge part billed by an issued invoice line: at most one open bill per part."""
+
+    __tablename__ = "billed_parts"
+    part_id: uuid.UUID = Field(foreign_key="charge_parts.id", primary_key=True)
+    line_id: uuid.UUID = Field(foreign_key="invoice_lines.id", index=True)

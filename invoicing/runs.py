@@ -1,0 +1,135 @@
+"""Invoice runs: the drafts of a supply period, and issuing those with no exception, in one transaction.
+
+Issuing takes a lock first (an advisory lock on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises
+writers), then works the drafts out again, so two runs at once never bill a charge part twice: the second
+finds the parts the first billed and leaves them. Each invoice's number comes from its series inside the
+same transaction, so a failure gives the numbers back and leaves no gap.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import text
+from sqlmodel import Session, select
+
+from invoicing import gather
+from invoicing.drafting import NHS_KINDS, Draft, draft_invoices
+from invoicing.models import BilledPart, Invoice, InvoiceLine
+from provider.clock import today
+from provider.ledger.models import AccountType, EntryKind
+from provider.ledger.post import Line, account, post
+from provider.numbering import take
+from provider.organisation.models import AccountPurpose, BankAccount, ProviderSettings
+
+RUN_LOCK = 7_202_611  # the advisory lock key invoice runs share on PostgreSQL
+
+
+def draft_run(db: Session, first: date, last: date) -> list[Draft]:
+    """Every payer's draft for the period: reads only."""
+    parts = gather.billables(db, first, last)
+    return draft_invoices(first, last, parts, gather.payers(db, {p.payer_ref for p in parts}), gather.services(db),
+                          gather.children(db, {p.child_id for p in parts}), gather.orders(db, parts),
+                          gather.nominations(db, parts, first, last))
+
+
+@dataclass(frozen=True)
+class RunResult:
+    issued: list[Invoice]
+    skipped: list[Draft]      # with exceptions, or paid on a schedule
+
+
+def issue_run(db: Session, first: date, last: date, actor_id: uuid.UUID | None = None,
+              payer_refs: set[str] | None = None) -> RunResult:
+    """Issue every draft of the period that has no exception (only `payer_refs`' when given)."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.exec(text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=RUN_LOCK))
+    issued, skipped = [], []
+    on = today(db)
+    for draft in draft_run(db, first, last):
+        if payer_refs is not None and draft.payer.ref not in payer_refs:
+            continue
+        if not draft.can_issue:
+            skipped.append(draft)
+            continue
+        issued.append(_issue(db, draft, on, actor_id))
+    return RunResult(issued, skipped)
+
+
+def _supplier(db: Session) -> dict:
+    settings = db.get(ProviderSettings, 1)
+    bank = db.exec(select(BankAccount).where(BankAccount.purpose == AccountPurpose.operating,
+                                             BankAccount.is_active)).first()
+    return {
+        "name": settings.name, "address": settings.address, "phone": settings.phone, "email": settings.email,
+        "charity_number": settings.charity_number, "company_number": settings.company_number,
+        "registered_office": settings.registered_office, "vat_number": settings.vat_number,
+        "bank": None if bank is None else {"account_name": bank.account_name, "sort_code": bank.sort_code,
+                                           "account_number": bank.account_number, "bank_name": bank.bank_name},
+    }
+
+
+def frozen(document: dict) -> tuple[str, str]:
+    """The document as canonical JSON and its SHA-256: what is stored is what was issued."""
+    data = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return data, hashlib.sha256(data.encode()).hexdigest()
+
+
+def _issue(db: Session, draft: Draft, on: date, actor_id: uuid.UUID | None) -> Invoice:
+    number = take(db, "INV", on)
+    due = on + timedelta(days=draft.payer.terms_days)
+    totals: dict[str, int] = {}
+    for line in draft.lines:
+        totals[line.vat_treatment] = totals.get(line.vat_treatment, 0) + line.amount_pence
+    document = {
+        "title": "Invoice", "number": number, "issued_on": on.isoformat(), "due_on": due.isoformat(),
+        "supply": {"from": draft.period_start.isoformat(), "to": draft.period_end.isoformat()},
+        "supplier": _supplier(db),
+        "customer": {"name": draft.payer.name, "address": draft.payer.address, "kind": draft.payer.kind},
+        "on_behalf_of": list(draft.on_behalf_of),
+        "purchase_order": draft.po_number, "payment_terms_days": draft.payer.terms_days,
+        "payment_reference": number,
+        "backing_reference": f"BS{number[3:]}" if draft.payer.kind in NHS_KINDS else None,
+        "lines": [{"description": l.description, "quantity": l.quantity, "unit_price_pence": l.unit_price_pence,
+                   "amount_pence": l.amount_pence, "vat_treatment": l.vat_treatment,
+                   "from": l.first_day.isoformat(), "to": l.last_day.isoformat()} for l in draft.lines],
+        "totals_by_vat_treatment": totals, "total_pence": draft.total_pence,
+    }
+    data, digest = frozen(document)
+    invoice = Invoice(number=number, payer_ref=draft.payer.ref, payer_name=draft.payer.name,
+                      period_start=draft.period_start, period_end=draft.period_end, issued_on=on, due_on=due,
+                      total_pence=draft.total_pence, po_number=draft.po_number, data=data, data_sha256=digest,
+                      created_by_id=actor_id)
+    db.add(invoice)
+    db.flush()
+    lines, billed = [], []
+    for position, l in enumerate(draft.lines):
+        line = InvoiceLine(invoice_id=invoice.id, position=position, child_id=uuid.UUID(l.child_id) if l.child_id
+                           else None, service_id=uuid.UUID(l.service_id), description=l.description,
+                           quantity=l.quantity, unit_price_pence=l.unit_price_pence, amount_pence=l.amount_pence,
+                           vat_treatment=l.vat_treatment, first_day=l.first_day, last_day=l.last_day)
+        lines.append(line)
+        billed += [BilledPart(part_id=uuid.UUID(p), line_id=line.id) for p in l.part_ids]
+    db.add_all(lines)
+    db.flush()
+    db.add_all(billed)
+    db.flush()
+    debtor = account(db, f"debtor:{draft.payer.ref}", f"Debtor: {draft.payer.name}", AccountType.asset)
+    accrued = account(db, f"accrued:{draft.payer.ref}", f"Accrued income: {draft.payer.name}", AccountType.asset)
+    post(db, EntryKind.invoice, [Line(debtor, debit=draft.total_pence), Line(accrued, credit=draft.total_pence)],
+         service_date=draft.period_end, description=f"Invoice {number} to {draft.payer.name}",
+         source_ref=f"invoice:{invoice.id}", group_id=invoice.id, actor_id=actor_id, on=on)
+    return invoice
+
+
+def month_bounds(period: str) -> tuple[date, date]:
+    """'2026-10' to its first and last days; ValueError naming the problem otherwise."""
+    try:
+        first = date.fromisoformat(f"{period}-01")
+    except ValueError:
+        raise ValueError(f"period must be a month as YYYY-MM, not {period!r}") from None
+    following = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    return first, following - timedelta(days=1)
