@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from invoicing.drafting import Billable, ChildFacts, Order, PayerFacts, ServiceFacts
-from invoicing.models import BilledPart, Invoice
+from invoicing.models import BilledPart, CreditNote, Invoice
 from provider.catalogue.models import Service
 from provider.charges.models import Charge, ChargePart, ChargeState
 from provider.funders.models import Funder, FunderDepartment
@@ -94,8 +94,15 @@ def orders(db: Session, parts: list[Billable]) -> dict[tuple[str, str], Order]:
     for share in db.exec(select(ArrangementShare).where(ArrangementShare.arrangement_id.in_(ids))) if ids else []:
         shares[share.arrangement_id].append(share)
     numbers = {a.po_number for a in arrangements.values() if a.po_number}
-    billed = dict(db.exec(select(Invoice.po_number, func.sum(Invoice.total_pence))
-                          .where(Invoice.po_number.in_(numbers)).group_by(Invoice.po_number)).all()) if numbers else {}
+    billed: dict[str, int] = defaultdict(int)
+    if numbers:
+        for number, total in db.exec(select(Invoice.po_number, func.sum(Invoice.total_pence))
+                                     .where(Invoice.po_number.in_(numbers)).group_by(Invoice.po_number)):
+            billed[number] += int(total)
+        for number, total in db.exec(select(Invoice.po_number, func.sum(CreditNote.total_pence))
+                                     .join(Invoice, Invoice.id == CreditNote.invoice_id)
+                                     .where(Invoice.po_number.in_(numbers)).group_by(Invoice.po_number)):
+            billed[number] -= int(total)
     result = {}
     for payer_ref, arrangement_ref in wanted:
         a = arrangements.get(_id(arrangement_ref))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import String, Text
+from sqlalchemy import LargeBinary, String, Text
 from sqlmodel import Field, SQLModel
 
 from provider.base import id_field, timestamp_field
@@ -56,3 +56,42 @@ class BilledPart(SQLModel, table=True):
     __tablename__ = "billed_parts"
     part_id: uuid.UUID = Field(foreign_key="charge_parts.id", primary_key=True)
     line_id: uuid.UUID = Field(foreign_key="invoice_lines.id", index=True)
+
+
+class CreditNote(SQLModel, table=True):
+    """A credit against an issued invoice, with its own number series (CN…) and a reason; never changed."""
+
+    __tablename__ = "credit_notes"
+    id: uuid.UUID = id_field()
+    number: str = Field(sa_type=String(18), unique=True)
+    invoice_id: uuid.UUID = Field(foreign_key="invoices.id", index=True)
+    payer_ref: str = Field(sa_type=String(120), index=True)
+    payer_name: str = Field(sa_type=String(300))
+    issued_on: date
+    reason: str = Field(sa_type=Text)
+    total_pence: int
+    data: str = Field(sa_type=Text)
+    data_sha256: str = Field(sa_type=String(64))
+    created_at: datetime = timestamp_field()
+    created_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+
+
+class CreditNoteLine(SQLModel, table=True):
+    __tablename__ = "credit_note_lines"
+    id: uuid.UUID = id_field()
+    credit_note_id: uuid.UUID = Field(foreign_key="credit_notes.id", index=True)
+    invoice_line_id: uuid.UUID = Field(foreign_key="invoice_lines.id", index=True)
+    description: str = Field(sa_type=Text)
+    amount_pence: int
+
+
+class Document(SQLModel, table=True):
+    """A rendered PDF of an issued invoice or credit note, stored with its hash; never rendered again."""
+
+    __tablename__ = "documents"
+    id: uuid.UUID = id_field()
+    source_ref: str = Field(sa_type=String(120), unique=True)   # invoice:<id> or credit_note:<id>
+    filename: str = Field(sa_type=String(120))
+    pdf: bytes = Field(sa_type=LargeBinary)
+    sha256: str = Field(sa_type=String(64))
+    created_at: datetime = timestamp_field()

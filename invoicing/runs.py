@@ -7,23 +7,22 @@ same transaction, so a failure gives the numbers back and leaves no gap.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import text
 from sqlmodel import Session, select
 
 from invoicing import gather
+from invoicing.credits import issue_corrections, pending_corrections
+from invoicing.freeze import frozen, supplier
 from invoicing.drafting import NHS_KINDS, Draft, draft_invoices
-from invoicing.models import BilledPart, Invoice, InvoiceLine
+from invoicing.models import BilledPart, CreditNote, Invoice, InvoiceLine
 from provider.clock import today
 from provider.ledger.models import AccountType, EntryKind
 from provider.ledger.post import Line, account, post
 from provider.numbering import take
-from provider.organisation.models import AccountPurpose, BankAccount, ProviderSettings
 
 RUN_LOCK = 7_202_611  # the advisory lock key invoice runs share on PostgreSQL
 
@@ -40,13 +39,16 @@ def draft_run(db: Session, first: date, last: date) -> list[Draft]:
 class RunResult:
     issued: list[Invoice]
     skipped: list[Draft]      # with exceptions, or paid on a schedule
+    credit_notes: list[CreditNote] = field(default_factory=list)
 
 
 def issue_run(db: Session, first: date, last: date, actor_id: uuid.UUID | None = None,
               payer_refs: set[str] | None = None) -> RunResult:
-    """Issue every draft of the period that has no exception (only `payer_refs`' when given)."""
+    """Credit what was invoiced and has since been withdrawn or recalculated, then issue every draft of the
+    period that has no exception (only `payer_refs`' when given)."""
     if db.get_bind().dialect.name == "postgresql":
         db.exec(text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=RUN_LOCK))
+    credit_notes = issue_corrections(db, pending_corrections(db, payer_refs), actor_id)
     issued, skipped = [], []
     on = today(db)
     for draft in draft_run(db, first, last):
@@ -56,26 +58,7 @@ def issue_run(db: Session, first: date, last: date, actor_id: uuid.UUID | None =
             skipped.append(draft)
             continue
         issued.append(_issue(db, draft, on, actor_id))
-    return RunResult(issued, skipped)
-
-
-def _supplier(db: Session) -> dict:
-    settings = db.get(ProviderSettings, 1)
-    bank = db.exec(select(BankAccount).where(BankAccount.purpose == AccountPurpose.operating,
-                                             BankAccount.is_active)).first()
-    return {
-        "name": settings.name, "address": settings.address, "phone": settings.phone, "email": settings.email,
-        "charity_number": settings.charity_number, "company_number": settings.company_number,
-        "registered_office": settings.registered_office, "vat_number": settings.vat_number,
-        "bank": None if bank is None else {"account_name": bank.account_name, "sort_code": bank.sort_code,
-                                           "account_number": bank.account_number, "bank_name": bank.bank_name},
-    }
-
-
-def frozen(document: dict) -> tuple[str, str]:
-    """The document as canonical JSON and its SHA-256: what is stored is what was issued."""
-    data = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return data, hashlib.sha256(data.encode()).hexdigest()
+    return RunResult(issued, skipped, credit_notes)
 
 
 def _issue(db: Session, draft: Draft, on: date, actor_id: uuid.UUID | None) -> Invoice:
@@ -87,7 +70,7 @@ def _issue(db: Session, draft: Draft, on: date, actor_id: uuid.UUID | None) -> I
     document = {
         "title": "Invoice", "number": number, "issued_on": on.isoformat(), "due_on": due.isoformat(),
         "supply": {"from": draft.period_start.isoformat(), "to": draft.period_end.isoformat()},
-        "supplier": _supplier(db),
+        "supplier": supplier(db),
         "customer": {"name": draft.payer.name, "address": draft.payer.address, "kind": draft.payer.kind},
         "on_behalf_of": list(draft.on_behalf_of),
         "purchase_order": draft.po_number, "payment_terms_days": draft.payer.terms_days,

@@ -14,7 +14,7 @@ from invoicing.runs import draft_run, frozen, issue_run, month_bounds
 from provider import demo
 from provider.db import unit_of_work
 from provider.funding.models import Arrangement
-from provider.ledger.check import run_all
+from invoicing.check import run_all
 from provider.ledger.post import balances
 from provider.people.models import Nomination
 

@@ -1,0 +1,146 @@
+"""Credit notes: whole or per line, with a reason, never more than is left; and the corrections a run issues.
+
+A line credited in full frees the charge parts it billed: once corrected they are billed right in the next
+run. A part whose charge was withdrawn or recalculated after it was invoiced is a correction the next run
+credits by itself, before it bills the new charge.
+"""
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import delete, func
+from sqlmodel import Session, select
+
+from invoicing.models import BilledPart, CreditNote, CreditNoteLine, Invoice, InvoiceLine
+from invoicing.freeze import frozen, supplier
+from provider.charges.models import Charge, ChargePart, ChargeState
+from provider.clock import today
+from provider.errors import FieldErrors
+from provider.ledger.models import AccountType, EntryKind
+from provider.ledger.post import Line, account, post
+from provider.money import format_gbp
+from provider.numbering import take
+
+
+def lines_of(db: Session, invoice: Invoice) -> list[InvoiceLine]:
+    return list(db.exec(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id).order_by(InvoiceLine.position)))
+
+
+def left_to_credit(db: Session, invoice: Invoice) -> dict[uuid.UUID, int]:
+    """Each line's amount less what credit notes have already credited."""
+    credited = dict(db.exec(select(CreditNoteLine.invoice_line_id, func.sum(CreditNoteLine.amount_pence))
+                            .join(InvoiceLine, InvoiceLine.id == CreditNoteLine.invoice_line_id)
+                            .where(InvoiceLine.invoice_id == invoice.id)
+                            .group_by(CreditNoteLine.invoice_line_id)).all())
+    return {line.id: line.amount_pence - int(credited.get(line.id) or 0) for line in lines_of(db, invoice)}
+
+
+def credit(db: Session, invoice: Invoice, reason: str, amounts: dict[uuid.UUID, int] | None = None,
+           actor_id: uuid.UUID | None = None) -> CreditNote:
+    """Credit `amounts` (pence per invoice line), or everything still left when None."""
+    reason = (reason or "").strip()
+    left = left_to_credit(db, invoice)
+    wanted = {line_id: pence for line_id, pence in left.items() if pence} if amounts is None else dict(amounts)
+    errors = {}
+    if not reason:
+        errors["reason"] = "is required: say why the invoice is credited"
+    for line_id, pence in wanted.items():
+        if line_id not in left:
+            errors[f"amount-{line_id}"] = f"is for a line that is not on invoice {invoice.number}"
+        elif pence <= 0:
+            errors[f"amount-{line_id}"] = "must be more than nothing"
+        elif pence > left[line_id]:
+            errors[f"amount-{line_id}"] = (f"is more than is left to credit on this line ({format_gbp(left[line_id])})")
+    if not errors and not wanted:
+        errors["amounts"] = f"nothing is left to credit on invoice {invoice.number}"
+    if errors:
+        raise FieldErrors(errors)
+    return _issue(db, invoice, reason, wanted, left, actor_id)
+
+
+def _issue(db: Session, invoice: Invoice, reason: str, wanted: dict[uuid.UUID, int], left: dict[uuid.UUID, int],
+           actor_id: uuid.UUID | None) -> CreditNote:
+    on = today(db)
+    number = take(db, "CN", on)
+    lines = {line.id: line for line in lines_of(db, invoice)}
+    total = sum(wanted.values())
+    document = {
+        "title": "Credit note", "number": number, "issued_on": on.isoformat(),
+        "credits": {"number": invoice.number, "issued_on": invoice.issued_on.isoformat()}, "reason": reason,
+        "supplier": supplier(db), "customer": {"name": invoice.payer_name},
+        "lines": [{"description": lines[line_id].description, "amount_pence": pence,
+                   "vat_treatment": lines[line_id].vat_treatment} for line_id, pence in wanted.items()],
+        "total_pence": total,
+    }
+    data, digest = frozen(document)
+    note = CreditNote(number=number, invoice_id=invoice.id, payer_ref=invoice.payer_ref, payer_name=invoice.payer_name,
+                      issued_on=on, reason=reason, total_pence=total, data=data, data_sha256=digest,
+                      created_by_id=actor_id)
+    db.add(note)
+    db.flush()
+    db.add_all([CreditNoteLine(credit_note_id=note.id, invoice_line_id=line_id,
+                               description=lines[line_id].description, amount_pence=pence)
+                for line_id, pence in wanted.items()])
+    freed = [line_id for line_id, pence in wanted.items() if pence == left[line_id]]
+    if freed:
+        db.exec(delete(BilledPart).where(BilledPart.line_id.in_(freed)))
+    debtor = account(db, f"debtor:{invoice.payer_ref}", f"Debtor: {invoice.payer_name}", AccountType.asset)
+    accrued = account(db, f"accrued:{invoice.payer_ref}", f"Accrued income: {invoice.payer_name}", AccountType.asset)
+    post(db, EntryKind.credit_note, [Line(accrued, debit=total), Line(debtor, credit=total)],
+         service_date=invoice.period_end, description=f"Credit note {number} against {invoice.number}",
+         source_ref=f"credit_note:{note.id}", group_id=note.id, actor_id=actor_id, on=on)
+    db.flush()
+    return note
+
+
+@dataclass(frozen=True)
+class Correction:
+    """Part of an issued invoice whose charge was withdrawn or recalculated since: to be credited."""
+
+    invoice: Invoice
+    line: InvoiceLine
+    pence: int
+    part_ids: tuple[uuid.UUID, ...]
+    reason: str
+
+
+def pending_corrections(db: Session, payer_refs: set[str] | None = None) -> list[Correction]:
+    query = (select(BilledPart.part_id, ChargePart.pence, Charge.day, Charge.flagged_reason, InvoiceLine, Invoice)
+             .join(ChargePart, ChargePart.id == BilledPart.part_id)
+             .join(Charge, Charge.id == ChargePart.charge_id)
+             .join(InvoiceLine, InvoiceLine.id == BilledPart.line_id)
+             .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
+             .where(Charge.state != ChargeState.current))
+    if payer_refs is not None:
+        query = query.where(Invoice.payer_ref.in_(payer_refs))
+    grouped: dict[uuid.UUID, list] = defaultdict(list)
+    for row in db.exec(query):
+        grouped[row[4].id].append(row)
+    corrections = []
+    for rows in grouped.values():
+        line, invoice = rows[0][4], rows[0][5]
+        days = ", ".join(sorted({f"{row[2]:%d/%m/%Y}" for row in rows}))
+        corrections.append(Correction(invoice, line, sum(row[1] for row in rows), tuple(row[0] for row in rows),
+                                      f"Charge for {days} withdrawn or recalculated after it was invoiced"))
+    corrections.sort(key=lambda c: (c.invoice.number, c.line.position))
+    return corrections
+
+
+def issue_corrections(db: Session, corrections: list[Correction], actor_id: uuid.UUID | None) -> list[CreditNote]:
+    """One credit note per invoice for its corrections; the corrected parts are freed."""
+    by_invoice: dict[uuid.UUID, list[Correction]] = defaultdict(list)
+    for c in corrections:
+        by_invoice[c.invoice.id].append(c)
+    notes = []
+    for items in by_invoice.values():
+        invoice = items[0].invoice
+        left = left_to_credit(db, invoice)
+        amounts = {c.line.id: min(c.pence, left[c.line.id]) for c in items if left[c.line.id] > 0}
+        if amounts:
+            notes.append(_issue(db, invoice, "; ".join(c.reason for c in items), amounts, left, actor_id))
+        db.exec(delete(BilledPart).where(BilledPart.part_id.in_([p for c in items for p in c.part_ids])))
+    db.flush()
+    return notes
