@@ -12,6 +12,10 @@ from datetime import date, datetime
 from sqlalchemy import LargeBinary, String, Text
 from sqlmodel import Field, SQLModel
 
+import provider.catalogue.models  # noqa: F401  (the tables these refer to by foreign key)
+import provider.charges.models  # noqa: F401
+import provider.people.models  # noqa: F401
+import provider.users.models  # noqa: F401
 from provider.base import id_field, timestamp_field
 
 

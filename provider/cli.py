@@ -8,6 +8,7 @@ import typer
 from dateutil.relativedelta import relativedelta
 
 from provider.config import get_settings
+from provider.money import format_gbp
 
 app = typer.Typer(help="Lantern: billing and Individual Service Funds for children's hospices.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -105,6 +106,49 @@ def allocate(period: str = typer.Option(..., help="The month, YYYY-MM"),
                 typer.echo(f"Stored {changed} change(s).")
             elif recalculation.differences:
                 typer.echo("Nothing was changed: run again with --apply to store these changes.")
+    finally:
+        session.close()
+
+
+@app.command("invoice-run")
+def invoice_run(period: str = typer.Option(..., help="The month of supply, YYYY-MM"),
+                issue: bool = typer.Option(False, "--issue", help="Issue every draft that has no exception.")) -> None:
+    """Print a month's draft invoices and their exceptions; with --issue, issue those without one."""
+    from invoicing import credits, report, runs
+    from provider.db import open_session, unit_of_work
+
+    first, last = _month(period)
+    _require_schema()
+    session = open_session()
+    try:
+        with unit_of_work(session):
+            typer.echo(report.run_text(first, last, runs.draft_run(session, first, last),
+                                       credits.pending_corrections(session)))
+            if issue:
+                result = runs.issue_run(session, first, last)
+                for note in result.credit_notes:
+                    typer.echo(f"Issued credit note {note.number} to {note.payer_name}: {format_gbp(note.total_pence)}")
+                for invoice in result.issued:
+                    typer.echo(f"Issued {invoice.number} to {invoice.payer_name}: {format_gbp(invoice.total_pence)}")
+                typer.echo(f"Issued {len(result.issued)} invoice(s) and {len(result.credit_notes)} credit note(s); "
+                           f"{len(result.skipped)} left with exceptions or paid on a schedule.")
+            else:
+                typer.echo("Nothing was issued: run again with --issue to issue the drafts without exceptions.")
+    finally:
+        session.close()
+
+
+@app.command("invoices")
+def invoices(period: str = typer.Option(..., help="The month of supply, YYYY-MM")) -> None:
+    """List a month's issued invoices and credit notes: number, payer, total."""
+    from invoicing import report
+    from provider.db import open_session
+
+    first, last = _month(period)
+    _require_schema()
+    session = open_session(read_only=True)
+    try:
+        typer.echo(report.documents_text(session, first, last))
     finally:
         session.close()
 

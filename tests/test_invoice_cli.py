@@ -1,0 +1,35 @@
+"""`lantern invoice-run` drafts and, with --issue, issues; `lantern invoices` lists what was issued."""
+from __future__ import annotations
+
+from tests.test_cli import run  # noqa: F401  (the fixture)
+
+
+def test_an_invoice_run_prints_the_drafts_changes_nothing_then_issues_once(run, fresh_database_url):  # noqa: F811
+    assert run(fresh_database_url, "db", "upgrade").returncode == 0
+    assert run(fresh_database_url, "demo").returncode == 0
+    dry = run(fresh_database_url, "invoice-run", "--period", "2026-10")
+    assert dry.returncode == 0, dry.stderr
+    lines = dry.stdout.splitlines()
+    assert lines[0] == "Invoice run for October 2026 (01/10/2026 to 31/10/2026)"
+    assert any(line.split() == ["Riverside", "ICB", "£2,160.00"] for line in lines), dry.stdout
+    assert any(line.split() == ["Leila", "Haddad", "£60.00"] for line in lines), dry.stdout
+    assert "Exceptions: 0" in lines and "Total ready: £2,220.00" in lines
+    assert lines[-1] == "Nothing was issued: run again with --issue to issue the drafts without exceptions."
+    assert run(fresh_database_url, "invoices", "--period", "2026-10").stdout.strip() == \
+        "No invoices or credit notes for October 2026."
+
+    issued = run(fresh_database_url, "invoice-run", "--period", "2026-10", "--issue")
+    assert issued.returncode == 0, issued.stderr
+    assert "Issued 2 invoice(s) and 0 credit note(s); 0 left with exceptions or paid on a schedule." in issued.stdout
+    listed = run(fresh_database_url, "invoices", "--period", "2026-10").stdout.splitlines()
+    assert [line.split() for line in listed] == [["INV2728000001", "Leila", "Haddad", "£60.00"],
+                                                 ["INV2728000002", "Riverside", "ICB", "£2,160.00"]]
+    again = run(fresh_database_url, "invoice-run", "--period", "2026-10", "--issue")
+    assert again.returncode == 0 and "Issued 0 invoice(s)" in again.stdout
+    assert run(fresh_database_url, "check").returncode == 0
+
+
+def test_an_invoice_run_refuses_a_period_that_is_not_a_month(run, fresh_database_url):  # noqa: F811
+    result = run(fresh_database_url, "invoice-run", "--period", "Oct")
+    assert result.returncode == 1
+    assert result.stderr.strip() == "lantern: --period must be a month written YYYY-MM, like 2026-10 (got 'Oct')"
