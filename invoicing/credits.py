@@ -6,6 +6,7 @@ credits by itself, before it bills the new charge.
 """
 from __future__ import annotations
 
+import json
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -70,7 +71,7 @@ def _issue(db: Session, invoice: Invoice, reason: str, wanted: dict[uuid.UUID, i
     document = {
         "title": "Credit note", "number": number, "issued_on": on.isoformat(),
         "credits": {"number": invoice.number, "issued_on": invoice.issued_on.isoformat()}, "reason": reason,
-        "supplier": supplier(db), "customer": {"name": invoice.payer_name},
+        "supplier": supplier(db), "customer": json.loads(invoice.data)["customer"],
         "lines": [{"description": lines[line_id].description, "amount_pence": pence,
                    "vat_treatment": lines[line_id].vat_treatment} for line_id, pence in wanted.items()],
         "total_pence": total,

@@ -134,6 +134,12 @@ def invoice_run(period: str = typer.Option(..., help="The month of supply, YYYY-
                            f"{len(result.skipped)} left with exceptions or paid on a schedule.")
             else:
                 typer.echo("Nothing was issued: run again with --issue to issue the drafts without exceptions.")
+        if issue:
+            from invoicing.documents import stored_pdf
+
+            with unit_of_work(session):  # after the issuing commit, from the frozen data
+                for issued in [*result.credit_notes, *result.issued]:
+                    stored_pdf(session, issued)
     finally:
         session.close()
 

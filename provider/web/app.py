@@ -33,6 +33,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
 
 
 def _routers():
+    from invoicing import api as invoicing_api
+    from invoicing import routes as invoicing_routes
     from provider.audit import routes as audit_routes
     from provider.bookings import api as bookings_api
     from provider.bookings import routes as bookings_routes
@@ -64,6 +66,7 @@ def _routers():
         funding_routes.router,
         charges_routes.router,
         bookings_routes.router,
+        invoicing_routes.router,
         audit_routes.router,
         users_api.router,
         people_api.router,
@@ -74,5 +77,6 @@ def _routers():
         funding_api.router,
         charges_api.router,
         bookings_api.router,
+        invoicing_api.router,
         audit_routes.api,
     ]

@@ -5,7 +5,9 @@ any route that does not, and a test fails on it.
 """
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
@@ -55,8 +57,23 @@ def resolve_user(request: Request, db: Session) -> User | None:
     else:
         user, kind = security.user_for_session(db, browser_token(request)), "cookie"
     request.state.user = user
+    request.state.user_seen = SignedIn(user.id, user.name, user.email, Role(user.role)) if user else None
     request.state.auth_kind = kind if user else None
     return user
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """Who is signed in, as pages show it: still readable after a refused change has rolled the session back."""
+
+    id: uuid.UUID
+    name: str
+    email: str
+    role: Role
+
+    @property
+    def role_label(self) -> str:
+        return self.role.label
 
 
 async def check_csrf(request: Request) -> None:

@@ -32,7 +32,8 @@ templates.env.filters["uk_date"] = uk_date
 NAVIGATION = {
     Role.admin: [("Home", "/"), ("Users", "/users"), ("Settings", "/settings")],
     Role.finance: [("Home", "/"), ("Arrangements", "/arrangements"), ("Contracts", "/contracts"),
-                   ("Contract use", "/contracts/usage"), ("Charges", "/charges"), ("Bookings", "/bookings"), ("Funders", "/funders"), ("Funds", "/funds"), ("Services", "/services"),
+                   ("Contract use", "/contracts/usage"), ("Charges", "/charges"), ("Invoices", "/invoices"),
+                   ("Bookings", "/bookings"), ("Funders", "/funders"), ("Funds", "/funds"), ("Services", "/services"),
                    ("Settings", "/settings")],
     Role.coordinator: [("Home", "/"), ("Today", "/today"), ("Bookings", "/bookings"), ("Occupancy", "/occupancy"),
                         ("Children", "/children"), ("Nominees", "/nominees"), ("Services", "/services"),
@@ -48,7 +49,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
     fresh = token is None
     if fresh:
         token = security.new_token()
-    user = getattr(request.state, "user", None)
+    user = getattr(request.state, "user_seen", None)
     page = {
         "user": user,
         "nav": NAVIGATION.get(Role(user.role), []) if user else [],

@@ -1,0 +1,153 @@
+"""JSON API for invoicing: a month's run as drafts, issuing it, the issued documents, and credit notes."""
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from invoicing import credits, runs, views
+from invoicing.documents import stored_pdf
+from invoicing.drafting import Draft
+from invoicing.models import CreditNote, Invoice
+from provider.charges.views import month_bounds
+from provider.db import unit_of_work
+from provider.errors import Conflict, NotFound
+from provider.users.models import Role, User
+from provider.web.deps import API_ERRORS, DB, allow
+
+router = APIRouter(prefix="/api", responses=API_ERRORS, tags=["invoicing"])
+FINANCE = allow(Role.finance)
+
+
+class DraftLineOut(BaseModel):
+    description: str
+    quantity: int
+    unit_price_pence: int
+    amount_pence: int
+    vat_treatment: str
+    first_day: date
+    last_day: date
+
+
+class DraftOut(BaseModel):
+    payer_ref: str
+    payer_name: str
+    payer_kind: str
+    total_pence: int
+    po_number: str | None
+    exceptions: list[str]
+    paid_on_schedule: bool
+    lines: list[DraftLineOut]
+
+
+class CorrectionOut(BaseModel):
+    invoice_number: str
+    payer_name: str
+    line: str
+    pence: int
+    reason: str
+
+
+class RunOut(BaseModel):
+    month: str
+    drafts: list[DraftOut]
+    corrections: list[CorrectionOut]
+    fingerprint: str = Field(description="Send it back to issue exactly what this run showed")
+
+
+class IssueIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    fingerprint: str | None = Field(default=None, description="From the draft run; refused if the run has changed")
+
+
+class DocumentOut(BaseModel):
+    id: uuid.UUID
+    kind: str
+    number: str
+    payer_name: str
+    issued_on: date
+    total_pence: int
+    document: dict = Field(description="The document exactly as issued (its frozen data)")
+    data_sha256: str
+
+
+class IssuedOut(BaseModel):
+    invoices: list[DocumentOut]
+    credit_notes: list[DocumentOut]
+    left: list[DraftOut]
+
+
+class CreditIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str
+    amounts: dict[uuid.UUID, int] | None = Field(default=None, description="Pence per invoice line; none: everything")
+
+
+def _draft(d: Draft) -> DraftOut:
+    return DraftOut(payer_ref=d.payer.ref, payer_name=d.payer.name, payer_kind=d.payer.kind, total_pence=d.total_pence,
+                    po_number=d.po_number, exceptions=list(d.exceptions), paid_on_schedule=d.scheduled,
+                    lines=[DraftLineOut(description=l.description, quantity=l.quantity,
+                                        unit_price_pence=l.unit_price_pence, amount_pence=l.amount_pence,
+                                        vat_treatment=l.vat_treatment, first_day=l.first_day, last_day=l.last_day)
+                           for l in d.lines])
+
+
+def _document(d: Invoice | CreditNote) -> DocumentOut:
+    return DocumentOut(id=d.id, kind="invoice" if isinstance(d, Invoice) else "credit_note", number=d.number,
+                       payer_name=d.payer_name, issued_on=d.issued_on, total_pence=d.total_pence,
+                       document=json.loads(d.data), data_sha256=d.data_sha256)
+
+
+@router.get("/invoice-runs/{month}", response_model=RunOut)
+def draft_run(db: DB, month: str, _: User = FINANCE):
+    first, last = month_bounds(month)
+    run = views.run(db, first, last)
+    return RunOut(month=month, drafts=[_draft(d) for d in run.drafts], fingerprint=run.fingerprint,
+                  corrections=[CorrectionOut(invoice_number=c.invoice.number, payer_name=c.invoice.payer_name,
+                                             line=c.line.description, pence=c.pence, reason=c.reason)
+                               for c in run.corrections])
+
+
+@router.post("/invoice-runs/{month}/issue", response_model=IssuedOut)
+def issue_run(db: DB, month: str, shape: IssueIn, user: User = FINANCE):
+    first, last = month_bounds(month)
+    with unit_of_work(db):
+        if shape.fingerprint is not None and views.run(db, first, last).fingerprint != shape.fingerprint:
+            raise Conflict("The charges changed since the draft run: look at it again before issuing.")
+        result = runs.issue_run(db, first, last, user.id)
+    with unit_of_work(db):  # after the issuing commit, from the frozen data
+        for issued in [*result.credit_notes, *result.issued]:
+            stored_pdf(db, issued)
+    return IssuedOut(invoices=[_document(i) for i in result.issued],
+                     credit_notes=[_document(n) for n in result.credit_notes],
+                     left=[_draft(d) for d in result.skipped])
+
+
+@router.get("/invoices", response_model=list[DocumentOut])
+def list_documents(db: DB, month: str, _: User = FINANCE):
+    first, last = month_bounds(month)
+    return [_document(d) for d in views.documents(db, first, last)]
+
+
+@router.get("/invoices/{document_id}", response_model=DocumentOut)
+def read_document(db: DB, document_id: uuid.UUID, _: User = FINANCE):
+    found = db.get(Invoice, document_id) or db.get(CreditNote, document_id)
+    if found is None:
+        raise NotFound("No such invoice or credit note")
+    return _document(found)
+
+
+@router.post("/invoices/{invoice_id}/credit-notes", response_model=DocumentOut, status_code=201)
+def credit_invoice(db: DB, invoice_id: uuid.UUID, shape: CreditIn, user: User = FINANCE):
+    invoice = db.get(Invoice, invoice_id)
+    if invoice is None:
+        raise NotFound("No such invoice")
+    with unit_of_work(db):
+        note = credits.credit(db, invoice, shape.reason, shape.amounts, user.id)
+    with unit_of_work(db):
+        stored_pdf(db, note)
+    return _document(note)
+

@@ -1,0 +1,112 @@
+"""Invoicing pages for finance: a month's run (drafts, corrections, exceptions), issuing, documents, credit notes."""
+from __future__ import annotations
+
+import json
+import uuid
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from invoicing import credits, runs, views
+from invoicing.documents import stored_pdf
+from invoicing.models import CreditNote, Invoice
+from provider.charges.views import month_bounds
+from provider.clock import today
+from provider.db import unit_of_work
+from provider.errors import Conflict, FieldErrors, NotFound
+from provider.users.models import Role, User
+from provider.web.deps import DB, allow
+from provider.web.forms import form_data
+from provider.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+FINANCE = allow(Role.finance)
+
+
+def _month(db, month: str | None) -> str:
+    return month or f"{today(db):%Y-%m}"
+
+
+@router.get("/invoices")
+def invoices_page(request: Request, db: DB, month: str | None = None, _: User = FINANCE):
+    month = _month(db, month)
+    try:
+        first, last = month_bounds(month)
+    except FieldErrors as exc:
+        return render(request, "invoicing/list.html", {"month": month, "errors": exc.errors, "documents": []}, 422)
+    return render(request, "invoicing/list.html", {"month": month, "errors": {},
+                                                   "documents": views.documents(db, first, last),
+                                                   "issued": request.query_params.get("issued")})
+
+
+@router.get("/invoices/run")
+def run_page(request: Request, db: DB, month: str | None = None, _: User = FINANCE):
+    month = _month(db, month)
+    try:
+        first, last = month_bounds(month)
+    except FieldErrors as exc:
+        return render(request, "invoicing/run.html", {"month": month, "errors": exc.errors, "run": None}, 422)
+    return render(request, "invoicing/run.html", {"month": month, "errors": {}, "run": views.run(db, first, last)})
+
+
+@router.post("/invoices/run")
+async def run_issue(request: Request, db: DB, user: User = FINANCE):
+    data = await form_data(request)
+    month = data.get("month") or ""
+    try:
+        first, last = month_bounds(month)
+        with unit_of_work(db):
+            if views.run(db, first, last).fingerprint != data.get("fingerprint"):
+                raise Conflict("The charges changed since you looked: check the drafts again before issuing.")
+            result = runs.issue_run(db, first, last, user.id)
+    except FieldErrors as exc:
+        return render(request, "invoicing/run.html", {"month": month, "errors": exc.errors, "run": None}, 422)
+    with unit_of_work(db):  # after the issuing commit, from the frozen data
+        for issued in [*result.credit_notes, *result.issued]:
+            stored_pdf(db, issued)
+    return RedirectResponse(f"/invoices?month={month}&issued={len(result.issued)}", status_code=303)
+
+
+def _document(db, document_id: uuid.UUID) -> Invoice | CreditNote:
+    found = db.get(Invoice, document_id) or db.get(CreditNote, document_id)
+    if found is None:
+        raise NotFound("No such invoice or credit note")
+    return found
+
+
+def _view(request: Request, db, document, errors: dict | None = None, values: dict | None = None, status: int = 200):
+    return render(request, "invoicing/view.html", {
+        "document": document, "data": json.loads(document.data), "is_invoice": isinstance(document, Invoice),
+        "lines": views.credit_lines(db, document) if isinstance(document, Invoice) else [],
+        "notes": views.notes_for(db, document), "errors": errors or {}, "values": values or {}}, status)
+
+
+@router.get("/invoices/{document_id}")
+def invoice_view(request: Request, db: DB, document_id: uuid.UUID, _: User = FINANCE):
+    return _view(request, db, _document(db, document_id))
+
+
+@router.post("/invoices/{document_id}/credit")
+async def invoice_credit(request: Request, db: DB, document_id: uuid.UUID, user: User = FINANCE):
+    invoice = db.get(Invoice, document_id)
+    if invoice is None:
+        raise NotFound("No such invoice")
+    data = await form_data(request)
+    try:
+        amounts = None if data.get("whole") == "yes" else views.amounts_from_form(db, invoice, data)
+        with unit_of_work(db):
+            note = credits.credit(db, invoice, data.get("reason", ""), amounts, user.id)
+    except FieldErrors as exc:
+        return _view(request, db, invoice, exc.errors, data, 422)
+    with unit_of_work(db):
+        stored_pdf(db, note)
+    return RedirectResponse(f"/invoices/{note.id}", status_code=303)
+
+
+@router.get("/invoices/{document_id}/pdf")
+def invoice_pdf(db: DB, document_id: uuid.UUID, _: User = FINANCE):
+    issued = _document(db, document_id)
+    with unit_of_work(db):
+        stored = stored_pdf(db, issued)
+    return Response(stored.pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{stored.filename}"'})
