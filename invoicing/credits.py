@@ -40,7 +40,7 @@ def left_to_credit(db: Session, invoice: Invoice) -> dict[uuid.UUID, int]:
 
 
 def credit(db: Session, invoice: Invoice, reason: str, amounts: dict[uuid.UUID, int] | None = None,
-           actor_id: uuid.UUID | None = None) -> CreditNote:
+           actor_id: uuid.UUID | None = None, on: date | None = None) -> CreditNote:
     """Credit `amounts` (pence per invoice line), or everything still left when None."""
     reason = (reason or "").strip()
     left = left_to_credit(db, invoice)
@@ -59,12 +59,11 @@ def credit(db: Session, invoice: Invoice, reason: str, amounts: dict[uuid.UUID, 
         errors["amounts"] = f"nothing is left to credit on invoice {invoice.number}"
     if errors:
         raise FieldErrors(errors)
-    return _issue(db, invoice, reason, wanted, left, actor_id)
+    return _issue(db, invoice, reason, wanted, left, actor_id, on or today(db))
 
 
 def _issue(db: Session, invoice: Invoice, reason: str, wanted: dict[uuid.UUID, int], left: dict[uuid.UUID, int],
-           actor_id: uuid.UUID | None) -> CreditNote:
-    on = today(db)
+           actor_id: uuid.UUID | None, on: date) -> CreditNote:
     number = take(db, "CN", on)
     lines = {line.id: line for line in lines_of(db, invoice)}
     total = sum(wanted.values())
@@ -130,7 +129,8 @@ def pending_corrections(db: Session, payer_refs: set[str] | None = None) -> list
     return corrections
 
 
-def issue_corrections(db: Session, corrections: list[Correction], actor_id: uuid.UUID | None) -> list[CreditNote]:
+def issue_corrections(db: Session, corrections: list[Correction], actor_id: uuid.UUID | None,
+                      on: date) -> list[CreditNote]:
     """One credit note per invoice for its corrections; the corrected parts are freed."""
     by_invoice: dict[uuid.UUID, list[Correction]] = defaultdict(list)
     for c in corrections:
@@ -141,7 +141,7 @@ def issue_corrections(db: Session, corrections: list[Correction], actor_id: uuid
         left = left_to_credit(db, invoice)
         amounts = {c.line.id: min(c.pence, left[c.line.id]) for c in items if left[c.line.id] > 0}
         if amounts:
-            notes.append(_issue(db, invoice, "; ".join(c.reason for c in items), amounts, left, actor_id))
+            notes.append(_issue(db, invoice, "; ".join(c.reason for c in items), amounts, left, actor_id, on))
         db.exec(delete(BilledPart).where(BilledPart.part_id.in_([p for c in items for p in c.part_ids])))
     db.flush()
     return notes

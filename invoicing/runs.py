@@ -43,14 +43,14 @@ class RunResult:
 
 
 def issue_run(db: Session, first: date, last: date, actor_id: uuid.UUID | None = None,
-              payer_refs: set[str] | None = None) -> RunResult:
+              payer_refs: set[str] | None = None, on: date | None = None) -> RunResult:
     """Credit what was invoiced and has since been withdrawn or recalculated, then issue every draft of the
     period that has no exception (only `payer_refs`' when given)."""
     if db.get_bind().dialect.name == "postgresql":
         db.exec(text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=RUN_LOCK))
-    credit_notes = issue_corrections(db, pending_corrections(db, payer_refs), actor_id)
+    on = on or today(db)
+    credit_notes = issue_corrections(db, pending_corrections(db, payer_refs), actor_id, on)
     issued, skipped = [], []
-    on = today(db)
     for draft in draft_run(db, first, last):
         if payer_refs is not None and draft.payer.ref not in payer_refs:
             continue

@@ -9,6 +9,7 @@ import provider.audit.recorder  # noqa: F401  (the demo's rows are audited, by "
 from provider.clock import set_as_of_date
 from provider.db import open_session, unit_of_work
 from provider.demo_data import bookings, catalogue, funders, funding, organisation, people
+from provider.demo_data import invoicing as demo_invoicing
 from provider.users.models import User
 from provider.users.service import create_user
 
@@ -50,10 +51,11 @@ def load(if_empty: bool = False, session: Session | None = None) -> bool:
             session.close()
 
 
-def build(session: Session, *, care: bool = True) -> None:
+def build(session: Session, *, care: bool = True, invoicing: bool = True) -> None:
     """Every row of the demo, in the caller's unit of work; the audit names the actor "system".
 
-    Without `care` the hospice has its children and their funding but no bookings, attendance or charges yet.
+    Without `care` the hospice has its children and their funding but no bookings, attendance or charges yet;
+    without `invoicing` the care is charged but nothing is invoiced.
     """
     set_as_of_date(session, AS_OF)
     users = {role: create_user(session, {"email": email, "name": name, "role": role, "password": DEMO_PASSWORD})
@@ -65,5 +67,11 @@ def build(session: Session, *, care: bool = True) -> None:
     session.flush()
     funding.build(session, services, demo_funders, children)
     session.flush()
-    if care:
-        bookings.build(session, services, children, users["coordinator"])
+    if not care:
+        return
+    bookings.build(session, services, children, users["coordinator"])
+    if invoicing:
+        demo_invoicing.invoice_months(session, users["finance"], date(2026, 4, 1), date(2026, 11, 1))
+    bookings.correct_the_hospital_day(session, users["coordinator"])
+    if invoicing:
+        demo_invoicing.invoice_months(session, users["finance"], date(2026, 12, 1), date(2027, 2, 1))

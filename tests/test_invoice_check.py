@@ -16,7 +16,7 @@ from provider.numbering import NumberSeries, take
 @pytest.fixture
 def invoiced(db):
     with unit_of_work(db):
-        demo.build(db)
+        demo.build(db, invoicing=False)
     with unit_of_work(db):
         issue_run(db, *month_bounds("2026-10"))
     assert run_all(db) == []

@@ -1,12 +1,37 @@
 """`lantern invoice-run` drafts and, with --issue, issues; `lantern invoices` lists what was issued."""
 from __future__ import annotations
 
+from provider import demo
+from provider.db import make_engine, open_session, unit_of_work
 from tests.test_cli import run  # noqa: F401  (the fixture)
+
+
+def _willow_not_yet_invoiced(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        with open_session(engine) as session, unit_of_work(session):
+            demo.build(session, invoicing=False)
+    finally:
+        engine.dispose()
+
+
+def test_the_demo_has_2026_27_invoiced_to_february_with_the_hospital_day_credited(run, fresh_database_url):  # noqa: F811
+    assert run(fresh_database_url, "db", "upgrade").returncode == 0
+    assert run(fresh_database_url, "demo").returncode == 0
+    november = run(fresh_database_url, "invoices", "--period", "2026-11").stdout.splitlines()
+    assert [line.split() for line in november] == [["CN2627000001", "Leila", "Haddad", "-£60.00"],
+                                                   ["INV2627000009", "Leila", "Haddad", "£60.00"]]
+    october = run(fresh_database_url, "invoices", "--period", "2026-10").stdout.splitlines()
+    assert [line.split() for line in october] == [["INV2627000007", "Leila", "Haddad", "£60.00"],
+                                                  ["INV2627000008", "Riverside", "ICB", "£2,160.00"]]
+    march = run(fresh_database_url, "invoice-run", "--period", "2027-03").stdout.splitlines()
+    assert "Drafts ready to issue: 0" in march and "Exceptions: 0" in march
+    assert run(fresh_database_url, "check").returncode == 0
 
 
 def test_an_invoice_run_prints_the_drafts_changes_nothing_then_issues_once(run, fresh_database_url):  # noqa: F811
     assert run(fresh_database_url, "db", "upgrade").returncode == 0
-    assert run(fresh_database_url, "demo").returncode == 0
+    _willow_not_yet_invoiced(fresh_database_url)
     dry = run(fresh_database_url, "invoice-run", "--period", "2026-10")
     assert dry.returncode == 0, dry.stderr
     lines = dry.stdout.splitlines()

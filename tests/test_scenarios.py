@@ -121,11 +121,11 @@ def test_the_allocations_match_the_readable_snapshot(willow):
     assert text == SNAPSHOT.read_text()
 
 
-LEDGER_SNAPSHOT = Path(__file__).parent / "snapshots" / "ledger_2026_27_delivery.txt"
+LEDGER_SNAPSHOT = Path(__file__).parent / "snapshots" / "ledger_2026_27.txt"
 
 
 def test_delivered_care_is_accrued_per_payer_and_the_isf_draws_down(willow):
-    from provider.ledger import check
+    from invoicing import check
     from provider.ledger.post import balances
 
     from provider.ledger.models import LedgerAccount
@@ -134,10 +134,13 @@ def test_delivered_care_is_accrued_per_payer_and_the_isf_draws_down(willow):
     by_name = {}
     for account in willow.exec(select(LedgerAccount)):
         by_name[account.name] = totals.get(account.code, 0)
-    assert by_name["Accrued income: Riverside ICB"] == 216000
-    assert by_name["Accrued income: Leila Haddad"] == 48000  # the hospital day's £60 accrued, then reversed
+    # Accrued as delivered, then invoiced up to February: what is owed now sits with the debtors.
+    assert by_name["Accrued income: Riverside ICB"] == 0 and by_name["Debtor: Riverside ICB"] == 216000
+    # Leila: nine sessions invoiced (£540), the hospital day reversed and credited: £480.
+    assert by_name["Accrued income: Leila Haddad"] == 0 and by_name["Debtor: Leila Haddad"] == 48000
     assert by_name["ISF held for others: Amira's ISF"] == 151000
-    assert by_name["Accrued income: Brightway Direct Payment Support (nominee for Chloe)"] == 54000
+    assert by_name["Debtor: Brightway Direct Payment Support"] == 54000
+    assert by_name["Debtor: Eastvale Council, Children's Social Care Team"] == 130000
     assert not any(name.startswith("Accrued income: Northshire") for name in by_name)  # block: instalments
     assert not any("General Fund" in name or "Appeal" in name for name in by_name)  # charity: memorandum only
     assert check.run_all(willow) == []
@@ -150,3 +153,35 @@ def test_the_ledger_matches_its_readable_snapshot(willow):
     if os.environ.get("LANTERN_UPDATE_SNAPSHOTS"):
         LEDGER_SNAPSHOT.write_text(text)
     assert text == LEDGER_SNAPSHOT.read_text()
+
+
+def _invoices_to(db, payer_name: str):
+    from invoicing.models import Invoice
+
+    return db.exec(select(Invoice).where(Invoice.payer_name == payer_name).order_by(Invoice.number)).all()
+
+
+def test_the_invoices_of_2026_27_to_february_match_the_scenarios(willow):
+    import json
+
+    from invoicing.models import CreditNote
+
+    [riverside] = _invoices_to(willow, "Riverside ICB")
+    document = json.loads(riverside.data)
+    assert (riverside.total_pence, riverside.po_number, riverside.issued_on) == (216000, "RIV-PO-55012",
+                                                                                 date(2026, 11, 2))
+    assert not any(word in riverside.data for word in ("Ben", "Carter", "9990000018", "2014-"))
+    assert document["backing_reference"] == f"BS{riverside.number[3:]}"
+    [brightway] = _invoices_to(willow, "Brightway Direct Payment Support")
+    assert brightway.total_pence == 54000 and json.loads(brightway.data)["on_behalf_of"] == ["Chloe"]
+    [eastvale] = _invoices_to(willow, "Eastvale Council, Children's Social Care Team")
+    assert eastvale.total_pence == 130000 and eastvale.po_number == "EV-PO-7781"
+    assert "client reference EV-104233" in json.loads(eastvale.data)["lines"][0]["description"]
+    leila = _invoices_to(willow, "Leila Haddad")  # a month's sessions on one invoice: July had two
+    assert [(i.period_start.month, i.total_pence) for i in leila] == [
+        (5, 6000), (6, 6000), (7, 12000), (9, 6000), (10, 6000), (11, 6000), (12, 6000), (2, 6000)]
+    [note] = willow.exec(select(CreditNote)).all()
+    november = next(i for i in leila if i.period_start == date(2026, 11, 1))
+    assert (note.invoice_id, note.total_pence, note.issued_on) == (november.id, 6000, date(2027, 1, 4))
+    assert json.loads(note.data)["credits"] == {"number": november.number, "issued_on": "2026-12-01"}
+    assert "04/11/2026 withdrawn or recalculated after it was invoiced" in note.reason

@@ -69,7 +69,6 @@ def build(session: Session, services: dict[str, Service], children: dict[str, Ch
     for day in ["2026-05-06", "2026-06-03", "2026-07-01", "2026-07-29", "2026-09-09", "2026-10-07", "2026-11-04",
                 "2026-12-02", "2027-02-03"]:
         diary.session_on(amira, "HYDROTHERAPY", date.fromisoformat(day))
-    hospital_day = diary.bookings[-3][1][0]  # 4 November: marked delivered, later found to be a hospital day
     diary.stay(ben, "SHORT_BREAK_NIGHT", date(2026, 10, 6), 3)
     for day in [3, 5, 7, 10, 12, 14, 17, 19, 21]:
         diary.session_on(chloe, "HYDROTHERAPY", date(2026, 8, day))
@@ -82,7 +81,13 @@ def build(session: Session, services: dict[str, Service], children: dict[str, Ch
     _other_children(session, diary, children)
     units = diary.write()
     attendance_changed(session, [u.id for u in units], coordinator)
-    # Scenario 6: the hydrotherapy session of 4 November was marked delivered though Amira was in hospital.
+
+
+def correct_the_hospital_day(session: Session, coordinator: User) -> None:
+    """Scenario 6: the hydrotherapy session of 4 November was marked delivered though Amira was in hospital."""
+    amira = session.exec(select(Child).where(Child.first_name == "Amira")).one()
+    hospital_day = session.exec(select(BookingUnit).join(Booking).where(
+        Booking.child_id == amira.id, BookingUnit.day == date(2026, 11, 4))).one()
     hospital_day.status, hospital_day.cancel_reason = UnitStatus.cancelled, CancelReason.hospital_admission
     hospital_booking = session.get(Booking, hospital_day.booking_id)
     hospital_booking.status, hospital_booking.cancel_reason = BookingStatus.cancelled, CancelReason.hospital_admission

@@ -1,0 +1,28 @@
+"""Willow's invoicing of 2026/27: each month from April to February issued early the next month, March left for a
+new user to run; the hospital day of scenario 6 credited by the December run."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
+from sqlmodel import Session, select
+
+from invoicing.runs import issue_run
+from provider.organisation.models import Holiday, HolidayKind
+from provider.users.models import User
+
+
+def _first_working_day(session: Session, day: date) -> date:
+    bank_holidays = set(session.exec(select(Holiday.starts_on).where(Holiday.kind == HolidayKind.bank_holiday)))
+    while day.weekday() >= 5 or day in bank_holidays:
+        day += timedelta(days=1)
+    return day
+
+
+def invoice_months(session: Session, finance: User, first: date, last: date) -> None:
+    """Issue the months from `first` to `last` (first days), each on the first working day of the month after."""
+    month = first
+    while month <= last:
+        following = month + relativedelta(months=1)
+        issue_run(session, month, following - timedelta(days=1), finance.id, on=_first_working_day(session, following))
+        month = following
