@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from invoicing import credits, runs, views
-from invoicing.documents import stored_pdf
+from invoicing.sending import after_issue
 from invoicing.drafting import Draft
 from invoicing.models import CreditNote, Invoice
 from provider.charges.views import month_bounds
@@ -119,8 +119,7 @@ def issue_run(db: DB, month: str, shape: IssueIn, user: User = FINANCE):
             raise Conflict("The charges changed since the draft run: look at it again before issuing.")
         result = runs.issue_run(db, first, last, user.id)
     with unit_of_work(db):  # after the issuing commit, from the frozen data
-        for issued in [*result.credit_notes, *result.issued]:
-            stored_pdf(db, issued)
+        after_issue(db, [*result.credit_notes, *result.issued])
     return IssuedOut(invoices=[_document(i) for i in result.issued],
                      credit_notes=[_document(n) for n in result.credit_notes],
                      left=[_draft(d) for d in result.skipped])
@@ -148,6 +147,6 @@ def credit_invoice(db: DB, invoice_id: uuid.UUID, shape: CreditIn, user: User = 
     with unit_of_work(db):
         note = credits.credit(db, invoice, shape.reason, shape.amounts, user.id)
     with unit_of_work(db):
-        stored_pdf(db, note)
+        after_issue(db, [note])
     return _document(note)
 

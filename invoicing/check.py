@@ -64,7 +64,7 @@ def documents_unchanged(db: Session) -> list[str]:
                 failures.append(f"{kind} {number}: its stored data no longer matches its hash.")
     for ref, pdf, digest in db.exec(select(Document.source_ref, Document.pdf, Document.sha256)):
         if hashlib.sha256(pdf).hexdigest() != digest:
-            failures.append(f"Document {ref}: the stored PDF no longer matches its hash.")
+            failures.append(f"Document {ref}: the stored file no longer matches its hash.")
     return failures
 
 

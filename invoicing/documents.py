@@ -40,32 +40,32 @@ def vat_label(treatment: str) -> str:
     return VAT_LABELS[VatTreatment(treatment)]
 
 
-_env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True,
+pdf_templates = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True,
                           undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-_env.filters.update(gbp=format_gbp, uk_date=uk_date, sort_code=sort_code, vat_label=vat_label)
-_env.globals["date_span"] = date_span
+pdf_templates.filters.update(gbp=format_gbp, uk_date=uk_date, sort_code=sort_code, vat_label=vat_label)
+pdf_templates.globals["date_span"] = date_span
 
 
 def _no_fetching(url: str, *args, **kwargs):
-    raise ValueError(f"invoice PDFs load nothing from outside: {url}")
+    raise ValueError(f"documents load nothing from outside: {url}")
 
 
-def _pdf(html: str) -> bytes:
+def html_to_pdf(html: str) -> bytes:
     return weasyprint.HTML(string=html, base_url=str(TEMPLATES_DIR), url_fetcher=_no_fetching).write_pdf()
 
 
 def render_invoice_html(document: dict) -> str:
-    return _env.get_template("invoicing/invoice_pdf.html").render(doc=document)
+    return pdf_templates.get_template("invoicing/invoice_pdf.html").render(doc=document)
 
 
 def render_invoice_pdf(document: dict) -> bytes:
     """The invoice as an A4 PDF, from the document stored in `Invoice.data` (parsed)."""
-    return _pdf(render_invoice_html(document))
+    return html_to_pdf(render_invoice_html(document))
 
 
 def render_credit_note_pdf(document: dict) -> bytes:
     """The credit note as an A4 PDF, from the document stored in `CreditNote.data` (parsed)."""
-    return _pdf(_env.get_template("invoicing/credit_note_pdf.html").render(doc=document))
+    return html_to_pdf(pdf_templates.get_template("invoicing/credit_note_pdf.html").render(doc=document))
 
 
 def stored_pdf(db: Session, issued: Invoice | CreditNote) -> Document:
@@ -85,5 +85,5 @@ def stored_pdf(db: Session, issued: Invoice | CreditNote) -> Document:
 
 def render_minimal_pdf() -> bytes:
     """A one-line A4 page through the same path: the baseline for timing invoice rendering."""
-    return _pdf('<!doctype html><html lang="en-GB"><head><meta charset="utf-8"><title>Lantern</title>'
+    return html_to_pdf('<!doctype html><html lang="en-GB"><head><meta charset="utf-8"><title>Lantern</title>'
                 "<style>@page { size: A4; }</style></head><body><p>Lantern</p></body></html>")

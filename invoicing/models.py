@@ -90,12 +90,29 @@ class CreditNoteLine(SQLModel, table=True):
 
 
 class Document(SQLModel, table=True):
-    """A rendered PDF of an issued invoice or credit note, stored with its hash; never rendered again."""
+    """A stored file of an issued document (its PDF, a backing schedule as PDF or CSV), with its hash; never
+    rendered again."""
 
     __tablename__ = "documents"
     id: uuid.UUID = id_field()
-    source_ref: str = Field(sa_type=String(120), unique=True)   # invoice:<id> or credit_note:<id>
+    source_ref: str = Field(sa_type=String(120), unique=True)   # invoice:, credit_note:, backing:, backing-csv:<id>
     filename: str = Field(sa_type=String(120))
     pdf: bytes = Field(sa_type=LargeBinary)
     sha256: str = Field(sa_type=String(64))
     created_at: datetime = timestamp_field()
+
+
+class SentMessage(SQLModel, table=True):
+    """An email sent by SMTP or put in the outbox, or a document set aside for post: when, to whom, which route."""
+
+    __tablename__ = "sent_messages"
+    id: uuid.UUID = id_field()
+    source_ref: str = Field(sa_type=String(120), index=True)   # invoice:<id>, backing:<id>, credit_note:<id>
+    kind: str = Field(sa_type=String(20))                      # invoice, backing, credit_note
+    route: str = Field(sa_type=String(10))                     # smtp, outbox, post
+    recipient: str = Field(sa_type=String(254))
+    subject: str = Field(sa_type=String(300))
+    attachments: str = Field(default="", sa_type=Text)        # the file names, one per line
+    eml: bytes | None = Field(default=None, sa_type=LargeBinary)  # the whole message, for the outbox
+    created_at: datetime = timestamp_field()
+    created_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")

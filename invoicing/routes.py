@@ -7,9 +7,10 @@ import uuid
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from invoicing import credits, runs, views
+from invoicing import credits, runs, sending, views
 from invoicing.documents import stored_pdf
-from invoicing.models import CreditNote, Invoice
+from invoicing.sending import after_issue
+from invoicing.models import CreditNote, Invoice, SentMessage
 from provider.charges.views import month_bounds
 from provider.clock import today
 from provider.db import unit_of_work
@@ -34,9 +35,36 @@ def invoices_page(request: Request, db: DB, month: str | None = None, _: User = 
         first, last = month_bounds(month)
     except FieldErrors as exc:
         return render(request, "invoicing/list.html", {"month": month, "errors": exc.errors, "documents": []}, 422)
-    return render(request, "invoicing/list.html", {"month": month, "errors": {},
-                                                   "documents": views.documents(db, first, last),
-                                                   "issued": request.query_params.get("issued")})
+    documents = views.documents(db, first, last)
+    return render(request, "invoicing/list.html", {"month": month, "errors": {}, "documents": documents,
+                                                   "sent": views.sent_for(db, documents),
+                                                   "issued": request.query_params.get("issued"),
+                                                   "just_sent": request.query_params.get("sent")})
+
+
+@router.post("/invoices/send")
+async def send_month(request: Request, db: DB, user: User = FINANCE):
+    data = await form_data(request)
+    month = data.get("month") or ""
+    try:
+        first, last = month_bounds(month)
+    except FieldErrors as exc:
+        return render(request, "invoicing/list.html", {"month": month, "errors": exc.errors, "documents": []}, 422)
+    invoices = [d for d in views.documents(db, first, last) if isinstance(d, Invoice)]
+    with unit_of_work(db):
+        outcomes = sending.send_invoices(db, request.app.state.settings, invoices, user.id)
+    sent = sum(1 for o in outcomes if o.route != "already")
+    return RedirectResponse(f"/invoices?month={month}&sent={sent}", status_code=303)
+
+
+@router.get("/invoices/paper")
+def paper(request: Request, db: DB, month: str, _: User = FINANCE):
+    first, last = month_bounds(month)
+    invoices = [d for d in views.documents(db, first, last) if isinstance(d, Invoice)]
+    with unit_of_work(db):
+        pack = sending.paper_pack(db, invoices)
+    return Response(pack, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="invoices-by-post-{month}.pdf"'})
 
 
 @router.get("/invoices/run")
@@ -62,8 +90,7 @@ async def run_issue(request: Request, db: DB, user: User = FINANCE):
     except FieldErrors as exc:
         return render(request, "invoicing/run.html", {"month": month, "errors": exc.errors, "run": None}, 422)
     with unit_of_work(db):  # after the issuing commit, from the frozen data
-        for issued in [*result.credit_notes, *result.issued]:
-            stored_pdf(db, issued)
+        after_issue(db, [*result.credit_notes, *result.issued])
     return RedirectResponse(f"/invoices?month={month}&issued={len(result.issued)}", status_code=303)
 
 
@@ -99,7 +126,7 @@ async def invoice_credit(request: Request, db: DB, document_id: uuid.UUID, user:
     except FieldErrors as exc:
         return _view(request, db, invoice, exc.errors, data, 422)
     with unit_of_work(db):
-        stored_pdf(db, note)
+        after_issue(db, [note])
     return RedirectResponse(f"/invoices/{note.id}", status_code=303)
 
 
@@ -110,3 +137,28 @@ def invoice_pdf(db: DB, document_id: uuid.UUID, _: User = FINANCE):
         stored = stored_pdf(db, issued)
     return Response(stored.pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{stored.filename}"'})
+
+
+ADMIN = allow(Role.admin)
+
+
+@router.get("/outbox")
+def outbox(request: Request, db: DB, _: User = ADMIN):
+    return render(request, "invoicing/outbox.html", {"messages": views.outbox(db)})
+
+
+@router.get("/outbox/{message_id}")
+def outbox_message(request: Request, db: DB, message_id: uuid.UUID, _: User = ADMIN):
+    found = db.get(SentMessage, message_id)
+    if found is None or found.route != "outbox":
+        raise NotFound("No such message in the outbox")
+    return render(request, "invoicing/outbox_message.html", {"message": found, "email": views.parsed(found)})
+
+
+@router.get("/outbox/{message_id}/eml")
+def outbox_eml(db: DB, message_id: uuid.UUID, _: User = ADMIN):
+    found = db.get(SentMessage, message_id)
+    if found is None or found.route != "outbox":
+        raise NotFound("No such message in the outbox")
+    return Response(found.eml, media_type="message/rfc822",
+                    headers={"Content-Disposition": f'attachment; filename="{found.id}.eml"'})

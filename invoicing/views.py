@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from email import policy
+from email.parser import BytesParser
 from dataclasses import dataclass
 from datetime import date
 
@@ -11,7 +13,7 @@ from sqlmodel import Session, select
 from invoicing import credits, report, runs
 from invoicing.credits import Correction
 from invoicing.drafting import Draft
-from invoicing.models import CreditNote, Invoice, InvoiceLine
+from invoicing.models import CreditNote, Invoice, InvoiceLine, SentMessage
 from provider.errors import FieldErrors
 from provider.money import parse_gbp
 
@@ -82,3 +84,34 @@ def amounts_from_form(db: Session, invoice: Invoice, data: dict) -> dict[uuid.UU
     if not amounts:
         raise FieldErrors({"amounts": "choose the whole invoice or give an amount for at least one line"})
     return amounts
+
+
+def sent_for(db: Session, documents: list) -> dict[str, SentMessage]:
+    """How each invoice went out (by source ref), if it has."""
+    refs = [f"invoice:{d.id}" for d in documents if isinstance(d, Invoice)]
+    if not refs:
+        return {}
+    rows = db.exec(select(SentMessage).where(SentMessage.source_ref.in_(refs), SentMessage.kind == "invoice"))
+    return {row.source_ref: row for row in rows}
+
+
+def outbox(db: Session) -> list[SentMessage]:
+    return list(db.exec(select(SentMessage).where(SentMessage.route == "outbox")
+                        .order_by(SentMessage.created_at.desc())))
+
+
+@dataclass(frozen=True)
+class Parsed:
+    sender: str
+    to: str
+    subject: str
+    body: str
+    attachments: list[tuple[str, int]]      # file name, size in bytes
+
+
+def parsed(message: SentMessage) -> Parsed:
+    email = BytesParser(policy=policy.default).parsebytes(message.eml or b"")
+    body = email.get_body(preferencelist=("plain",))
+    return Parsed(email["From"] or "", email["To"] or "", email["Subject"] or "",
+                  body.get_content() if body else "",
+                  [(part.get_filename(), len(part.get_payload(decode=True) or b"")) for part in email.iter_attachments()])

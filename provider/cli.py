@@ -135,11 +135,10 @@ def invoice_run(period: str = typer.Option(..., help="The month of supply, YYYY-
             else:
                 typer.echo("Nothing was issued: run again with --issue to issue the drafts without exceptions.")
         if issue:
-            from invoicing.documents import stored_pdf
+            from invoicing.sending import after_issue
 
             with unit_of_work(session):  # after the issuing commit, from the frozen data
-                for issued in [*result.credit_notes, *result.issued]:
-                    stored_pdf(session, issued)
+                after_issue(session, [*result.credit_notes, *result.issued])
     finally:
         session.close()
 

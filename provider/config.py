@@ -24,6 +24,12 @@ class Settings:
     secret_key: str
     data_dir: Path
     session_hours: int = 8
+    smtp_host: str | None = None     # no host: mail goes to the outbox, which an administrator reads
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = True
+    mail_from: str | None = None      # default: the hospice's email in Settings
 
     @property
     def is_sqlite(self) -> bool:
@@ -53,4 +59,10 @@ def get_settings() -> Settings:
         secret_key=_secret_key(data_dir),
         data_dir=data_dir,
         session_hours=int(os.environ.get("LANTERN_SESSION_HOURS", "8")),
+        smtp_host=os.environ.get("LANTERN_SMTP_HOST") or None,
+        smtp_port=int(os.environ.get("LANTERN_SMTP_PORT", "587")),
+        smtp_user=os.environ.get("LANTERN_SMTP_USER") or None,
+        smtp_password=os.environ.get("LANTERN_SMTP_PASSWORD") or None,
+        smtp_starttls=os.environ.get("LANTERN_SMTP_STARTTLS", "true").lower() not in ("0", "false", "no"),
+        mail_from=os.environ.get("LANTERN_MAIL_FROM") or None,
     )

@@ -143,4 +143,5 @@ def test_each_issued_document_has_its_pdf_stored_once_with_its_hash(client, will
     note_pdf = client.get(f"/invoices/{credited.json()['id']}/pdf")
     text = " ".join(page.extract_text() for page in PdfReader(BytesIO(note_pdf.content)).pages)
     assert "Credit note" in text and riverside["number"] in text and "Wrong ICB" in text and "£2,160.00" in text
-    assert willow.exec(select(func.count()).select_from(Document)).one() == 3  # Leila's, Riverside's, the note
+    # Leila's invoice, Riverside's with its backing schedule as PDF and CSV, and the credit note.
+    assert willow.exec(select(func.count()).select_from(Document)).one() == 5

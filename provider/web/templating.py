@@ -30,7 +30,7 @@ templates.env.filters["pounds"] = lambda pence: "" if pence is None else pounds_
 templates.env.filters["uk_date"] = uk_date
 
 NAVIGATION = {
-    Role.admin: [("Home", "/"), ("Users", "/users"), ("Settings", "/settings")],
+    Role.admin: [("Home", "/"), ("Users", "/users"), ("Outbox", "/outbox"), ("Settings", "/settings")],
     Role.finance: [("Home", "/"), ("Arrangements", "/arrangements"), ("Contracts", "/contracts"),
                    ("Contract use", "/contracts/usage"), ("Charges", "/charges"), ("Invoices", "/invoices"),
                    ("Bookings", "/bookings"), ("Funders", "/funders"), ("Funds", "/funds"), ("Services", "/services"),
