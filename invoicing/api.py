@@ -61,6 +61,9 @@ class RunOut(BaseModel):
 class IssueIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     fingerprint: str | None = Field(default=None, description="From the draft run; refused if the run has changed")
+    payer_refs: list[str] | None = Field(default=None, description="Issue only these payers' drafts; one with an "
+                                                                   "exception is refused")
+    issued_on: date | None = Field(default=None, description="The invoice date; default today")
 
 
 class DocumentOut(BaseModel):
@@ -117,7 +120,8 @@ def issue_run(db: DB, month: str, shape: IssueIn, user: User = FINANCE):
     with unit_of_work(db):
         if shape.fingerprint is not None and views.run(db, first, last).fingerprint != shape.fingerprint:
             raise Conflict("The charges changed since the draft run: look at it again before issuing.")
-        result = runs.issue_run(db, first, last, user.id)
+        result = runs.issue_run(db, first, last, user.id,
+                                set(shape.payer_refs) if shape.payer_refs is not None else None, shape.issued_on)
     with unit_of_work(db):  # after the issuing commit, from the frozen data
         after_issue(db, [*result.credit_notes, *result.issued])
     return IssuedOut(invoices=[_document(i) for i in result.issued],

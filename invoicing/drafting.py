@@ -14,6 +14,7 @@ from provider.money import format_gbp
 
 NHS_KINDS = frozenset({"icb", "nhs_england"})
 NAMES_CHILDREN = frozenset({"family", "nominee"})
+NUMBER_LENGTH = len("INV2627000001")
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,8 @@ class PayerFacts:
     terms_days: int = 30
     po_required: bool = False
     pays_without_invoice: bool = False
+    max_days_ahead: int | None = None        # how far ahead an invoice may be dated (NHS SBS: 14)
+    number_max_length: int | None = None     # the longest invoice number the payer's system takes
 
 
 @dataclass(frozen=True)
@@ -198,6 +201,9 @@ def draft_invoices(period_start: date, period_end: date, billables: list[Billabl
             exceptions.append(f"{payer.name} names no one to invoice: choose the funder on the arrangement")
         elif not payer.address.strip():
             exceptions.append(f"billing address missing for {payer.name}")
+        if payer.number_max_length is not None and payer.number_max_length < NUMBER_LENGTH:
+            exceptions.append(f"{payer.name} takes invoice numbers of at most {payer.number_max_length} characters; "
+                              f"Lantern's have {NUMBER_LENGTH}")
         if payer.kind == "nominee":
             for child_id in sorted({p.child_id for p in parts}):
                 if (ref, child_id) not in nominations:

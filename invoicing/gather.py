@@ -62,7 +62,8 @@ def payers(db: Session, refs: set[str]) -> dict[str, PayerFacts]:
                        else funder.billing_address) or ""
             email = (department.invoice_email if department and department.invoice_email else funder.invoice_email)
             result[ref] = PayerFacts(ref, name, str(funder.kind), address, email, funder.payment_terms_days,
-                                     funder.po_required, funder.pays_without_invoice)
+                                     funder.po_required, funder.pays_without_invoice, funder.max_days_dated_ahead,
+                                     funder.invoice_number_max_length)
         elif kind == "family" and _id(ref) in members:
             member = members[_id(ref)]
             result[ref] = PayerFacts(ref, member.name, "family", member.address or "", member.email)

@@ -20,6 +20,7 @@ from invoicing.freeze import frozen, supplier
 from invoicing.drafting import NHS_KINDS, Draft, draft_invoices
 from invoicing.models import BilledPart, CreditNote, Invoice, InvoiceLine
 from provider.clock import today
+from provider.errors import FieldErrors
 from provider.ledger.models import AccountType, EntryKind
 from provider.ledger.post import Line, account, post
 from provider.numbering import take
@@ -48,17 +49,37 @@ def issue_run(db: Session, first: date, last: date, actor_id: uuid.UUID | None =
     period that has no exception (only `payer_refs`' when given)."""
     if db.get_bind().dialect.name == "postgresql":
         db.exec(text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=RUN_LOCK))
-    on = on or today(db)
+    now = today(db)
+    on = on or now
+    drafts = [d for d in draft_run(db, first, last) if payer_refs is None or d.payer.ref in payer_refs]
+    _refuse(drafts, payer_refs, on, now)
     credit_notes = issue_corrections(db, pending_corrections(db, payer_refs), actor_id, on)
     issued, skipped = [], []
-    for draft in draft_run(db, first, last):
-        if payer_refs is not None and draft.payer.ref not in payer_refs:
-            continue
+    for draft in drafts:
         if not draft.can_issue:
             skipped.append(draft)
             continue
         issued.append(_issue(db, draft, on, actor_id))
     return RunResult(issued, skipped, credit_notes)
+
+
+def _refuse(drafts: list[Draft], payer_refs: set[str] | None, on: date, now: date) -> None:
+    """Before anything is written: a payer named to be issued that has an exception, a date further ahead than
+    a payer allows."""
+    errors = {}
+    named = [d for d in drafts if payer_refs is not None and d.exceptions]
+    if named:
+        errors["payer_refs"] = "; ".join(f"{d.payer.name} cannot be issued: {'; '.join(d.exceptions)}"
+                                         for d in named)
+    ahead = (on - now).days
+    strict = [d for d in drafts if d.can_issue and d.payer.max_days_ahead is not None
+              and ahead > d.payer.max_days_ahead]
+    if strict:
+        d = strict[0]
+        errors["issued_on"] = (f"is {ahead} days ahead: {d.payer.name} accepts invoices dated at most "
+                               f"{d.payer.max_days_ahead} days ahead")
+    if errors:
+        raise FieldErrors(errors)
 
 
 def _issue(db: Session, draft: Draft, on: date, actor_id: uuid.UUID | None) -> Invoice:

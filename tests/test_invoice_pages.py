@@ -145,3 +145,20 @@ def test_each_issued_document_has_its_pdf_stored_once_with_its_hash(client, will
     assert "Credit note" in text and riverside["number"] in text and "Wrong ICB" in text and "£2,160.00" in text
     # Leila's invoice, Riverside's with its backing schedule as PDF and CSV, and the credit note.
     assert willow.exec(select(func.count()).select_from(Document)).one() == 5
+
+
+def test_the_api_refuses_to_issue_a_payer_with_an_exception_naming_the_field(client, willow, signed_in):
+    from provider.funders.models import Funder
+
+    with unit_of_work(willow):
+        riverside = willow.exec(select(Funder).where(Funder.name == "Riverside ICB")).one()
+        riverside.billing_address = ""
+        willow.add(riverside)
+    signed_in("finance")
+    run = api(client, "GET", "/api/invoice-runs/2026-10").json()
+    ref = next(d["payer_ref"] for d in run["drafts"] if d["payer_name"] == "Riverside ICB")
+    refused = api(client, "POST", "/api/invoice-runs/2026-10/issue", json={"payer_refs": [ref]})
+    assert refused.status_code == 422
+    [error] = refused.json()["errors"]
+    assert error["field"] == "payer_refs" and "billing address missing for Riverside ICB" in error["message"]
+    assert count(willow, Invoice) == 0

@@ -16,6 +16,7 @@ from provider.db import unit_of_work
 from provider.funding.models import Arrangement
 from invoicing.check import run_all
 from provider.ledger.post import balances
+from provider.errors import FieldErrors
 from provider.people.models import Nomination
 
 OCTOBER, AUGUST, SEPTEMBER = month_bounds("2026-10"), month_bounds("2026-08"), month_bounds("2026-09")
@@ -152,3 +153,39 @@ def test_an_issued_invoice_can_be_neither_changed_nor_deleted(willow):
 def test_a_period_that_is_not_a_month_is_refused():
     with pytest.raises(ValueError, match="period must be a month as YYYY-MM"):
         month_bounds("October")
+
+
+def test_issuing_a_payer_with_an_exception_open_is_refused_and_nothing_is_issued(willow):
+    _dev_order(willow, po_number=None)
+    eastvale = draft_for(willow, SEPTEMBER, "Eastvale Council, Children's Social Care Team")
+    leila = draft_for(willow, SEPTEMBER, "Leila Haddad")
+    with pytest.raises(FieldErrors) as refused:
+        with unit_of_work(willow):
+            issue_run(willow, *SEPTEMBER, payer_refs={eastvale.payer.ref, leila.payer.ref})
+    [(field, message)] = refused.value.errors.items()
+    assert field == "payer_refs"
+    assert message.startswith("Eastvale Council, Children's Social Care Team cannot be issued: Eastvale Council, "
+                              "Children's Social Care Team requires a purchase order")
+    assert willow.exec(select(Invoice)).all() == []
+
+
+def test_an_invoice_dated_more_than_14_days_ahead_for_an_nhs_payer_is_refused(willow):
+    with pytest.raises(FieldErrors) as refused:
+        with unit_of_work(willow):
+            issue_run(willow, *OCTOBER, on=date(2027, 4, 25))
+    assert refused.value.errors == {"issued_on": "is 15 days ahead: Riverside ICB accepts invoices dated at most 14 "
+                                                 "days ahead"}
+    assert willow.exec(select(Invoice)).all() == []
+    with unit_of_work(willow):
+        assert len(issue_run(willow, *OCTOBER, on=date(2027, 4, 24)).issued) == 2
+
+
+def test_a_payer_whose_system_takes_shorter_invoice_numbers_is_an_exception(willow):
+    from provider.funders.models import Funder
+
+    with unit_of_work(willow):
+        riverside = willow.exec(select(Funder).where(Funder.name == "Riverside ICB")).one()
+        riverside.invoice_number_max_length = 10
+        willow.add(riverside)
+    assert draft_for(willow, OCTOBER, "Riverside ICB").exceptions == (
+        "Riverside ICB takes invoice numbers of at most 10 characters; Lantern's have 13",)
