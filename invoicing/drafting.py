@@ -97,6 +97,12 @@ class Draft:
     exceptions: tuple[str, ...] = ()
     children: tuple[str, ...] = ()
     child_names: tuple[str, ...] = ()
+    contract_reference: str | None = None     # a block contract's instalments
+
+    @property
+    def key(self) -> str:
+        """What names the draft in a run: its payer, and its contract for block instalments."""
+        return f"{self.payer.ref}|{self.contract_reference or ''}"
 
     @property
     def on_behalf_of(self) -> tuple[str, ...]:

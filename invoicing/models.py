@@ -14,6 +14,7 @@ from sqlmodel import Field, SQLModel
 
 import provider.catalogue.models  # noqa: F401  (the tables these refer to by foreign key)
 import provider.charges.models  # noqa: F401
+import provider.funding.models  # noqa: F401
 import provider.people.models  # noqa: F401
 import provider.users.models  # noqa: F401
 from provider.base import id_field, timestamp_field
@@ -116,3 +117,15 @@ class SentMessage(SQLModel, table=True):
     eml: bytes | None = Field(default=None, sa_type=LargeBinary)  # the whole message, for the outbox
     created_at: datetime = timestamp_field()
     created_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+
+
+class BilledInstalment(SQLModel, table=True):
+    """A block contract's instalment billed by an invoice line: each instalment once."""
+
+    __tablename__ = "billed_instalments"
+    contract_id: uuid.UUID = Field(foreign_key="block_contracts.id", primary_key=True)
+    number: int = Field(primary_key=True)
+    line_id: uuid.UUID = Field(foreign_key="invoice_lines.id", index=True)
+    covers_from: date
+    covers_to: date
+    in_advance: bool

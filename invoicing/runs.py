@@ -14,11 +14,11 @@ from datetime import date, timedelta
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from invoicing import gather
+from invoicing import gather, instalments
 from invoicing.credits import issue_corrections, pending_corrections
 from invoicing.freeze import frozen, supplier
 from invoicing.drafting import NHS_KINDS, Draft, draft_invoices
-from invoicing.models import BilledPart, CreditNote, Invoice, InvoiceLine
+from invoicing.models import BilledInstalment, BilledPart, CreditNote, Invoice, InvoiceLine
 from provider.clock import today
 from provider.errors import FieldErrors
 from provider.ledger.models import AccountType, EntryKind
@@ -29,11 +29,16 @@ RUN_LOCK = 7_202_611  # the advisory lock key invoice runs share on PostgreSQL
 
 
 def draft_run(db: Session, first: date, last: date) -> list[Draft]:
-    """Every payer's draft for the period: reads only."""
+    """Every payer's draft for the period, and each block contract's instalments due in it: reads only."""
     parts = gather.billables(db, first, last)
-    return draft_invoices(first, last, parts, gather.payers(db, {p.payer_ref for p in parts}), gather.services(db),
-                          gather.children(db, {p.child_id for p in parts}), gather.orders(db, parts),
-                          gather.nominations(db, parts, first, last))
+    due = [i for i in instalments.contracts(db) if first <= i.due_on <= last]
+    payers = gather.payers(db, {p.payer_ref for p in parts} | {i.payer_ref for i in due})
+    drafts = draft_invoices(first, last, parts, payers, gather.services(db),
+                            gather.children(db, {p.child_id for p in parts}), gather.orders(db, parts),
+                            gather.nominations(db, parts, first, last))
+    blocks = instalments.draft_instalments(first, last, due, payers, instalments.billed(db),
+                                           instalments.contract_services(db)) if due else []
+    return sorted(drafts + blocks, key=lambda d: (d.payer.name, d.contract_reference or ""))
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,7 @@ def issue_run(db: Session, first: date, last: date, actor_id: uuid.UUID | None =
             skipped.append(draft)
             continue
         issued.append(_issue(db, draft, on, actor_id))
+    instalments.release_deferred(db, min(last, on), on, actor_id)
     return RunResult(issued, skipped, credit_notes)
 
 
@@ -96,7 +102,9 @@ def _issue(db: Session, draft: Draft, on: date, actor_id: uuid.UUID | None) -> I
         "on_behalf_of": list(draft.on_behalf_of),
         "purchase_order": draft.po_number, "payment_terms_days": draft.payer.terms_days,
         "payment_reference": number,
-        "backing_reference": f"BS{number[3:]}" if draft.payer.kind in NHS_KINDS else None,
+        "backing_reference": (f"BS{number[3:]}" if draft.payer.kind in NHS_KINDS and not draft.contract_reference
+                              else None),
+        "contract_reference": draft.contract_reference,
         "lines": [{"description": l.description, "quantity": l.quantity, "unit_price_pence": l.unit_price_pence,
                    "amount_pence": l.amount_pence, "vat_treatment": l.vat_treatment,
                    "from": l.first_day.isoformat(), "to": l.last_day.isoformat()} for l in draft.lines],
@@ -109,24 +117,45 @@ def _issue(db: Session, draft: Draft, on: date, actor_id: uuid.UUID | None) -> I
                       created_by_id=actor_id)
     db.add(invoice)
     db.flush()
-    lines, billed = [], []
+    lines, billed, credits = [], [], []
     for position, l in enumerate(draft.lines):
         line = InvoiceLine(invoice_id=invoice.id, position=position, child_id=uuid.UUID(l.child_id) if l.child_id
                            else None, service_id=uuid.UUID(l.service_id), description=l.description,
                            quantity=l.quantity, unit_price_pence=l.unit_price_pence, amount_pence=l.amount_pence,
                            vat_treatment=l.vat_treatment, first_day=l.first_day, last_day=l.last_day)
         lines.append(line)
-        billed += [BilledPart(part_id=uuid.UUID(p), line_id=line.id) for p in l.part_ids]
+        for ref in l.part_ids:
+            if ref.startswith("instalment:"):
+                _, contract_id, n, advance = ref.split(":")
+                billed.append(BilledInstalment(contract_id=uuid.UUID(contract_id), number=int(n), line_id=line.id,
+                                               covers_from=l.first_day, covers_to=l.last_day,
+                                               in_advance=advance == "1"))
+                credits.append(_block_credit(db, contract_id, draft.contract_reference, advance == "1",
+                                             l.amount_pence))
+            else:
+                billed.append(BilledPart(part_id=uuid.UUID(ref), line_id=line.id))
     db.add_all(lines)
     db.flush()
     db.add_all(billed)
     db.flush()
     debtor = account(db, f"debtor:{draft.payer.ref}", f"Debtor: {draft.payer.name}", AccountType.asset)
-    accrued = account(db, f"accrued:{draft.payer.ref}", f"Accrued income: {draft.payer.name}", AccountType.asset)
-    post(db, EntryKind.invoice, [Line(debtor, debit=draft.total_pence), Line(accrued, credit=draft.total_pence)],
+    if not credits:
+        accrued = account(db, f"accrued:{draft.payer.ref}", f"Accrued income: {draft.payer.name}", AccountType.asset)
+        credits = [Line(accrued, credit=draft.total_pence)]
+    post(db, EntryKind.invoice, [Line(debtor, debit=draft.total_pence), *credits],
          service_date=draft.period_end, description=f"Invoice {number} to {draft.payer.name}",
          source_ref=f"invoice:{invoice.id}", group_id=invoice.id, actor_id=actor_id, on=on)
     return invoice
+
+
+def _block_credit(db: Session, contract_id: str, reference: str, in_advance: bool, pence: int) -> Line:
+    """An instalment in advance is income only as its period passes; one in arrears is income now."""
+    if in_advance:
+        held = account(db, f"deferred:block:{contract_id}", f"Deferred income: block contract {reference}",
+                       AccountType.liability)
+    else:
+        held = account(db, f"income:block:{contract_id}", f"Income, block contracts: {reference}", AccountType.income)
+    return Line(held, credit=pence)
 
 
 def month_bounds(period: str) -> tuple[date, date]:

@@ -22,7 +22,7 @@ from invoicing.runs import issue_run, month_bounds
 from provider import demo
 from provider.db import unit_of_work
 
-BEN_NIGHTS = [BackingRow("BS2728000002", "INV2728000002", "999 000 0018", "Benjamin Carter", date(2012, 2, 21),
+BEN_NIGHTS = [BackingRow("BS2728000003", "INV2728000003", "999 000 0018", "Benjamin Carter", date(2012, 2, 21),
                          "Short-break night", date(2026, 10, day), 1, 72000) for day in (6, 7, 8)]
 
 
@@ -46,16 +46,16 @@ def test_riverside_s_rows_are_ben_s_three_nights_adding_up_to_the_invoice_in_one
     event.listen(db.connection(), "before_cursor_execute", lambda *args: statements.append(args[2]))
     rows = backing_rows(db, riverside)
     assert rows == BEN_NIGHTS and len(statements) == 1
-    assert riverside.number == "INV2728000002" and json.loads(riverside.data)["backing_reference"] == "BS2728000002"
+    assert riverside.number == "INV2728000003" and json.loads(riverside.data)["backing_reference"] == "BS2728000003"
     assert sum(row.amount_pence for row in rows) == riverside.total_pence == 216000
 
 
 def test_the_csv_is_the_header_and_ben_s_three_nights(db, october):
     assert backing_csv(backing_rows(db, october["Riverside ICB"])).splitlines() == [
         "backing_reference,invoice_number,nhs_number,name,date_of_birth,service,date,quantity,amount",
-        "BS2728000002,INV2728000002,999 000 0018,Benjamin Carter,2012-02-21,Short-break night,2026-10-06,1,720.00",
-        "BS2728000002,INV2728000002,999 000 0018,Benjamin Carter,2012-02-21,Short-break night,2026-10-07,1,720.00",
-        "BS2728000002,INV2728000002,999 000 0018,Benjamin Carter,2012-02-21,Short-break night,2026-10-08,1,720.00",
+        "BS2728000003,INV2728000003,999 000 0018,Benjamin Carter,2012-02-21,Short-break night,2026-10-06,1,720.00",
+        "BS2728000003,INV2728000003,999 000 0018,Benjamin Carter,2012-02-21,Short-break night,2026-10-07,1,720.00",
+        "BS2728000003,INV2728000003,999 000 0018,Benjamin Carter,2012-02-21,Short-break night,2026-10-08,1,720.00",
     ]
 
 
@@ -73,13 +73,13 @@ def test_the_pdf_names_ben_for_validation_and_the_invoice_still_names_no_one(db,
     riverside = october["Riverside ICB"]
     document = json.loads(riverside.data)
     text = pdf_text(render_backing_pdf(document, backing_rows(db, riverside)))
-    assert text.startswith("Backing schedule BS2728000002 for invoice INV2728000002")
+    assert text.startswith("Backing schedule BS2728000003 for invoice INV2728000003")
     for expected in ["Confidential patient information, for invoice validation only",
-                     "Invoice number INV2728000002", "Invoice date 10 April 2027", "Payer Riverside ICB",
+                     "Invoice number INV2728000003", "Invoice date 10 April 2027", "Payer Riverside ICB",
                      "Invoice total £2,160.00",
                      "999 000 0018 Benjamin Carter 21 Feb 2012 Short-break night 6 Oct 2026 1 £720.00",
                      "999 000 0018 Benjamin Carter 21 Feb 2012 Short-break night 8 Oct 2026 1 £720.00",
-                     "Total (equals invoice INV2728000002) £2,160.00", "Page 1 of 1"]:
+                     "Total (equals invoice INV2728000003) £2,160.00", "Page 1 of 1"]:
         assert expected in text, expected
     invoice_text = pdf_text(render_invoice_pdf(document))
     for identifier in ["999 000 0018", "9990000018", "Benjamin", "Carter", "21 February 2012", "21 Feb 2012",
@@ -94,8 +94,8 @@ def test_the_schedule_is_stored_once_as_a_pdf_and_a_csv(db, october):
     with unit_of_work(db):
         again = stored_backing(db, riverside)
     assert [d.id for d in again] == [pdf.id, sheet.id]
-    assert (pdf.source_ref, pdf.filename) == (f"backing:{riverside.id}", "BS2728000002.pdf")
-    assert (sheet.source_ref, sheet.filename) == (f"backing-csv:{riverside.id}", "BS2728000002.csv")
+    assert (pdf.source_ref, pdf.filename) == (f"backing:{riverside.id}", "BS2728000003.pdf")
+    assert (sheet.source_ref, sheet.filename) == (f"backing-csv:{riverside.id}", "BS2728000003.csv")
     assert pdf.pdf.startswith(b"%PDF") and "999 000 0018" in pdf_text(pdf.pdf)
     assert sheet.pdf.decode("utf-8") == backing_csv(BEN_NIGHTS)
     assert len(db.exec(select(Document).where(Document.source_ref.like("backing%"))).all()) == 2

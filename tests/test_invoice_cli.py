@@ -20,10 +20,12 @@ def test_the_demo_has_2026_27_invoiced_to_february_with_the_hospital_day_credite
     assert run(fresh_database_url, "demo").returncode == 0
     november = run(fresh_database_url, "invoices", "--period", "2026-11").stdout.splitlines()
     assert [line.split() for line in november] == [["CN2627000001", "Leila", "Haddad", "-£60.00"],
-                                                   ["INV2627000009", "Leila", "Haddad", "£60.00"]]
+                                                   ["INV2627000012", "Leila", "Haddad", "£60.00"]]
     october = run(fresh_database_url, "invoices", "--period", "2026-10").stdout.splitlines()
-    assert [line.split() for line in october] == [["INV2627000007", "Leila", "Haddad", "£60.00"],
-                                                  ["INV2627000008", "Riverside", "ICB", "£2,160.00"]]
+    assert [line.split(None, 1)[0] for line in october] == ["INV2627000009", "INV2627000010", "INV2627000011"]
+    assert october[0].split() == ["INV2627000009", "Northshire", "County", "Council,", "Children's", "Social", "Care",
+                                  "£37,500.00"]  # the quarter's instalment, invoiced in advance on 1 October
+    assert october[2].split() == ["INV2627000011", "Riverside", "ICB", "£2,160.00"]
     march = run(fresh_database_url, "invoice-run", "--period", "2027-03").stdout.splitlines()
     assert "Drafts ready to issue: 0" in march and "Exceptions: 0" in march
     assert run(fresh_database_url, "check").returncode == 0
@@ -38,17 +40,17 @@ def test_an_invoice_run_prints_the_drafts_changes_nothing_then_issues_once(run, 
     assert lines[0] == "Invoice run for October 2026 (01/10/2026 to 31/10/2026)"
     assert any(line.split() == ["Riverside", "ICB", "£2,160.00"] for line in lines), dry.stdout
     assert any(line.split() == ["Leila", "Haddad", "£60.00"] for line in lines), dry.stdout
-    assert "Exceptions: 0" in lines and "Total ready: £2,220.00" in lines
+    assert "Exceptions: 0" in lines and "Total ready: £39,720.00" in lines
     assert lines[-1] == "Nothing was issued: run again with --issue to issue the drafts without exceptions."
     assert run(fresh_database_url, "invoices", "--period", "2026-10").stdout.strip() == \
         "No invoices or credit notes for October 2026."
 
     issued = run(fresh_database_url, "invoice-run", "--period", "2026-10", "--issue")
     assert issued.returncode == 0, issued.stderr
-    assert "Issued 2 invoice(s) and 0 credit note(s); 0 left with exceptions or paid on a schedule." in issued.stdout
+    assert "Issued 3 invoice(s) and 0 credit note(s); 0 left with exceptions or paid on a schedule." in issued.stdout
     listed = run(fresh_database_url, "invoices", "--period", "2026-10").stdout.splitlines()
-    assert [line.split() for line in listed] == [["INV2728000001", "Leila", "Haddad", "£60.00"],
-                                                 ["INV2728000002", "Riverside", "ICB", "£2,160.00"]]
+    assert [(line.split()[0], line.split()[-1]) for line in listed] == [
+        ("INV2728000001", "£60.00"), ("INV2728000002", "£37,500.00"), ("INV2728000003", "£2,160.00")]
     again = run(fresh_database_url, "invoice-run", "--period", "2026-10", "--issue")
     assert again.returncode == 0 and "Issued 0 invoice(s)" in again.stdout
     assert run(fresh_database_url, "check").returncode == 0

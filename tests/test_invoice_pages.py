@@ -40,15 +40,17 @@ def test_finance_checks_the_drafts_then_issues_them_from_the_page(client, willow
     assert "Short-break night: 3 nights (patient detail in the backing schedule) 06/10/2026 to 08/10/2026 3 £720.00 " \
            "£2,160.00" in shown
     assert "Leila Haddad: £60.00" in shown
-    assert "Issue 2 invoices (£2,220.00)" in shown
+    assert ("Block contract NCC-SB-2627: Short-break night, instalment 3 of 4 (01/10/2026 to 31/12/2026, in advance) "
+            "01/10/2026 to 31/12/2026 1 £37,500.00 £37,500.00") in shown
+    assert "Issue 3 invoices (£39,720.00)" in shown
     fingerprint = re.search(r'name="fingerprint" value="(\w+)"', page.text).group(1)
     issued = post_form(client, "/invoices/run", {"month": "2026-10", "fingerprint": fingerprint})
-    assert issued.status_code == 303 and issued.headers["location"] == "/invoices?month=2026-10&issued=2"
-    listed = text_of(client.get("/invoices?month=2026-10&issued=2"))
-    assert "Issued 2 invoices." in listed
+    assert issued.status_code == 303 and issued.headers["location"] == "/invoices?month=2026-10&issued=3"
+    listed = text_of(client.get("/invoices?month=2026-10&issued=3"))
+    assert "Issued 3 invoices." in listed
     assert "INV2728000001 Invoice Leila Haddad 10/04/2027 £60.00" in listed
-    assert "INV2728000002 Invoice Riverside ICB 10/04/2027 £2,160.00" in listed
-
+    assert "INV2728000002 Invoice Northshire County Council, Children's Social Care 10/04/2027 £37,500.00" in listed
+    assert "INV2728000003 Invoice Riverside ICB 10/04/2027 £2,160.00" in listed
 
 def test_issuing_what_was_not_seen_is_refused_and_issues_nothing(client, willow, signed_in):
     signed_in("finance")
@@ -64,7 +66,7 @@ def test_a_credit_note_from_the_invoice_page(client, willow, signed_in):
     post_form(client, "/invoices/run", {"month": "2026-10", "fingerprint": fingerprint})
     invoice = willow.exec(select(Invoice).where(Invoice.payer_name == "Riverside ICB")).one()
     view = client.get(f"/invoices/{invoice.id}")
-    assert "Invoice INV2728000002" in text_of(view) and "Backing schedule BS2728000002" in text_of(view)
+    assert "Invoice INV2728000003" in text_of(view) and "Backing schedule BS2728000003" in text_of(view)
     missing = post_form(client, f"/invoices/{invoice.id}/credit", {"reason": "", "whole": "yes"})
     assert missing.status_code == 422 and "Reason is required: say why the invoice is credited" in text_of(missing)
     [line_field] = re.findall(r'name="(amount-[\w-]+)"', view.text)
@@ -77,7 +79,7 @@ def test_a_credit_note_from_the_invoice_page(client, willow, signed_in):
     assert done.status_code == 303
     note_page = text_of(client.get(done.headers["location"]))
     assert "Credit note CN2728000001" in note_page
-    assert "Invoice INV2728000002 of 2027-04-10" in note_page and "One night at the wrong rate" in note_page
+    assert "Invoice INV2728000003 of 2027-04-10" in note_page and "One night at the wrong rate" in note_page
     assert "£2,090.00" in text_of(client.get(f"/invoices/{invoice.id}"))  # left to credit
 
 
@@ -143,8 +145,8 @@ def test_each_issued_document_has_its_pdf_stored_once_with_its_hash(client, will
     note_pdf = client.get(f"/invoices/{credited.json()['id']}/pdf")
     text = " ".join(page.extract_text() for page in PdfReader(BytesIO(note_pdf.content)).pages)
     assert "Credit note" in text and riverside["number"] in text and "Wrong ICB" in text and "£2,160.00" in text
-    # Leila's invoice, Riverside's with its backing schedule as PDF and CSV, and the credit note.
-    assert willow.exec(select(func.count()).select_from(Document)).one() == 5
+    # Leila's and Northshire's invoices, Riverside's with its backing schedule as PDF and CSV, the credit note.
+    assert willow.exec(select(func.count()).select_from(Document)).one() == 6
 
 
 def test_the_api_refuses_to_issue_a_payer_with_an_exception_naming_the_field(client, willow, signed_in):

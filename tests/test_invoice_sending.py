@@ -118,7 +118,7 @@ def test_finance_sends_from_the_page_and_the_administrator_reads_the_outbox(clie
     db, issued = october
     signed_in("finance")
     response = post_form(client, "/invoices/send", {"month": "2026-10"})
-    assert response.status_code == 303 and response.headers["location"] == "/invoices?month=2026-10&sent=2"
+    assert response.status_code == 303 and response.headers["location"] == "/invoices?month=2026-10&sent=3"
     listed = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", client.get(response.headers["location"]).text)).split())
     assert "In the outbox for riversideicb.invoices@nhs.example" in listed
     assert client.get("/outbox").status_code == 403

@@ -1,0 +1,109 @@
+"""Block contracts through the year: instalments on schedule, invoiced once, in advance held as deferred income and
+released month by month as the period passes (DOMAIN.md §10 scenario 1: £150,000 in four quarterly instalments)."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given, strategies as st
+from sqlmodel import select
+
+from invoicing.check import run_all
+from invoicing.instalments import monthly_release, schedule
+from invoicing.models import Invoice
+from invoicing.runs import draft_run, issue_run, month_bounds
+from provider import demo
+from provider.db import unit_of_work
+from provider.funding.models import BlockContract
+from provider.ledger.post import balances
+
+
+def test_northshire_pays_150000_pounds_in_four_quarterly_instalments_in_advance():
+    items = schedule("c", "NCC-SB-2627", "funder:ns", date(2026, 4, 1), date(2027, 3, 31), 15_000_000, "quarterly",
+                     True)
+    assert [(i.due_on, i.pence, i.covers_from, i.covers_to) for i in items] == [
+        (date(2026, 4, 1), 3_750_000, date(2026, 4, 1), date(2026, 6, 30)),
+        (date(2026, 7, 1), 3_750_000, date(2026, 7, 1), date(2026, 9, 30)),
+        (date(2026, 10, 1), 3_750_000, date(2026, 10, 1), date(2026, 12, 31)),
+        (date(2027, 1, 1), 3_750_000, date(2027, 1, 1), date(2027, 3, 31))]
+    assert monthly_release(items[0]) == [(date(2026, 4, 30), 1_250_000), (date(2026, 5, 31), 1_250_000),
+                                         (date(2026, 6, 30), 1_250_000)]
+
+
+def test_in_arrears_an_instalment_falls_due_the_day_after_its_period():
+    [first, *_] = schedule("c", "R", "funder:x", date(2026, 4, 1), date(2027, 3, 31), 1_200_000, "monthly", False)
+    assert (first.due_on, first.pence) == (date(2026, 5, 1), 100_000)
+
+
+@given(st.integers(1, 10_000_000_00), st.sampled_from(["monthly", "quarterly"]), st.booleans(),
+       st.integers(0, 400), st.integers(1, 800))
+def test_instalments_add_up_to_the_contract_and_releases_to_each_instalment(value, frequency, advance, start, days):
+    first = date(2026, 1, 1).fromordinal(date(2026, 1, 1).toordinal() + start)
+    last = first.fromordinal(first.toordinal() + days)
+    items = schedule("c", "R", "p", first, last, value, frequency, advance)
+    assert sum(i.pence for i in items) == value
+    assert items[0].covers_from == first and items[-1].covers_to == last
+    assert all(a.covers_to.toordinal() + 1 == b.covers_from.toordinal() for a, b in zip(items, items[1:]))
+    for item in items:
+        assert sum(pence for _, pence in monthly_release(item)) == item.pence
+
+
+@pytest.fixture
+def willow(db):
+    with unit_of_work(db):
+        demo.build(db, invoicing=False)
+    return db
+
+
+def test_an_instalment_in_advance_is_deferred_then_released_as_its_quarter_passes(willow):
+    with unit_of_work(willow):
+        result = issue_run(willow, *month_bounds("2026-10"), on=date(2026, 10, 1))
+    [northshire] = [i for i in result.issued if i.payer_name.startswith("Northshire")]
+    assert northshire.total_pence == 3_750_000 and northshire.issued_on == date(2026, 10, 1)
+    contract = willow.exec(select(BlockContract)).one()
+    ledger = balances(willow)
+    assert ledger[f"debtor:{northshire.payer_ref}"] == 3_750_000
+    assert ledger[f"deferred:block:{contract.id}"] == -3_750_000  # nothing is income on the day it is invoiced
+    assert ledger.get(f"income:block:{contract.id}", 0) == 0
+    with unit_of_work(willow):
+        issue_run(willow, *month_bounds("2026-10"), on=date(2026, 11, 2))  # October has passed
+    ledger = balances(willow)
+    assert ledger[f"deferred:block:{contract.id}"] == -2_500_000
+    assert ledger[f"income:block:{contract.id}"] == -1_250_000
+    assert run_all(willow) == []
+
+
+def test_an_instalment_is_invoiced_once(willow):
+    with unit_of_work(willow):
+        issue_run(willow, *month_bounds("2026-10"))
+    assert not [d for d in draft_run(willow, *month_bounds("2026-10")) if d.contract_reference]
+    with unit_of_work(willow):
+        issue_run(willow, *month_bounds("2026-10"))
+    assert len(willow.exec(select(Invoice).where(Invoice.payer_name.startswith("Northshire"))).all()) == 1
+
+
+def test_the_block_invoice_quotes_the_contract_and_bills_no_unit(willow):
+    import json
+
+    [draft] = [d for d in draft_run(willow, *month_bounds("2026-04")) if d.contract_reference]
+    assert draft.contract_reference == "NCC-SB-2627" and draft.total_pence == 3_750_000
+    with unit_of_work(willow):
+        [invoice] = [i for i in issue_run(willow, *month_bounds("2026-04")).issued if i.total_pence == 3_750_000]
+    document = json.loads(invoice.data)
+    assert document["contract_reference"] == "NCC-SB-2627"
+    assert document["lines"][0]["description"] == ("Block contract NCC-SB-2627: Short-break night, instalment 1 of 4 "
+                                                   "(01/04/2026 to 30/06/2026, in advance)")
+
+
+def test_the_block_invoice_pdf_shows_the_contract_reference(willow):
+    import json
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from invoicing.documents import render_invoice_pdf
+
+    with unit_of_work(willow):
+        [invoice] = [i for i in issue_run(willow, *month_bounds("2026-04")).issued if i.total_pence == 3_750_000]
+    text = PdfReader(BytesIO(render_invoice_pdf(json.loads(invoice.data)))).pages[0].extract_text()
+    assert "Contract reference" in text and "NCC-SB-2627" in text and "£37,500.00" in text
