@@ -5,13 +5,11 @@ Willow without care yet (its children and funding only), served live; Debian's C
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from datetime import date, timedelta
 
 import pytest
 
+from tests.live import live_server
 from tests.test_browser import assert_accessible, chromium, page, screenshots  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
@@ -19,36 +17,13 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def server(_fresh_urls, tmp_path_factory):
+    from provider import demo
     from tests.test_browser import _browser_available
 
     _browser_available()
-    import uvicorn
-
-    from provider import demo
-    from provider.config import Settings
-    from provider.db import make_engine, open_session, unit_of_work
-    from provider.web.app import create_app
-
-    url = _fresh_urls("browser_bookings")
-    engine = make_engine(url)
-    with open_session(engine) as session, unit_of_work(session):
-        demo.build(session, care=False)
-    app = create_app(Settings(database_url=url, secret_key="browser-bookings-secret",
-                              data_dir=tmp_path_factory.mktemp("browser-bookings-data")), engine)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    live = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=live.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not live.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the test server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    live.should_exit = True
-    thread.join(10)
-    engine.dispose()
+    with live_server(_fresh_urls("browser_bookings"), tmp_path_factory.mktemp("browser-bookings-data"),
+                     lambda session: demo.build(session, care=False)) as address:
+        yield address
 
 
 def sign_in(page, server, email):
