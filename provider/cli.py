@@ -158,6 +158,27 @@ def invoices(period: str = typer.Option(..., help="The month of supply, YYYY-MM"
         session.close()
 
 
+@app.command("year-end")
+def year_end(year: int = typer.Option(..., help="The financial year by the year it starts in: 2026 for 2026/27")) -> None:
+    """Print the year-end schedules, each tied to the ledger: aged debtors, accrued and deferred income, ISF money
+    held and credit balances."""
+    from invoicing import year_end as schedules
+    from provider.db import open_session
+    from provider.organisation.models import ProviderSettings
+
+    if not 2000 <= year <= 2100:
+        fail(f"--year must be the year a financial year starts in, like 2026 (got {year})")
+    _require_schema()
+    session = open_session(read_only=True)
+    try:
+        settings = session.get(ProviderSettings, 1)
+        start_month = settings.financial_year_start_month if settings else 4
+        last_day = date(year + 1, start_month, 1) - timedelta(days=1)
+        typer.echo(schedules.schedules_text(session, last_day))
+    finally:
+        session.close()
+
+
 @app.command("check")
 def check() -> None:
     """Verify the whole database: every failure printed, exit status 1 if there is any."""

@@ -72,6 +72,8 @@ def build(session: Session, *, care: bool = True, invoicing: bool = True) -> Non
     bookings.build(session, services, children, users["coordinator"])
     if invoicing:
         demo_invoicing.invoice_months(session, users["finance"], date(2026, 4, 1), date(2026, 11, 1))
+    set_as_of_date(session, date(2026, 12, 1))  # found out, and put right, before December's invoicing
     bookings.correct_the_hospital_day(session, users["coordinator"])
+    set_as_of_date(session, AS_OF)
     if invoicing:
         demo_invoicing.invoice_months(session, users["finance"], date(2026, 12, 1), date(2027, 2, 1))

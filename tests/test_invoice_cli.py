@@ -60,3 +60,27 @@ def test_an_invoice_run_refuses_a_period_that_is_not_a_month(run, fresh_database
     result = run(fresh_database_url, "invoice-run", "--period", "Oct")
     assert result.returncode == 1
     assert result.stderr.strip() == "lantern: --period must be a month written YYYY-MM, like 2026-10 (got 'Oct')"
+
+
+def test_the_year_end_schedules_tie_to_the_ledger(run, fresh_database_url):  # noqa: F811
+    assert run(fresh_database_url, "db", "upgrade").returncode == 0
+    assert run(fresh_database_url, "demo").returncode == 0
+    result = run(fresh_database_url, "year-end", "--year", "2026")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Year-end schedules at 31 March 2027"
+    assert any(line.split() == ["Riverside", "ICB:", "over", "90", "days", "£2,160.00"] for line in lines)
+    assert any(line.split() == ["Northshire", "County", "Council,", "Children's", "Social", "Care:", "31-60", "days",
+                                "£37,500.00"] for line in lines)  # January's instalment, due in February
+    assert any(line.split() == ["Deferred", "income:", "block", "contract", "NCC-SB-2627", "£12,500.00"]
+               for line in lines)  # March's share of the last quarter: March is not yet invoiced and closed
+    ties = [line for line in lines if line.strip().startswith("Ledger")]
+    assert len(ties) == 5 and all(line.endswith("agrees with the ledger") for line in ties)
+    debtors = next(line for line in lines if line.strip().startswith("Total"))
+    assert debtors.split()[-1] == "£154,480.00"
+
+
+def test_a_year_that_is_not_one_is_refused(run, fresh_database_url):  # noqa: F811
+    result = run(fresh_database_url, "year-end", "--year", "26")
+    assert result.returncode == 1
+    assert result.stderr.strip() == "lantern: --year must be the year a financial year starts in, like 2026 (got 26)"
