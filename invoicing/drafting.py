@@ -56,6 +56,7 @@ class PayerFacts:
     terms_days: int = 30
     po_required: bool = False
     pays_without_invoice: bool = False
+    on_hold_since: date | None = None        # a family under a bereavement hold
     max_days_ahead: int | None = None        # how far ahead an invoice may be dated (NHS SBS: 14)
     number_max_length: int | None = None     # the longest invoice number the payer's system takes
 
@@ -207,6 +208,9 @@ def draft_invoices(period_start: date, period_end: date, billables: list[Billabl
             exceptions.append(f"{payer.name} names no one to invoice: choose the funder on the arrangement")
         elif not payer.address.strip():
             exceptions.append(f"billing address missing for {payer.name}")
+        if payer.on_hold_since is not None:
+            exceptions.append(f"{payer.name}'s family is under a bereavement hold since {payer.on_hold_since:%d/%m/%Y}: "
+                              f"nothing is sent to them without a person deciding to")
         if payer.number_max_length is not None and payer.number_max_length < NUMBER_LENGTH:
             exceptions.append(f"{payer.name} takes invoice numbers of at most {payer.number_max_length} characters; "
                               f"Lantern's have {NUMBER_LENGTH}")

@@ -14,6 +14,7 @@ from provider.catalogue.models import Service
 from provider.charges.models import Charge, ChargePart, ChargeState
 from provider.funders.models import Funder, FunderDepartment
 from provider.funding.models import Arrangement, ArrangementShare
+from provider.people import holds
 from provider.people.models import Child, FamilyMember, Nomination, Nominee
 
 NOT_INVOICED_KINDS = ("restricted_fund", "unrestricted_fund", "block")  # charity; block: by its instalments
@@ -52,6 +53,7 @@ def payers(db: Session, refs: set[str]) -> dict[str, PayerFacts]:
     nominees = {n.id: n for n in db.exec(select(Nominee).where(Nominee.id.in_([_id(r) for r in by_kind["nominee"]])))}
     arrangements = {a.id: a for a in db.exec(select(Arrangement).where(
         Arrangement.id.in_([_id(r) for r in by_kind["arrangement"]])))}
+    on_hold = holds.families_on_hold(db, members)
     result = {}
     for ref in refs:
         kind = ref.split(":", 1)[0]
@@ -62,11 +64,14 @@ def payers(db: Session, refs: set[str]) -> dict[str, PayerFacts]:
                        else funder.billing_address) or ""
             email = (department.invoice_email if department and department.invoice_email else funder.invoice_email)
             result[ref] = PayerFacts(ref, name, str(funder.kind), address, email, funder.payment_terms_days,
-                                     funder.po_required, funder.pays_without_invoice, funder.max_days_dated_ahead,
-                                     funder.invoice_number_max_length)
+                                     funder.po_required, funder.pays_without_invoice,
+                                     max_days_ahead=funder.max_days_dated_ahead,
+                                     number_max_length=funder.invoice_number_max_length)
         elif kind == "family" and _id(ref) in members:
             member = members[_id(ref)]
-            result[ref] = PayerFacts(ref, member.name, "family", member.address or "", member.email)
+            hold = on_hold.get(member.id)
+            result[ref] = PayerFacts(ref, member.name, "family", member.address or "", member.email,
+                                     on_hold_since=hold.started_on if hold else None)
         elif kind == "nominee" and _id(ref) in nominees:
             nominee = nominees[_id(ref)]
             result[ref] = PayerFacts(ref, nominee.name, "nominee", nominee.address or "", nominee.email)

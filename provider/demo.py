@@ -65,6 +65,7 @@ def build(session: Session, *, care: bool = True, invoicing: bool = True) -> Non
     demo_funders = funders.build(session, services)
     children = people.build(session, demo_funders, key_worker=users["coordinator"], family_user=users["family"])
     session.flush()
+    people.holds_for_the_bereaved(session, children["Ellie"], users["coordinator"])
     funding.build(session, services, demo_funders, children)
     session.flush()
     if not care:

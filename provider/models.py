@@ -4,7 +4,9 @@ from provider.base import SystemState  # noqa: F401
 from provider.catalogue.models import PricePeriod, Service  # noqa: F401
 from provider.funders.models import CharitableFund, Funder, FunderCode, FunderDepartment, FundService  # noqa: F401
 from provider.organisation.models import BankAccount, Holiday, ProviderSettings  # noqa: F401
-from provider.people.models import Child, ChildRelationship, FamilyMember, Nomination, Nominee  # noqa: F401
+from provider.people.models import (  # noqa: F401
+    BereavementHold, Child, ChildRelationship, FamilyMember, Nomination, Nominee,
+)
 from provider.users.models import ApiToken, LoginSession, User  # noqa: F401
 from provider.bookings.models import Booking, BookingRules, BookingUnit, Recurrence  # noqa: F401
 from provider.charges.models import Charge, ChargePart  # noqa: F401

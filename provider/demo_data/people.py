@@ -6,12 +6,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from provider.demo_data import names
 from provider.demo_data.funders import DemoFunders
 from provider.demo_data.nhs_numbers import nhs_numbers
 from provider.funders.models import Funder
+from provider.people import holds
 from provider.people.models import (Child, ChildRelationship, ChildStatus, FamilyMember, Nomination, Nominee,
                                     NomineeKind, Relationship)
 from provider.people.nhs import normalise_nhs_number
@@ -225,3 +226,11 @@ def _other_nominations(session: Session, households: list[Family], f: DemoFunder
         payer = child.home_authority_id if budget.startswith("SEN") else child.icb_id
         session.add(Nomination(nominee_id=nominee.id, child_id=child.id, budget=f"{budget} — {funder_names[payer]}",
                                nominated_by=parent.name, received_on=received, withdrawn_on=withdrawn))
+
+
+def holds_for_the_bereaved(session: Session, ellie: Child, coordinator: User) -> None:
+    """Scenario 5: staff start Ellie's family's hold when end-of-life care begins; every other child who has died
+    has the hold Lantern starts when a death is recorded."""
+    holds.start_hold(session, ellie, coordinator.name, {"reason": "End-of-life care began."}, on=date(2026, 11, 16))
+    for child in session.exec(select(Child).where(Child.status == ChildStatus.died, Child.id != ellie.id)):
+        holds.death_recorded(session, child)

@@ -140,3 +140,19 @@ class Nomination(SQLModel, table=True):
 
     def in_force_on(self, day: date) -> bool:
         return self.received_on <= day and (self.withdrawn_on is None or day < self.withdrawn_on)
+
+
+class BereavementHold(SQLModel, table=True):
+    """While open, nothing routine goes to the child's family (parents and siblings alike) without a person
+    deciding to: no invoice run, reminder or statement batch. Who started it and who lifted it, and when, is kept."""
+
+    __tablename__ = "bereavement_holds"
+    __audited__ = True
+    id: uuid.UUID = id_field()
+    child_id: uuid.UUID = Field(foreign_key="children.id", index=True)
+    started_on: date
+    started_by: str = Field(sa_type=String(200))        # a person's name, or "Lantern, when the death was recorded"
+    reason: str = Field(default="", sa_type=Text)
+    lifted_on: date | None = None
+    lifted_by: str | None = Field(default=None, sa_type=String(200))
+    lift_reason: str | None = Field(default=None, sa_type=Text)

@@ -10,7 +10,7 @@ from provider.audit.routes import register_history
 from provider.clock import today
 from provider.db import unit_of_work
 from provider.errors import FieldErrors
-from provider.people import family, family_routes, nominations, nominee_routes, service
+from provider.people import family, family_routes, hold_routes, holds, nominations, nominee_routes, service
 from provider.people.access import child_for
 from provider.people.models import CHILD_STATUS_LABELS, RELATIONSHIP_LABELS, Child
 from provider.people.nhs import format_nhs_number
@@ -23,6 +23,7 @@ from provider.web.templating import render
 router = APIRouter(include_in_schema=False)
 router.include_router(family_routes.router)
 router.include_router(nominee_routes.router)
+router.include_router(hold_routes.router)
 
 for _table in ("children", "family_members", "child_relationships", "nominees", "nominations"):
     register_history(_table, Role.coordinator, Role.finance)
@@ -72,7 +73,9 @@ def child_view(request: Request, db: DB, child_id: uuid.UUID, user: User = CAN_S
         "child": child, "names": service.names_of(db, child), "nhs_number": format_nhs_number(child.nhs_number),
         "status_label": CHILD_STATUS_LABELS[child.status], "family": family.family_of(db, child),
         "relationships": RELATIONSHIP_LABELS, "nominations": nominations.nominations_of_child(db, child),
-        "today": today(db), "can_edit": user.role == Role.coordinator, "is_staff": user.is_staff})
+        "today": today(db), "can_edit": user.role == Role.coordinator, "is_staff": user.is_staff,
+        "hold": holds.open_hold(db, child.id) if user.role in (Role.coordinator, Role.finance) else None,
+        "can_hold": user.role in (Role.coordinator, Role.finance)})
 
 
 @router.get("/children/{child_id}/edit")

@@ -17,6 +17,7 @@ from provider.clock import today
 from provider.errors import FieldErrors, validate
 from provider.funders.models import Funder, FunderKind
 from provider.people.fields import ShortText, Text, not_in_future, optional
+from provider.people import holds
 from provider.people.models import Child, ChildStatus
 from provider.people.nhs import format_nhs_number, normalise_nhs_number
 from provider.users.models import Role, User
@@ -143,7 +144,10 @@ def create_child(db: Session, data: dict | ChildCreate) -> Child:
     errors = {**_reference_problems(db, values, None), **child_problems(values, today(db))}
     if errors:
         raise FieldErrors(errors)
-    return _save(db, Child(**values))
+    child = _save(db, Child(**values))
+    if child.status == ChildStatus.died:
+        holds.death_recorded(db, child)
+    return child
 
 
 def update_child(db: Session, child: Child, data: dict | ChildUpdate) -> Child:
@@ -160,7 +164,10 @@ def update_child(db: Session, child: Child, data: dict | ChildUpdate) -> Child:
         raise FieldErrors(errors)
     for name, value in changed.items():
         setattr(child, name, value)
-    return _save(db, child)
+    child = _save(db, child)
+    if changed.get("status") == ChildStatus.died:
+        holds.death_recorded(db, child)
+    return child
 
 
 @dataclass

@@ -50,6 +50,7 @@ def _routers():
     from provider.organisation import api as organisation_api
     from provider.organisation import routes as organisation_routes
     from provider.people import api as people_api
+    from provider.people import hold_routes
     from provider.people import routes as people_routes
     from provider.users import api as users_api
     from provider.users import routes as users_routes
@@ -70,6 +71,7 @@ def _routers():
         audit_routes.router,
         users_api.router,
         people_api.router,
+        hold_routes.api,
         catalogue_api.router,
         funders_api.router,
         organisation_api.router,
