@@ -102,8 +102,8 @@ class Draft:
 
     @property
     def key(self) -> str:
-        """What names the draft in a run: its payer, and its contract for block instalments."""
-        return f"{self.payer.ref}|{self.contract_reference or ''}"
+        """What names the draft in a run: its payer, its contract for block instalments, its purchase order."""
+        return f"{self.payer.ref}|{self.contract_reference or ''}|{self.po_number or ''}"
 
     @property
     def on_behalf_of(self) -> tuple[str, ...]:
@@ -191,41 +191,45 @@ def _order_problems(payer: PayerFacts, orders: list[Order], parts: list[Billable
 def draft_invoices(period_start: date, period_end: date, billables: list[Billable], payers: dict[str, PayerFacts],
                    services: dict[str, ServiceFacts], children: dict[str, ChildFacts],
                    orders: dict[tuple[str, str], Order], nominations: set[tuple[str, str]]) -> list[Draft]:
-    """One draft per payer, ordered by payer name.
+    """One draft per payer and purchase order (a commissioner matches each invoice to one order), by payer name.
 
     `orders` is keyed by (payer ref, arrangement ref); `nominations` holds (payer ref, child id) for each
     nominee with a written nomination in force for the child during the period.
     """
-    by_payer: dict[str, list[Billable]] = defaultdict(list)
+    groups: dict[tuple[str, str], list[Billable]] = defaultdict(list)
     for part in billables:
         if period_start <= part.day <= period_end:
-            by_payer[part.payer_ref].append(part)
-    drafts = []
-    for ref, parts in by_payer.items():
-        payer = payers[ref]
-        exceptions: list[str] = []
-        if payer.kind == "none":
-            exceptions.append(f"{payer.name} names no one to invoice: choose the funder on the arrangement")
-        elif not payer.address.strip():
-            exceptions.append(f"billing address missing for {payer.name}")
-        if payer.on_hold_since is not None:
-            exceptions.append(f"{payer.name}'s family is under a bereavement hold since {payer.on_hold_since:%d/%m/%Y}: "
-                              f"nothing is sent to them without a person deciding to")
-        if payer.number_max_length is not None and payer.number_max_length < NUMBER_LENGTH:
-            exceptions.append(f"{payer.name} takes invoice numbers of at most {payer.number_max_length} characters; "
-                              f"Lantern's have {NUMBER_LENGTH}")
-        if payer.kind == "nominee":
-            for child_id in sorted({p.child_id for p in parts}):
-                if (ref, child_id) not in nominations:
-                    exceptions.append(f"no written nomination of {payer.name} for {children[child_id].first_name} "
-                                      f"is in force: nothing is invoiced to a nominee without one")
-        arrangement_refs = sorted({p.arrangement_ref for p in parts})
-        own_orders = [orders.get((ref, a)) or Order(a, a, None) for a in arrangement_refs]
-        exceptions += _order_problems(payer, own_orders, parts)
-        numbers = sorted({o.number for o in own_orders if o.number})
-        drafts.append(Draft(payer, period_start, period_end, tuple(_lines(payer, parts, services, children)),
-                            ", ".join(numbers) or None, tuple(exceptions),
-                            tuple(sorted({p.child_id for p in parts})),
-                            tuple(sorted({children[p.child_id].first_name for p in parts}))))
-    drafts.sort(key=lambda d: (d.payer.name, d.payer.ref))
+            order = orders.get((part.payer_ref, part.arrangement_ref))
+            groups[(part.payer_ref, order.number if order and order.number else "")].append(part)
+    drafts = [_draft(period_start, period_end, payers[ref], number or None, parts, services, children, orders,
+                     nominations) for (ref, number), parts in groups.items()]
+    drafts.sort(key=lambda d: (d.payer.name, d.payer.ref, d.po_number or ""))
     return drafts
+
+
+def _draft(period_start: date, period_end: date, payer: PayerFacts, po_number: str | None, parts: list[Billable],
+           services: dict[str, ServiceFacts], children: dict[str, ChildFacts], orders: dict[tuple[str, str], Order],
+           nominations: set[tuple[str, str]]) -> Draft:
+    ref = payer.ref
+    exceptions: list[str] = []
+    if payer.kind == "none":
+        exceptions.append(f"{payer.name} names no one to invoice: choose the funder on the arrangement")
+    elif not payer.address.strip():
+        exceptions.append(f"billing address missing for {payer.name}")
+    if payer.on_hold_since is not None:
+        exceptions.append(f"{payer.name}'s family is under a bereavement hold since {payer.on_hold_since:%d/%m/%Y}: "
+                          f"nothing is sent to them without a person deciding to")
+    if payer.number_max_length is not None and payer.number_max_length < NUMBER_LENGTH:
+        exceptions.append(f"{payer.name} takes invoice numbers of at most {payer.number_max_length} characters; "
+                          f"Lantern's have {NUMBER_LENGTH}")
+    if payer.kind == "nominee":
+        for child_id in sorted({p.child_id for p in parts}):
+            if (ref, child_id) not in nominations:
+                exceptions.append(f"no written nomination of {payer.name} for {children[child_id].first_name} "
+                                  f"is in force: nothing is invoiced to a nominee without one")
+    arrangement_refs = sorted({p.arrangement_ref for p in parts})
+    own_orders = [orders.get((ref, a)) or Order(a, a, None) for a in arrangement_refs]
+    exceptions += _order_problems(payer, own_orders, parts)
+    return Draft(payer, period_start, period_end, tuple(_lines(payer, parts, services, children)), po_number,
+                 tuple(exceptions), tuple(sorted({p.child_id for p in parts})),
+                 tuple(sorted({children[p.child_id].first_name for p in parts})))

@@ -99,7 +99,8 @@ def test_two_invoice_runs_at_once_bill_each_part_once_and_number_without_gaps(fr
     assert sorted(reported) == numbers, f"the runs reported {first} and {second}; the database holds {numbers}"
 
     per_payer_month = Counter((i.period_start.strftime("%Y-%m"),
-                               f"{i.payer_ref}|{json.loads(i.data).get('contract_reference') or ''}") for i in invoices)
+                               f"{i.payer_ref}|{json.loads(i.data).get('contract_reference') or ''}|{i.po_number or ''}")
+                              for i in invoices)
     assert [key for key, count in per_payer_month.items() if count > 1] == [], "a payer got two invoices for a month"
     assert set(per_payer_month) == expected, "the two runs did not issue exactly what one run would"
 

@@ -66,3 +66,15 @@ def test_a_council_that_requires_a_purchase_order_without_one_is_an_exception():
 def test_parts_outside_the_period_are_left_for_their_own_month():
     part = Billable("p1", "c1", "night", LAST + timedelta(days=1), 1, 65000, "family:leila", "arrangement:x")
     assert draft([part]) == []
+
+
+def test_each_purchase_order_gets_its_own_invoice():
+    parts = [Billable("p1", "c1", "night", FIRST, 1, 72000, "funder:icb", "arrangement:a"),
+             Billable("p2", "c2", "night", FIRST, 1, 72000, "funder:icb", "arrangement:b"),
+             Billable("p3", "c2", "night", FIRST + timedelta(days=1), 1, 72000, "funder:icb", "arrangement:b")]
+    orders = {("funder:icb", "arrangement:a"): Order("arrangement:a", "A's package", "PO-1"),
+              ("funder:icb", "arrangement:b"): Order("arrangement:b", "B's package", "PO-2")}
+    drafts = draft(parts, orders)
+    assert [(d.payer.name, d.po_number, d.total_pence) for d in drafts] == [("Riverside ICB", "PO-1", 72000),
+                                                                          ("Riverside ICB", "PO-2", 144000)]
+    assert len({d.key for d in drafts}) == 2
