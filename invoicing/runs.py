@@ -11,19 +11,20 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import text
+from sqlalchemy import insert, text
 from sqlmodel import Session, select
 
 from invoicing import gather, instalments
 from invoicing.credits import issue_corrections, pending_corrections
-from invoicing.freeze import frozen, supplier
 from invoicing.drafting import NHS_KINDS, Draft, draft_invoices
+from invoicing.freeze import frozen, supplier
 from invoicing.models import BilledInstalment, BilledPart, CreditNote, Invoice, InvoiceLine
+from provider.base import new_id
 from provider.clock import today
 from provider.errors import FieldErrors
-from provider.ledger.models import AccountType, EntryKind
-from provider.ledger.post import Line, account, post
-from provider.numbering import take
+from provider.ledger.models import AccountType, EntryKind, LedgerAccount
+from provider.ledger.post import Line, Posting, post_many
+from provider.numbering import take_many
 
 RUN_LOCK = 7_202_611  # the advisory lock key invoice runs share on PostgreSQL
 
@@ -59,12 +60,8 @@ def issue_run(db: Session, first: date, last: date, actor_id: uuid.UUID | None =
     drafts = [d for d in draft_run(db, first, last) if payer_refs is None or d.payer.ref in payer_refs]
     _refuse(drafts, payer_refs, on, now)
     credit_notes = issue_corrections(db, pending_corrections(db, payer_refs), actor_id, on)
-    issued, skipped = [], []
-    for draft in drafts:
-        if not draft.can_issue:
-            skipped.append(draft)
-            continue
-        issued.append(_issue(db, draft, on, actor_id))
+    skipped = [d for d in drafts if not d.can_issue]
+    issued = _issue_all(db, [d for d in drafts if d.can_issue], on, actor_id)
     instalments.release_deferred(db, min(last, on), on, actor_id)
     return RunResult(issued, skipped, credit_notes)
 
@@ -88,8 +85,83 @@ def _refuse(drafts: list[Draft], payer_refs: set[str] | None, on: date, now: dat
         raise FieldErrors(errors)
 
 
-def _issue(db: Session, draft: Draft, on: date, actor_id: uuid.UUID | None) -> Invoice:
-    number = take(db, "INV", on)
+class _Accounts:
+    """The ledger accounts a run posts to, read in one query and opened in one flush when missing."""
+
+    def __init__(self, db: Session):
+        self.db, self.found, self.wanted = db, {}, {}
+
+    def want(self, code: str, name: str, type_: AccountType) -> str:
+        self.wanted.setdefault(code, (name, type_))
+        return code
+
+    def resolve(self) -> dict[str, LedgerAccount]:
+        codes = list(self.wanted)
+        for row in self.db.exec(select(LedgerAccount).where(LedgerAccount.code.in_(codes))) if codes else []:
+            self.found[row.code] = row
+        missing = [LedgerAccount(code=c, name=n, type=t) for c, (n, t) in self.wanted.items() if c not in self.found]
+        if missing:
+            self.db.add_all(missing)
+            self.db.flush()
+            self.found.update({a.code: a for a in missing})
+        return self.found
+
+
+def _issue_all(db: Session, drafts: list[Draft], on: date, actor_id: uuid.UUID | None) -> list[Invoice]:
+    """Every draft as an issued invoice: numbered in order, frozen with its hash, its lines and what they bill,
+    and its ledger entry, written with a handful of bulk statements whatever the number of invoices."""
+    if not drafts:
+        return []
+    numbers = take_many(db, "INV", on, len(drafts))
+    seller = supplier(db)
+    invoices, lines, billed, instalments_billed, postings = [], [], [], [], []
+    accounts = _Accounts(db)
+    pending: list[tuple[Invoice, Draft, list]] = []
+    for number, draft in zip(numbers, drafts):
+        invoice = _invoice(draft, number, on, seller, actor_id)
+        invoices.append(invoice)
+        credits = []
+        for position, l in enumerate(draft.lines):
+            line_id = new_id()
+            lines.append({"id": line_id, "invoice_id": invoice.id, "position": position,
+                          "child_id": uuid.UUID(l.child_id) if l.child_id else None,
+                          "service_id": uuid.UUID(l.service_id), "description": l.description, "quantity": l.quantity,
+                          "unit_price_pence": l.unit_price_pence, "amount_pence": l.amount_pence,
+                          "vat_treatment": l.vat_treatment, "first_day": l.first_day, "last_day": l.last_day})
+            for ref in l.part_ids:
+                if ref.startswith("instalment:"):
+                    _, contract_id, n, advance = ref.split(":")
+                    instalments_billed.append({"contract_id": uuid.UUID(contract_id), "number": int(n),
+                                               "line_id": line_id, "covers_from": l.first_day,
+                                               "covers_to": l.last_day, "in_advance": advance == "1"})
+                    credits.append((_block_account(accounts, contract_id, draft.contract_reference, advance == "1"),
+                                    l.amount_pence))
+                else:
+                    billed.append({"part_id": uuid.UUID(ref), "line_id": line_id})
+        if not credits:
+            credits = [(accounts.want(f"accrued:{draft.payer.ref}", f"Accrued income: {draft.payer.name}",
+                                      AccountType.asset), draft.total_pence)]
+        debtor = accounts.want(f"debtor:{draft.payer.ref}", f"Debtor: {draft.payer.name}", AccountType.asset)
+        pending.append((invoice, draft, [(debtor, draft.total_pence, 0), *[(c, 0, p) for c, p in credits]]))
+    db.add_all(invoices)
+    db.flush()
+    connection = db.connection()
+    connection.execute(insert(InvoiceLine.__table__), lines)
+    if billed:
+        connection.execute(insert(BilledPart.__table__), billed)
+    if instalments_billed:
+        connection.execute(insert(BilledInstalment.__table__), instalments_billed)
+    found = accounts.resolve()
+    for invoice, draft, entry in pending:
+        postings.append(Posting(EntryKind.invoice, [Line(found[code], debit=debit, credit=credit)
+                                                    for code, debit, credit in entry],
+                                draft.period_end, f"Invoice {invoice.number} to {draft.payer.name}",
+                                f"invoice:{invoice.id}", invoice.id))
+    post_many(db, postings, actor_id, on)
+    return invoices
+
+
+def _invoice(draft: Draft, number: str, on: date, seller: dict, actor_id: uuid.UUID | None) -> Invoice:
     due = on + timedelta(days=draft.payer.terms_days)
     totals: dict[str, int] = {}
     for line in draft.lines:
@@ -97,7 +169,7 @@ def _issue(db: Session, draft: Draft, on: date, actor_id: uuid.UUID | None) -> I
     document = {
         "title": "Invoice", "number": number, "issued_on": on.isoformat(), "due_on": due.isoformat(),
         "supply": {"from": draft.period_start.isoformat(), "to": draft.period_end.isoformat()},
-        "supplier": supplier(db),
+        "supplier": seller,
         "customer": {"name": draft.payer.name, "address": draft.payer.address, "kind": draft.payer.kind},
         "on_behalf_of": list(draft.on_behalf_of),
         "purchase_order": draft.po_number, "payment_terms_days": draft.payer.terms_days,
@@ -111,51 +183,18 @@ def _issue(db: Session, draft: Draft, on: date, actor_id: uuid.UUID | None) -> I
         "totals_by_vat_treatment": totals, "total_pence": draft.total_pence,
     }
     data, digest = frozen(document)
-    invoice = Invoice(number=number, payer_ref=draft.payer.ref, payer_name=draft.payer.name,
-                      period_start=draft.period_start, period_end=draft.period_end, issued_on=on, due_on=due,
-                      total_pence=draft.total_pence, po_number=draft.po_number, data=data, data_sha256=digest,
-                      created_by_id=actor_id)
-    db.add(invoice)
-    db.flush()
-    lines, billed, credits = [], [], []
-    for position, l in enumerate(draft.lines):
-        line = InvoiceLine(invoice_id=invoice.id, position=position, child_id=uuid.UUID(l.child_id) if l.child_id
-                           else None, service_id=uuid.UUID(l.service_id), description=l.description,
-                           quantity=l.quantity, unit_price_pence=l.unit_price_pence, amount_pence=l.amount_pence,
-                           vat_treatment=l.vat_treatment, first_day=l.first_day, last_day=l.last_day)
-        lines.append(line)
-        for ref in l.part_ids:
-            if ref.startswith("instalment:"):
-                _, contract_id, n, advance = ref.split(":")
-                billed.append(BilledInstalment(contract_id=uuid.UUID(contract_id), number=int(n), line_id=line.id,
-                                               covers_from=l.first_day, covers_to=l.last_day,
-                                               in_advance=advance == "1"))
-                credits.append(_block_credit(db, contract_id, draft.contract_reference, advance == "1",
-                                             l.amount_pence))
-            else:
-                billed.append(BilledPart(part_id=uuid.UUID(ref), line_id=line.id))
-    db.add_all(lines)
-    db.flush()
-    db.add_all(billed)
-    db.flush()
-    debtor = account(db, f"debtor:{draft.payer.ref}", f"Debtor: {draft.payer.name}", AccountType.asset)
-    if not credits:
-        accrued = account(db, f"accrued:{draft.payer.ref}", f"Accrued income: {draft.payer.name}", AccountType.asset)
-        credits = [Line(accrued, credit=draft.total_pence)]
-    post(db, EntryKind.invoice, [Line(debtor, debit=draft.total_pence), *credits],
-         service_date=draft.period_end, description=f"Invoice {number} to {draft.payer.name}",
-         source_ref=f"invoice:{invoice.id}", group_id=invoice.id, actor_id=actor_id, on=on)
-    return invoice
+    return Invoice(number=number, payer_ref=draft.payer.ref, payer_name=draft.payer.name,
+                   period_start=draft.period_start, period_end=draft.period_end, issued_on=on, due_on=due,
+                   total_pence=draft.total_pence, po_number=draft.po_number, data=data, data_sha256=digest,
+                   created_by_id=actor_id)
 
 
-def _block_credit(db: Session, contract_id: str, reference: str, in_advance: bool, pence: int) -> Line:
+def _block_account(accounts: _Accounts, contract_id: str, reference: str, in_advance: bool) -> str:
     """An instalment in advance is income only as its period passes; one in arrears is income now."""
     if in_advance:
-        held = account(db, f"deferred:block:{contract_id}", f"Deferred income: block contract {reference}",
-                       AccountType.liability)
-    else:
-        held = account(db, f"income:block:{contract_id}", f"Income, block contracts: {reference}", AccountType.income)
-    return Line(held, credit=pence)
+        return accounts.want(f"deferred:block:{contract_id}", f"Deferred income: block contract {reference}",
+                             AccountType.liability)
+    return accounts.want(f"income:block:{contract_id}", f"Income, block contracts: {reference}", AccountType.income)
 
 
 def month_bounds(period: str) -> tuple[date, date]:

@@ -34,8 +34,15 @@ def year_code(day: date, start_month: int = 4) -> str:
 
 def take(db: Session, prefix: str, day: date, start_month: int = 4) -> str:
     """The next number of `prefix`'s series for the financial year containing `day`."""
+    return take_many(db, prefix, day, 1, start_month)[0]
+
+
+def take_many(db: Session, prefix: str, day: date, count: int, start_month: int = 4) -> list[str]:
+    """The next `count` numbers of the series, in order, with one lock and one update of its counter."""
     if not SERIES.match(prefix):
         raise ValueError("a series prefix is 2 to 4 capital letters")
+    if count < 1:
+        return []
     series = f"{prefix}{year_code(day, start_month)}"
     if db.get_bind().dialect.name == "postgresql":
         db.exec(pg_insert(NumberSeries).values(series=series, next_value=1).on_conflict_do_nothing())
@@ -43,10 +50,10 @@ def take(db: Session, prefix: str, day: date, start_month: int = 4) -> str:
         db.exec(insert(NumberSeries).values(series=series, next_value=1).prefix_with("OR IGNORE"))
     row = db.exec(select(NumberSeries).where(NumberSeries.series == series).with_for_update()
                   .execution_options(populate_existing=True)).one()
-    value = row.next_value
-    if value >= 10 ** DIGITS:
+    first = row.next_value
+    if first + count - 1 >= 10 ** DIGITS:
         raise OverflowError(f"the series {series} has used all its {DIGITS}-digit numbers")
-    row.next_value = value + 1
+    row.next_value = first + count
     db.add(row)
     db.flush()
-    return f"{series}{value:0{DIGITS}d}"
+    return [f"{series}{value:0{DIGITS}d}" for value in range(first, first + count)]

@@ -84,14 +84,17 @@ class Posting:
     group_id: uuid.UUID
 
 
-def post_many(db: Session, postings: Sequence[Posting], actor_id: uuid.UUID | None = None) -> int:
-    """Many balanced entries written as `post` writes each one, in two bulk inserts; returns how many."""
+def post_many(db: Session, postings: Sequence[Posting], actor_id: uuid.UUID | None = None,
+              on: date | None = None) -> int:
+    """Many balanced entries written as `post` writes each one, in two bulk inserts; returns how many. Each is
+    posted on `on` (or its service date) or, when that month is closed, the first open day after."""
     closed = _closed_months(db)
     entries, lines, now = [], [], utcnow()
     for posting in postings:
         check_balanced(posting.lines)
         entry_id = new_id()
-        entries.append({"id": entry_id, "kind": posting.kind.value, "posted_on": _first_open(closed, posting.service_date),
+        entries.append({"id": entry_id, "kind": posting.kind.value,
+                        "posted_on": _first_open(closed, on or posting.service_date),
                         "service_date": posting.service_date, "description": posting.description,
                         "group_id": posting.group_id, "source_ref": posting.source_ref, "reverses_id": None,
                         "created_at": now, "created_by_id": actor_id})
