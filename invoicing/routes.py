@@ -162,3 +162,31 @@ def outbox_eml(db: DB, message_id: uuid.UUID, _: User = ADMIN):
         raise NotFound("No such message in the outbox")
     return Response(found.eml, media_type="message/rfc822",
                     headers={"Content-Disposition": f'attachment; filename="{found.id}.eml"'})
+
+
+@router.get("/contracts/{contract_id}/activity")
+def activity(request: Request, db: DB, contract_id: uuid.UUID, quarter: str | None = None, _: User = FINANCE):
+    from invoicing.activity import activity_csv, activity_return, quarter_bounds
+    from provider.funding.models import BlockContract
+
+    contract = db.get(BlockContract, contract_id)
+    if contract is None:
+        raise NotFound("No such block contract")
+    quarter = quarter or _current_quarter(db)
+    try:
+        first, last = quarter_bounds(quarter)
+    except FieldErrors as exc:
+        return render(request, "invoicing/activity.html", {"contract": contract, "quarter": quarter,
+                                                           "errors": exc.errors, "report": None}, 422)
+    report = activity_return(db, contract, first, last)
+    if request.query_params.get("format") == "csv":
+        return Response(activity_csv(report), media_type="text/csv", headers={
+            "Content-Disposition": f'attachment; filename="{contract.reference}-{quarter}.csv"'})
+    return render(request, "invoicing/activity.html", {"contract": contract, "quarter": quarter, "errors": {},
+                                                       "report": report})
+
+
+def _current_quarter(db) -> str:
+    day = today(db)
+    start = day.year if day.month >= 4 else day.year - 1
+    return f"{start}-Q{((day.month - 4) % 12) // 3 + 1}"

@@ -179,6 +179,35 @@ def year_end(year: int = typer.Option(..., help="The financial year by the year 
         session.close()
 
 
+@app.command("activity-return")
+def activity_return(contract: str = typer.Option(..., help="The block contract's reference, e.g. NCC-SB-2627"),
+                    quarter: str = typer.Option(..., help="The financial-year quarter, e.g. 2026-Q3"),
+                    csv: bool = typer.Option(False, "--csv", help="Print the return as CSV for the commissioner."),
+                    ) -> None:
+    """Print a block contract's quarterly activity return: the units it paid for, against its volume."""
+    from sqlmodel import select
+
+    from invoicing import activity
+    from provider.db import open_session
+    from provider.errors import FieldErrors
+    from provider.funding.models import BlockContract
+
+    _require_schema()
+    session = open_session(read_only=True)
+    try:
+        found = session.exec(select(BlockContract).where(BlockContract.reference == contract)).first()
+        if found is None:
+            fail(f"--contract: no block contract has the reference {contract!r}")
+        try:
+            first, last = activity.quarter_bounds(quarter)
+        except FieldErrors:
+            fail(f"--quarter must be a financial-year quarter written like 2026-Q3 (got {quarter!r})")
+        report = activity.activity_return(session, found, first, last)
+        typer.echo(activity.activity_csv(report) if csv else activity.activity_text(report), nl=not csv)
+    finally:
+        session.close()
+
+
 @app.command("check")
 def check() -> None:
     """Verify the whole database: every failure printed, exit status 1 if there is any."""
