@@ -208,6 +208,38 @@ def activity_return(contract: str = typer.Option(..., help="The block contract's
         session.close()
 
 
+@app.command("close-month")
+def close_month(period: str = typer.Option(..., help="The month to close, YYYY-MM"),
+                year: bool = typer.Option(False, "--year", help="Close every open month of the financial year that "
+                                                                "ends with this month.")) -> None:
+    """Close a month (or a whole financial year) of the ledger: nothing more posts in it; a late change posts in
+    the first open month, its service date kept."""
+    import provider.models  # noqa: F401  (every table, for the foreign keys)
+    from provider.db import open_session, unit_of_work
+    from provider.ledger import post as ledger
+
+    first, _ = _month(period)
+    months = [first]
+    if year:
+        months = [first - relativedelta(months=n) for n in range(11, -1, -1)]
+    _require_schema()
+    session = open_session()
+    try:
+        with unit_of_work(session):
+            closed = []
+            for month in months:
+                if year and ledger.is_closed(session, month):
+                    continue
+                try:
+                    ledger.close_month(session, month.year, month.month)
+                except ledger.PeriodClosed as exc:
+                    fail(str(exc))
+                closed.append(f"{month:%B %Y}")
+    finally:
+        session.close()
+    typer.echo(f"Closed {', '.join(closed) if closed else 'nothing: every month was closed already'}.")
+
+
 @app.command("check")
 def check() -> None:
     """Verify the whole database: every failure printed, exit status 1 if there is any."""

@@ -84,3 +84,26 @@ def test_a_year_that_is_not_one_is_refused(run, fresh_database_url):  # noqa: F8
     result = run(fresh_database_url, "year-end", "--year", "26")
     assert result.returncode == 1
     assert result.stderr.strip() == "lantern: --year must be the year a financial year starts in, like 2026 (got 26)"
+
+
+def test_closing_months_and_the_year(run, fresh_database_url):  # noqa: F811
+    from sqlmodel import select
+
+    from provider.ledger.models import AccountingPeriod
+
+    assert run(fresh_database_url, "db", "upgrade").returncode == 0
+    assert run(fresh_database_url, "demo").returncode == 0
+    october = run(fresh_database_url, "close-month", "--period", "2026-10")
+    assert october.returncode == 0 and october.stdout.strip() == "Closed October 2026."
+    again = run(fresh_database_url, "close-month", "--period", "2026-10")
+    assert again.returncode == 1 and again.stderr.strip() == "lantern: October 2026 is already closed"
+    year = run(fresh_database_url, "close-month", "--period", "2027-03", "--year")
+    assert year.returncode == 0
+    assert year.stdout.strip().startswith("Closed April 2026, May 2026,") and "October 2026" not in year.stdout
+    engine = make_engine(fresh_database_url)
+    try:
+        with open_session(engine, read_only=True) as session:
+            assert len(session.exec(select(AccountingPeriod)).all()) == 12
+    finally:
+        engine.dispose()
+    assert run(fresh_database_url, "check").returncode == 0
