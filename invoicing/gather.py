@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from invoicing.drafting import Billable, ChildFacts, Order, PayerFacts, ServiceFacts
-from invoicing.models import BilledPart, CreditNote, Invoice
+from invoicing.models import BilledPart, CreditNote, ExpectedPart, Invoice
 from provider.catalogue.models import Service
 from provider.charges.models import Charge, ChargePart, ChargeState
 from provider.funders.models import Funder, FunderDepartment
@@ -21,14 +21,17 @@ NOT_INVOICED_KINDS = ("restricted_fund", "unrestricted_fund", "block")  # charit
 
 
 def billables(db: Session, first: date, last: date) -> list[Billable]:
-    """Every part of a current charge in the period that an outside payer owes and no issued invoice bills."""
+    """Every part of a current charge in the period that an outside payer owes, that no issued invoice bills and
+    no expected payment covers."""
     query = (select(ChargePart.id, Charge.child_id, Charge.service_id, Charge.day, ChargePart.units, ChargePart.pence,
                     ChargePart.payer_ref, ChargePart.arrangement_ref)
              .join(Charge, Charge.id == ChargePart.charge_id)
              .join(BilledPart, BilledPart.part_id == ChargePart.id, isouter=True)
+             .join(ExpectedPart, ExpectedPart.part_id == ChargePart.id, isouter=True)
              .where(Charge.state == ChargeState.current, Charge.day >= first, Charge.day <= last,
                     ChargePart.pence > 0, ChargePart.kind.not_in(NOT_INVOICED_KINDS),
-                    ~ChargePart.payer_ref.startswith("isf:"), BilledPart.part_id.is_(None)))
+                    ~ChargePart.payer_ref.startswith("isf:"), BilledPart.part_id.is_(None),
+                    ExpectedPart.part_id.is_(None)))
     return [Billable(str(part_id), str(child_id), str(service_id), day, units, pence, payer_ref, arrangement_ref)
             for part_id, child_id, service_id, day, units, pence, payer_ref, arrangement_ref in db.exec(query)]
 

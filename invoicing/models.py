@@ -129,3 +129,26 @@ class BilledInstalment(SQLModel, table=True):
     covers_from: date
     covers_to: date
     in_advance: bool
+
+
+class ExpectedPayment(SQLModel, table=True):
+    """What a funder that pays on a schedule, without invoices, is expected to pay for a period's care."""
+
+    __tablename__ = "expected_payments"
+    id: uuid.UUID = id_field()
+    payer_ref: str = Field(sa_type=String(120), index=True)
+    payer_name: str = Field(sa_type=String(300))
+    period_start: date = Field(index=True)
+    period_end: date
+    pence: int
+    expected_on: date
+    created_at: datetime = timestamp_field()
+    created_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+
+
+class ExpectedPart(SQLModel, table=True):
+    """A charge part that an expected payment covers: recorded once, so it is never expected or billed twice."""
+
+    __tablename__ = "expected_parts"
+    part_id: uuid.UUID = Field(foreign_key="charge_parts.id", primary_key=True)
+    expected_id: uuid.UUID = Field(foreign_key="expected_payments.id", index=True)

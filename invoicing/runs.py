@@ -18,7 +18,8 @@ from invoicing import gather, instalments
 from invoicing.credits import issue_corrections, pending_corrections
 from invoicing.drafting import NHS_KINDS, Draft, draft_invoices
 from invoicing.freeze import frozen, supplier
-from invoicing.models import BilledInstalment, BilledPart, CreditNote, Invoice, InvoiceLine
+from invoicing.models import (BilledInstalment, BilledPart, CreditNote, ExpectedPart, ExpectedPayment, Invoice,
+                              InvoiceLine)
 from provider.base import new_id
 from provider.clock import today
 from provider.errors import FieldErrors
@@ -47,6 +48,7 @@ class RunResult:
     issued: list[Invoice]
     skipped: list[Draft]      # with exceptions, or paid on a schedule
     credit_notes: list[CreditNote] = field(default_factory=list)
+    expected: list[ExpectedPayment] = field(default_factory=list)
 
 
 def issue_run(db: Session, first: date, last: date, actor_id: uuid.UUID | None = None,
@@ -62,8 +64,24 @@ def issue_run(db: Session, first: date, last: date, actor_id: uuid.UUID | None =
     credit_notes = issue_corrections(db, pending_corrections(db, payer_refs), actor_id, on)
     skipped = [d for d in drafts if not d.can_issue]
     issued = _issue_all(db, [d for d in drafts if d.can_issue], on, actor_id)
+    expected = [_expect(db, d, actor_id) for d in drafts if d.scheduled and not d.exceptions]
     instalments.release_deferred(db, min(last, on), on, actor_id)
-    return RunResult(issued, skipped, credit_notes)
+    return RunResult(issued, skipped, credit_notes, expected)
+
+
+def _expect(db: Session, draft: Draft, actor_id: uuid.UUID | None) -> ExpectedPayment:
+    """A funder paid on a schedule gets no invoice: what it is expected to pay is recorded instead."""
+    expected = ExpectedPayment(payer_ref=draft.payer.ref, payer_name=draft.payer.name,
+                               period_start=draft.period_start, period_end=draft.period_end,
+                               pence=draft.total_pence,
+                               expected_on=draft.period_end + timedelta(days=draft.payer.terms_days),
+                               created_by_id=actor_id)
+    db.add(expected)
+    db.flush()
+    db.add_all([ExpectedPart(part_id=uuid.UUID(p), expected_id=expected.id)
+                for line in draft.lines for p in line.part_ids])
+    db.flush()
+    return expected
 
 
 def _refuse(drafts: list[Draft], payer_refs: set[str] | None, on: date, now: date) -> None:

@@ -130,6 +130,9 @@ def invoice_run(period: str = typer.Option(..., help="The month of supply, YYYY-
                     typer.echo(f"Issued credit note {note.number} to {note.payer_name}: {format_gbp(note.total_pence)}")
                 for invoice in result.issued:
                     typer.echo(f"Issued {invoice.number} to {invoice.payer_name}: {format_gbp(invoice.total_pence)}")
+                for expected in result.expected:
+                    typer.echo(f"Expected payment recorded from {expected.payer_name}: {format_gbp(expected.pence)} "
+                               f"by {expected.expected_on:%d/%m/%Y}")
                 typer.echo(f"Issued {len(result.issued)} invoice(s) and {len(result.credit_notes)} credit note(s); "
                            f"{len(result.skipped)} left with exceptions or paid on a schedule.")
             else:

@@ -17,5 +17,6 @@ from provider.funding.models import (  # noqa: F401
 from provider.ledger.models import AccountingPeriod, LedgerAccount, LedgerEntry, LedgerLine  # noqa: F401
 from provider.numbering import NumberSeries  # noqa: F401
 from invoicing.models import (  # noqa: F401
-    BilledInstalment, BilledPart, CreditNote, CreditNoteLine, Document, Invoice, InvoiceLine, SentMessage,
+    BilledInstalment, BilledPart, CreditNote, CreditNoteLine, Document, ExpectedPart, ExpectedPayment, Invoice,
+    InvoiceLine, SentMessage,
 )

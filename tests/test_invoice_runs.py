@@ -189,3 +189,25 @@ def test_a_payer_whose_system_takes_shorter_invoice_numbers_is_an_exception(will
         willow.add(riverside)
     assert draft_for(willow, OCTOBER, "Riverside ICB").exceptions == (
         "Riverside ICB takes invoice numbers of at most 10 characters; Lantern's have 13",)
+
+
+def test_a_funder_paid_on_a_schedule_gets_no_invoice_but_an_expected_payment_once(willow):
+    from invoicing.models import ExpectedPayment
+    from provider.funders.models import Funder
+
+    with unit_of_work(willow):
+        riverside = willow.exec(select(Funder).where(Funder.name == "Riverside ICB")).one()
+        riverside.pays_without_invoice = True
+        willow.add(riverside)
+    assert draft_for(willow, OCTOBER, "Riverside ICB").scheduled
+    with unit_of_work(willow):
+        result = issue_run(willow, *OCTOBER)
+    assert "Riverside ICB" not in {i.payer_name for i in result.issued}
+    [expected] = result.expected
+    assert (expected.payer_name, expected.pence, expected.expected_on) == ("Riverside ICB", 216000,
+                                                                          date(2026, 11, 30))
+    assert "Riverside ICB" not in {d.payer.name for d in draft_run(willow, *OCTOBER)}
+    with unit_of_work(willow):
+        assert issue_run(willow, *OCTOBER).expected == []
+    assert len(willow.exec(select(ExpectedPayment)).all()) == 1
+    assert run_all(willow) == []
