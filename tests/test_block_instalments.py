@@ -107,3 +107,18 @@ def test_the_block_invoice_pdf_shows_the_contract_reference(willow):
         [invoice] = [i for i in issue_run(willow, *month_bounds("2026-04")).issued if i.total_pence == 3_750_000]
     text = PdfReader(BytesIO(render_invoice_pdf(json.loads(invoice.data)))).pages[0].extract_text()
     assert "Contract reference" in text and "NCC-SB-2627" in text and "£37,500.00" in text
+
+
+def test_a_commissioner_paid_on_a_schedule_is_not_invoiced_its_instalments(willow):
+    from provider.funders.models import Funder
+
+    contract = willow.exec(select(BlockContract)).one()
+    with unit_of_work(willow):
+        northshire = willow.get(Funder, contract.funder_id)
+        northshire.pays_without_invoice = True
+        willow.add(northshire)
+    with unit_of_work(willow):
+        result = issue_run(willow, *month_bounds("2026-10"))
+    assert not [i for i in result.issued if i.payer_name.startswith("Northshire")]
+    assert [d.contract_reference for d in result.skipped if d.scheduled] == ["NCC-SB-2627"]
+    assert result.expected == []
