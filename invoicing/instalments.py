@@ -12,9 +12,11 @@ from dateutil.relativedelta import relativedelta
 from sqlmodel import Session, select
 
 from invoicing.drafting import Draft, DraftLine, PayerFacts
-from invoicing.models import BilledInstalment
+from invoicing.models import BilledInstalment, InvoiceLine
 from provider.catalogue.models import Service
 from provider.funding.models import ArrangementStatus, BlockContract, BlockContractService
+from provider.ledger.models import AccountType, EntryKind, LedgerEntry
+from provider.ledger.post import Line, account, post
 from provider.money import split
 
 MONTHS = {"monthly": 1, "quarterly": 3}
@@ -109,35 +111,25 @@ def billed(db: Session) -> set[tuple[str, int]]:
 def release_deferred(db: Session, through: date, on: date, actor_id=None) -> int:
     """Post, for every instalment invoiced in advance, the months it covers that have ended by `through` and are
     not yet released: deferred income becomes income. Returns how many monthly releases were posted."""
-    from invoicing.models import BilledInstalment
-    from provider.ledger.models import AccountType, EntryKind, LedgerEntry
-    from provider.ledger.post import Line, account, post
-
+    rows = db.exec(select(BilledInstalment, BlockContract, InvoiceLine.amount_pence)
+                   .join(BlockContract, BlockContract.id == BilledInstalment.contract_id)
+                   .join(InvoiceLine, InvoiceLine.id == BilledInstalment.line_id)
+                   .where(BilledInstalment.in_advance, BilledInstalment.covers_from <= through)).all()
+    done = set(db.exec(select(LedgerEntry.source_ref).where(LedgerEntry.kind == EntryKind.deferred_released)))
     posted = 0
-    rows = db.exec(select(BilledInstalment, BlockContract).join(BlockContract,
-                                                                 BlockContract.id == BilledInstalment.contract_id)
-                   .where(BilledInstalment.in_advance, BilledInstalment.covers_from <= through))
-    for billed_row, contract in rows:
+    for billed_row, contract, pence in rows:
         item = Instalment(str(contract.id), contract.reference, "", billed_row.number, 0, billed_row.covers_from,
-                          billed_row.covers_to, billed_row.covers_from, _instalment_pence(db, billed_row), True)
-        done = set(db.exec(select(LedgerEntry.source_ref).where(
-            LedgerEntry.source_ref.startswith(f"release:{contract.id}:{billed_row.number}:"))))
-        for month_end, pence in monthly_release(item):
+                          billed_row.covers_to, billed_row.covers_from, pence, True)
+        for month_end, share in monthly_release(item):
             ref = f"release:{contract.id}:{billed_row.number}:{month_end:%Y-%m}"
-            if month_end > through or ref in done or pence == 0:
+            if month_end > through or ref in done or share == 0:
                 continue
             deferred = account(db, f"deferred:block:{contract.id}", f"Deferred income: block contract "
                                f"{contract.reference}", AccountType.liability)
             income = account(db, f"income:block:{contract.id}", f"Income, block contracts: {contract.reference}",
                              AccountType.income)
-            post(db, EntryKind.deferred_released, [Line(deferred, debit=pence), Line(income, credit=pence)],
+            post(db, EntryKind.deferred_released, [Line(deferred, debit=share), Line(income, credit=share)],
                  service_date=month_end, description=f"{contract.reference} instalment {billed_row.number}: "
                  f"{month_end:%B %Y} released", source_ref=ref, group_id=contract.id, actor_id=actor_id, on=on)
             posted += 1
     return posted
-
-
-def _instalment_pence(db: Session, billed_row) -> int:
-    from invoicing.models import InvoiceLine
-
-    return db.get(InvoiceLine, billed_row.line_id).amount_pence

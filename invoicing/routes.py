@@ -11,7 +11,7 @@ from invoicing import credits, runs, sending, views
 from invoicing.documents import stored_pdf
 from invoicing.sending import after_issue
 from invoicing.models import CreditNote, Invoice, SentMessage
-from provider.charges.views import month_bounds
+from provider.charges.views import month_bounds, month_or_current
 from provider.clock import today
 from provider.db import unit_of_work
 from provider.errors import Conflict, FieldErrors, NotFound
@@ -24,13 +24,9 @@ router = APIRouter(include_in_schema=False)
 FINANCE = allow(Role.finance)
 
 
-def _month(db, month: str | None) -> str:
-    return month or f"{today(db):%Y-%m}"
-
-
 @router.get("/invoices")
 def invoices_page(request: Request, db: DB, month: str | None = None, _: User = FINANCE):
-    month = _month(db, month)
+    month = month_or_current(db, month)
     try:
         first, last = month_bounds(month)
     except FieldErrors as exc:
@@ -69,7 +65,7 @@ def paper(request: Request, db: DB, month: str, _: User = FINANCE):
 
 @router.get("/invoices/run")
 def run_page(request: Request, db: DB, month: str | None = None, _: User = FINANCE):
-    month = _month(db, month)
+    month = month_or_current(db, month)
     try:
         first, last = month_bounds(month)
     except FieldErrors as exc:

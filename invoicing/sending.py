@@ -34,11 +34,13 @@ class Outcome:
 
 def after_issue(db: Session, issued: list) -> None:
     """What is made once an issue has committed: each document's PDF and each NHS invoice's backing schedule."""
+    funders = {d.payer_ref for d in issued if isinstance(d, Invoice) and d.payer_ref.startswith("funder:")}
+    payers = gather.payers(db, funders) if funders else {}
     for document in issued:
         stored_pdf(db, document)
-        if isinstance(document, Invoice) and document.payer_ref.startswith("funder:"):
-            if gather.payers(db, {document.payer_ref})[document.payer_ref].kind in NHS_KINDS:
-                stored_backing(db, document)
+        if isinstance(document, Invoice) and document.payer_ref in payers \
+                and payers[document.payer_ref].kind in NHS_KINDS:
+            stored_backing(db, document)
 
 
 def _sender(db: Session, settings: Settings) -> str:

@@ -4,9 +4,6 @@ Each role signs in through the form, sees its home page, passes axe (no serious 
 violations) and leaves a screenshot in test-output/screenshots/.
 """
 import os
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -35,37 +32,18 @@ def _browser_available() -> None:
 
 @pytest.fixture(scope="module")
 def server(_fresh_urls, tmp_path_factory):
-    """A live uvicorn server on a free port, over its own committed database with one user per role."""
+    """A live server over its own committed database with one user per role."""
     _browser_available()
-    import uvicorn
-
-    from provider.config import Settings
-    from provider.db import make_engine, open_session, unit_of_work
     from provider.users.service import create_user
-    from provider.web.app import create_app
+    from tests.live import live_server
 
-    url = _fresh_urls("browser")
-    engine = make_engine(url)
-    with open_session(engine) as session, unit_of_work(session):
+    def people(session):
         for role, (name, _heading) in PEOPLE.items():
             create_user(session, {"email": f"{role}@browser.example", "name": name, "role": role,
                                   "password": PASSWORD})
-    app = create_app(Settings(database_url=url, secret_key="browser-test-secret",
-                              data_dir=tmp_path_factory.mktemp("browser-data")), engine)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    live = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=live.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not live.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the test server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    live.should_exit = True
-    thread.join(10)
-    engine.dispose()
+
+    with live_server(_fresh_urls("browser"), tmp_path_factory.mktemp("browser-data"), people) as address:
+        yield address
 
 
 @pytest.fixture(scope="module")

@@ -171,43 +171,33 @@ def booking_view(request: Request, db: DB, booking_id: uuid.UUID, user: User = C
     return _view(request, db, bookings.get_booking(db, booking_id), user)
 
 
-@router.post("/bookings/{booking_id}/confirm")
-async def booking_confirm(request: Request, db: DB, booking_id: uuid.UUID, user: User = COORDINATOR):
+async def _act(request: Request, db, booking_id: uuid.UUID, user: User, action, done: str):
+    """A change to one booking from its page: back to the page, saying what was done, or the page with errors."""
     data = await form_data(request)
     booking = bookings.get_booking(db, booking_id)
     try:
         with unit_of_work(db):
-            bookings.confirm_booking(db, booking, data)
+            action(db, booking, data, user)
     except FieldErrors as exc:
         db.refresh(booking)
         return _view(request, db, booking, user, exc.errors, data, 422)
-    return RedirectResponse(f"/bookings/{booking.id}?confirmed=1", status_code=303)
+    return RedirectResponse(f"/bookings/{booking.id}?{done}=1", status_code=303)
+
+
+@router.post("/bookings/{booking_id}/confirm")
+async def booking_confirm(request: Request, db: DB, booking_id: uuid.UUID, user: User = COORDINATOR):
+    return await _act(request, db, booking_id, user,
+                      lambda db, booking, data, _: bookings.confirm_booking(db, booking, data), "confirmed")
 
 
 @router.post("/bookings/{booking_id}/cancel")
 async def booking_cancel(request: Request, db: DB, booking_id: uuid.UUID, user: User = COORDINATOR):
-    data = await form_data(request)
-    booking = bookings.get_booking(db, booking_id)
-    try:
-        with unit_of_work(db):
-            bookings.cancel_booking(db, booking, data, user)
-    except FieldErrors as exc:
-        db.refresh(booking)
-        return _view(request, db, booking, user, exc.errors, data, 422)
-    return RedirectResponse(f"/bookings/{booking.id}?cancelled=1", status_code=303)
+    return await _act(request, db, booking_id, user, bookings.cancel_booking, "cancelled")
 
 
 @router.post("/bookings/{booking_id}/attendance")
 async def booking_attendance(request: Request, db: DB, booking_id: uuid.UUID, user: User = COORDINATOR):
-    data = await form_data(request)
-    booking = bookings.get_booking(db, booking_id)
-    try:
-        with unit_of_work(db):
-            bookings.mark_booking(db, booking, data, user)
-    except FieldErrors as exc:
-        db.refresh(booking)
-        return _view(request, db, booking, user, exc.errors, data, 422)
-    return RedirectResponse(f"/bookings/{booking.id}?marked=1", status_code=303)
+    return await _act(request, db, booking_id, user, bookings.mark_booking, "marked")
 
 
 def _local(path: str | None) -> str | None:

@@ -10,8 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
 from provider.charges import report, service as charges
-from provider.charges.views import charge_view, charges_between, fingerprint, month_bounds
-from provider.clock import today
+from provider.charges.views import charge_view, charges_between, fingerprint, month_bounds, month_or_current
 from provider.db import unit_of_work
 from provider.errors import Conflict, FieldErrors
 from provider.users.models import Role, User
@@ -24,13 +23,9 @@ FINANCE = allow(Role.finance)
 CAN_READ = allow(Role.finance, Role.coordinator)
 
 
-def _month_or_current(db, month: str | None) -> str:
-    return month or f"{today(db):%Y-%m}"
-
-
 @router.get("/charges")
 def charges_page(request: Request, db: DB, month: str | None = None, user: User = CAN_READ):
-    month = _month_or_current(db, month)
+    month = month_or_current(db, month)
     try:
         first, last = month_bounds(month)
     except FieldErrors as exc:
@@ -45,7 +40,7 @@ def charges_page(request: Request, db: DB, month: str | None = None, user: User 
 
 @router.get("/charges/recalculate")
 def recalculate_page(request: Request, db: DB, month: str | None = None, _: User = FINANCE):
-    month = _month_or_current(db, month)
+    month = month_or_current(db, month)
     try:
         first, last = month_bounds(month)
     except FieldErrors as exc:

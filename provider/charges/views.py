@@ -12,8 +12,14 @@ from sqlmodel import Session, select
 from provider.catalogue.models import Service
 from provider.charges.models import Charge, ChargePart, ChargeState
 from provider.charges.service import Recalculation, parts_of
+from provider.clock import today
 from provider.errors import FieldErrors, NotFound
 from provider.people.models import Child
+
+
+def month_or_current(db: Session, month: str | None) -> str:
+    """The month asked for, or the clock's month when none was."""
+    return month or f"{today(db):%Y-%m}"
 
 
 def month_bounds(month: str | None, field: str = "month") -> tuple[date, date]:

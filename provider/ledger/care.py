@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from provider.catalogue.models import Service
 from provider.charges.models import Charge, ChargePart
 from provider.ledger.models import AccountType, EntryKind, LedgerAccount, LedgerEntry
-from provider.ledger.post import Line, Posting, account, post, reverse
+from provider.ledger.post import Line, Posting, account, reverse
 
 STREAMS = {
     "isf": "personal budgets: ISF draw-downs",
@@ -68,14 +68,6 @@ def delivery_posting(db: Session, charge_id: uuid.UUID, service: Service, day: d
         return None
     return Posting(EntryKind.care_delivered, lines, day, f"Care delivered {day:%d/%m/%Y}", f"charge:{charge_id}",
                    charge_id)
-
-
-def post_delivery(db: Session, charge: Charge, parts: list[ChargePart], actor_id=None) -> LedgerEntry | None:
-    lines = _lines(db, db.get(Service, charge.service_id), parts)
-    if not lines:
-        return None
-    return post(db, EntryKind.care_delivered, lines, service_date=charge.day, source_ref=f"charge:{charge.id}",
-                group_id=charge.id, actor_id=actor_id, description=f"Care delivered {charge.day:%d/%m/%Y}")
 
 
 def reverse_delivery(db: Session, charge: Charge, on, actor_id=None) -> LedgerEntry | None:
