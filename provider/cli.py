@@ -213,34 +213,31 @@ def activity_return(contract: str = typer.Option(..., help="The block contract's
 
 @app.command("close-month")
 def close_month(period: str = typer.Option(..., help="The month to close, YYYY-MM"),
-                year: bool = typer.Option(False, "--year", help="Close every open month of the financial year that "
-                                                                "ends with this month.")) -> None:
+                year: bool = typer.Option(False, "--year", help="Close every open month of the financial year this "
+                                                                "month is in, in order.")) -> None:
     """Close a month (or a whole financial year) of the ledger: nothing more posts in it; a late change posts in
-    the first open month, its service date kept."""
+    the first open month, its service date kept. Months close in order, and only once they have ended."""
     import provider.models  # noqa: F401  (every table, for the foreign keys)
+    from provider.clock import today
     from provider.db import open_session, unit_of_work
-    from provider.ledger import post as ledger
+    from provider.errors import FieldErrors
+    from provider.ledger import periods
 
     first, _ = _month(period)
-    months = [first]
-    if year:
-        months = [first - relativedelta(months=n) for n in range(11, -1, -1)]
     _require_schema()
     session = open_session()
     try:
         with unit_of_work(session):
-            closed = []
-            for month in months:
-                if year and ledger.is_closed(session, month):
-                    continue
-                try:
-                    ledger.close_month(session, month.year, month.month)
-                except ledger.PeriodClosed as exc:
-                    fail(str(exc))
-                closed.append(f"{month:%B %Y}")
+            if year:
+                closed = periods.close_year(session, periods.year_of(session, first), today(session), None)
+            else:
+                closed = periods.close(session, [first], today(session), None)
+    except FieldErrors as exc:
+        fail("; ".join(f"{'the financial year' if field == 'year' else '--period'} {message}"
+                       for field, message in exc.errors.items()))
     finally:
         session.close()
-    typer.echo(f"Closed {', '.join(closed) if closed else 'nothing: every month was closed already'}.")
+    typer.echo(f"Closed {', '.join(f'{date(p.year, p.month, 1):%B %Y}' for p in closed)}.")
 
 
 @app.command("check")

@@ -47,6 +47,8 @@ def _routers():
     from provider.funders import routes as funders_routes
     from provider.funding import api as funding_api
     from provider.funding import routes as funding_routes
+    from provider.ledger import api as ledger_api
+    from provider.ledger import routes as ledger_routes
     from provider.organisation import api as organisation_api
     from provider.organisation import routes as organisation_routes
     from provider.people import api as people_api
@@ -68,6 +70,7 @@ def _routers():
         charges_routes.router,
         bookings_routes.router,
         invoicing_routes.router,
+        ledger_routes.router,
         audit_routes.router,
         users_api.router,
         people_api.router,
@@ -80,5 +83,6 @@ def _routers():
         charges_api.router,
         bookings_api.router,
         invoicing_api.router,
+        ledger_api.router,
         audit_routes.api,
     ]
