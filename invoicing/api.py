@@ -13,6 +13,7 @@ from invoicing.sending import after_issue
 from invoicing.drafting import Draft
 from invoicing.models import CreditNote, Invoice
 from provider.charges.views import month_bounds
+from provider.clock import today
 from provider.db import unit_of_work
 from provider.errors import Conflict, NotFound
 from provider.users.models import Role, User
@@ -154,3 +155,78 @@ def credit_invoice(db: DB, invoice_id: uuid.UUID, shape: CreditIn, user: User = 
         after_issue(db, [note])
     return _document(note)
 
+
+
+class SettlementOut(BaseModel):
+    contract_reference: str
+    settled: bool
+    settled_on: date | None
+    counts_as_used: str
+    contracted_units: int
+    carried_in_units: int
+    delivered_units: int
+    cancelled_units: int
+    overage_units: int
+    overage_pence: int
+    unused_units: int
+    under_use: str
+    settled_pence: int = Field(description="Credited or clawed back at the end")
+    carried_units: int
+    credit_notes: list[str]
+    problems: list[str] = Field(description="What stops the settlement now; empty once settled or when ready")
+
+
+class SettleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    carried_to_id: uuid.UUID | None = Field(default=None, description="The later contract unused units join")
+
+
+def _settlement_out(db, contract) -> SettlementOut:
+    from invoicing import settlement
+
+    record = settlement.existing(db, contract)
+    if record is not None:
+        s = settlement.statement_of(record)
+        return SettlementOut(contract_reference=contract.reference, settled=True, settled_on=record.settled_on,
+                             counts_as_used=s["counts_as_used"], contracted_units=s["contracted"],
+                             carried_in_units=s["carried_in"], delivered_units=s["delivered"],
+                             cancelled_units=s["cancelled"], overage_units=s["overage_units"],
+                             overage_pence=s["overage_pence"], unused_units=s["unused_units"],
+                             under_use=s["under_use"], settled_pence=s["settled_pence"],
+                             carried_units=s["carried_units"], credit_notes=s["credit_notes"], problems=[])
+    found = settlement.preview(db, contract, today(db))
+    st = found.settlement
+    return SettlementOut(contract_reference=contract.reference, settled=False, settled_on=None,
+                         counts_as_used=found.counts_as_used, contracted_units=st.use.contracted,
+                         carried_in_units=st.use.carried_in, delivered_units=st.use.delivered,
+                         cancelled_units=st.use.cancelled, overage_units=st.use.overage_units,
+                         overage_pence=st.use.overage_pence, unused_units=st.unused_units, under_use=st.under_use,
+                         settled_pence=st.pence, carried_units=st.carried_units, credit_notes=[],
+                         problems=found.problems)
+
+
+def _block_contract(db, contract_id: uuid.UUID):
+    from provider.funding.models import BlockContract
+
+    contract = db.get(BlockContract, contract_id)
+    if contract is None:
+        raise NotFound("No such block contract")
+    return contract
+
+
+@router.get("/contracts/{contract_id}/settlement", response_model=SettlementOut)
+def read_settlement(db: DB, contract_id: uuid.UUID, _: User = FINANCE):
+    return _settlement_out(db, _block_contract(db, contract_id))
+
+
+@router.post("/contracts/{contract_id}/settlement", response_model=SettlementOut, status_code=201)
+def settle_contract(db: DB, contract_id: uuid.UUID, shape: SettleIn, user: User = FINANCE):
+    from invoicing import settlement
+
+    contract = _block_contract(db, contract_id)
+    with unit_of_work(db):
+        record = settlement.make(db, contract, today(db), user.id, shape.carried_to_id)
+        notes = views.settlement_notes(db, record)
+    with unit_of_work(db):
+        after_issue(db, notes)
+    return _settlement_out(db, contract)

@@ -43,6 +43,11 @@ class BackingRow:
     amount_pence: int
 
 
+def has_backing(invoice: Invoice) -> bool:
+    """Care billed to an ICB or NHS England has a backing schedule; instalments of a block or a grant have none."""
+    return bool(json.loads(invoice.data).get("backing_reference"))
+
+
 def _backing_reference(invoice: Invoice) -> str:
     reference = json.loads(invoice.data).get("backing_reference")
     if not reference:

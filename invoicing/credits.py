@@ -15,11 +15,15 @@ from datetime import date
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
-from invoicing.models import BilledPart, CreditNote, CreditNoteLine, Invoice, InvoiceLine
+from invoicing import instalments
+from invoicing.models import BilledInstalment, BilledPart, CreditNote, CreditNoteLine, Invoice, InvoiceLine
 from invoicing.freeze import frozen, supplier
 from provider.charges.models import Charge, ChargePart, ChargeState
 from provider.clock import today
 from provider.errors import FieldErrors
+from provider.funding.models import BlockContract
+from provider.grants.models import BilledGrantInstalment
+from provider.grants.service import grant_receivable
 from provider.ledger.models import AccountType, EntryKind
 from provider.ledger.post import Line, account, post
 from provider.money import format_gbp
@@ -66,6 +70,7 @@ def _issue(db: Session, invoice: Invoice, reason: str, wanted: dict[uuid.UUID, i
            actor_id: uuid.UUID | None, on: date) -> CreditNote:
     number = take(db, "CN", on)
     lines = {line.id: line for line in lines_of(db, invoice)}
+    undone = _undone(db, invoice, lines, wanted)   # read before this note's own lines are written
     total = sum(wanted.values())
     document = {
         "title": "Credit note", "number": number, "issued_on": on.isoformat(),
@@ -88,12 +93,42 @@ def _issue(db: Session, invoice: Invoice, reason: str, wanted: dict[uuid.UUID, i
     if freed:
         db.exec(delete(BilledPart).where(BilledPart.line_id.in_(freed)))
     debtor = account(db, f"debtor:{invoice.payer_ref}", f"Debtor: {invoice.payer_name}", AccountType.asset)
-    accrued = account(db, f"accrued:{invoice.payer_ref}", f"Accrued income: {invoice.payer_name}", AccountType.asset)
-    post(db, EntryKind.credit_note, [Line(accrued, debit=total), Line(debtor, credit=total)],
+    post(db, EntryKind.credit_note, [*undone, Line(debtor, credit=total)],
          service_date=invoice.period_end, description=f"Credit note {number} against {invoice.number}",
          source_ref=f"credit_note:{note.id}", group_id=note.id, actor_id=actor_id, on=on)
     db.flush()
     return note
+
+
+def _undone(db: Session, invoice: Invoice, lines: dict[uuid.UUID, InvoiceLine],
+            wanted: dict[uuid.UUID, int]) -> list[Line]:
+    """The debits a credit note posts: what each credited line was credited to when it was invoiced. Care goes
+    back to accrued income; a block instalment to its deferred income while any is left, then to its income; a
+    grant instalment to the grant receivable."""
+    blocks = {b.line_id: b for b in db.exec(select(BilledInstalment).where(BilledInstalment.line_id.in_(wanted)))}
+    grants = {g.line_id: g for g in db.exec(select(BilledGrantInstalment)
+                                            .where(BilledGrantInstalment.line_id.in_(wanted)))}
+    debits: dict[str, tuple[tuple[str, str, AccountType], int]] = {}
+
+    def add(code: str, name: str, type_: AccountType, pence: int) -> None:
+        if pence > 0:
+            debits[code] = ((code, name, type_), debits.get(code, (None, 0))[1] + pence)
+
+    for line_id, pence in wanted.items():
+        if line_id in blocks:
+            billed = blocks[line_id]
+            contract = db.get(BlockContract, billed.contract_id)
+            deferred = min(pence, instalments.still_deferred(db, billed, lines[line_id].amount_pence))
+            add(f"deferred:block:{contract.id}", f"Deferred income: block contract {contract.reference}",
+                AccountType.liability, deferred)
+            add(f"income:block:{contract.id}", f"Income, block contracts: {contract.reference}", AccountType.income,
+                pence - deferred)
+        elif line_id in grants:
+            code, name = grant_receivable(grants[line_id].award_id, db)
+            add(code, name, AccountType.asset, pence)
+        else:
+            add(f"accrued:{invoice.payer_ref}", f"Accrued income: {invoice.payer_name}", AccountType.asset, pence)
+    return [Line(account(db, *spec), debit=pence) for spec, pence in debits.values()]
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,7 @@ class PayerFacts:
     on_hold_since: date | None = None        # a family under a bereavement hold
     max_days_ahead: int | None = None        # how far ahead an invoice may be dated (NHS SBS: 14)
     number_max_length: int | None = None     # the longest invoice number the payer's system takes
+    po_max_length: int | None = None         # the longest purchase order number the payer's system takes
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ class Order:
 @dataclass(frozen=True)
 class DraftLine:
     child_id: str | None
-    service_id: str
+    service_id: str | None       # none on a grant invoice
     description: str
     quantity: int
     unit_price_pence: int
@@ -98,7 +99,8 @@ class Draft:
     exceptions: tuple[str, ...] = ()
     children: tuple[str, ...] = ()
     child_names: tuple[str, ...] = ()
-    contract_reference: str | None = None     # a block contract's instalments
+    contract_reference: str | None = None     # a block contract's (or a grant award's) instalments
+    kind: str = "invoice"                     # or "grant": kept apart from the payer's contract invoices
 
     @property
     def key(self) -> str:
@@ -165,13 +167,22 @@ def _lines(payer: PayerFacts, parts: list[Billable], services: dict[str, Service
     return lines
 
 
+def order_problems(payer: PayerFacts, number: str | None, quoted_by: str) -> list[str]:
+    """What stops an invoice quoting purchase order `number` (for `quoted_by`) whatever it bills."""
+    if not number:
+        return [f"{payer.name} requires a purchase order and {quoted_by} has none"] if payer.po_required else []
+    if payer.po_max_length is not None and len(number) > payer.po_max_length:
+        return [f"purchase order {number} has {len(number)} characters: {payer.name} takes at most "
+                f"{payer.po_max_length}"]
+    return []
+
+
 def _order_problems(payer: PayerFacts, orders: list[Order], parts: list[Billable]) -> list[str]:
     problems = []
     for order in orders:
         own = [p for p in parts if p.arrangement_ref == order.arrangement_ref]
+        problems += order_problems(payer, order.number, order.arrangement_name)
         if not order.number:
-            if payer.po_required:
-                problems.append(f"{payer.name} requires a purchase order and {order.arrangement_name} has none")
             continue
         outside = sorted({p.day for p in own if (order.starts_on and p.day < order.starts_on)
                           or (order.ends_on and p.day > order.ends_on)})

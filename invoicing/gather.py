@@ -69,7 +69,8 @@ def payers(db: Session, refs: set[str]) -> dict[str, PayerFacts]:
             result[ref] = PayerFacts(ref, name, str(funder.kind), address, email, funder.payment_terms_days,
                                      funder.po_required, funder.pays_without_invoice,
                                      max_days_ahead=funder.max_days_dated_ahead,
-                                     number_max_length=funder.invoice_number_max_length)
+                                     number_max_length=funder.invoice_number_max_length,
+                                     po_max_length=funder.po_number_max_length)
         elif kind == "family" and _id(ref) in members:
             member = members[_id(ref)]
             hold = on_hold.get(member.id)

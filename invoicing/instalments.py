@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from invoicing.drafting import Draft, DraftLine, PayerFacts
-from invoicing.models import BilledInstalment, InvoiceLine
+from invoicing.models import BilledInstalment, CreditNoteLine, InvoiceLine
 from provider.catalogue.models import Service
 from provider.funding.models import ArrangementStatus, BlockContract, BlockContractService
-from provider.ledger.models import AccountType, EntryKind, LedgerEntry
+from provider.ledger.models import AccountType, EntryKind, LedgerEntry, LedgerLine
 from provider.ledger.post import Line, account, post
 from provider.money import split
 
@@ -108,21 +109,53 @@ def billed(db: Session) -> set[tuple[str, int]]:
     return {(str(c), n) for c, n in db.exec(select(BilledInstalment.contract_id, BilledInstalment.number))}
 
 
+def _released(db: Session, contract_id=None) -> dict[str, int]:
+    """What each monthly release posted so far, by its source reference (release:<contract>:<number>:<month>)."""
+    query = (select(LedgerEntry.source_ref, func.sum(LedgerLine.debit_pence))
+             .join(LedgerLine, LedgerLine.entry_id == LedgerEntry.id)
+             .where(LedgerEntry.kind == EntryKind.deferred_released))
+    if contract_id is not None:
+        query = query.where(LedgerEntry.group_id == contract_id)
+    return {ref: int(pence) for ref, pence in db.exec(query.group_by(LedgerEntry.source_ref))}
+
+
+def _credited(db: Session, line_ids) -> dict:
+    return {line_id: int(pence) for line_id, pence in db.exec(
+        select(CreditNoteLine.invoice_line_id, func.sum(CreditNoteLine.amount_pence))
+        .where(CreditNoteLine.invoice_line_id.in_(line_ids)).group_by(CreditNoteLine.invoice_line_id))}
+
+
+def still_deferred(db: Session, billed_row: BilledInstalment, amount: int) -> int:
+    """What of an instalment invoiced in advance is still deferred income: its amount, less what has been released
+    and what credit notes have taken (from deferred income first)."""
+    if not billed_row.in_advance:
+        return 0
+    prefix = f"release:{billed_row.contract_id}:{billed_row.number}:"
+    released = sum(p for ref, p in _released(db, billed_row.contract_id).items() if ref.startswith(prefix))
+    credited = _credited(db, [billed_row.line_id]).get(billed_row.line_id, 0)
+    return max(0, amount - credited - released)
+
+
 def release_deferred(db: Session, through: date, on: date, actor_id=None) -> int:
     """Post, for every instalment invoiced in advance, the months it covers that have ended by `through` and are
-    not yet released: deferred income becomes income. Returns how many monthly releases were posted."""
+    not yet released: deferred income becomes income. A month's share never takes more than is still deferred
+    (a credit note may have taken some). Returns how many monthly releases were posted."""
     rows = db.exec(select(BilledInstalment, BlockContract, InvoiceLine.amount_pence)
                    .join(BlockContract, BlockContract.id == BilledInstalment.contract_id)
                    .join(InvoiceLine, InvoiceLine.id == BilledInstalment.line_id)
                    .where(BilledInstalment.in_advance, BilledInstalment.covers_from <= through)).all()
-    done = set(db.exec(select(LedgerEntry.source_ref).where(LedgerEntry.kind == EntryKind.deferred_released)))
+    released = _released(db)
+    credited = _credited(db, [row[0].line_id for row in rows]) if rows else {}
     posted = 0
     for billed_row, contract, pence in rows:
         item = Instalment(str(contract.id), contract.reference, "", billed_row.number, 0, billed_row.covers_from,
                           billed_row.covers_to, billed_row.covers_from, pence, True)
+        prefix = f"release:{contract.id}:{billed_row.number}:"
+        left = pence - credited.get(billed_row.line_id, 0) - sum(p for r, p in released.items() if r.startswith(prefix))
         for month_end, share in monthly_release(item):
-            ref = f"release:{contract.id}:{billed_row.number}:{month_end:%Y-%m}"
-            if month_end > through or ref in done or share == 0:
+            ref = f"{prefix}{month_end:%Y-%m}"
+            share = min(share, left)
+            if month_end > through or ref in released or share <= 0:
                 continue
             deferred = account(db, f"deferred:block:{contract.id}", f"Deferred income: block contract "
                                f"{contract.reference}", AccountType.liability)
@@ -131,5 +164,6 @@ def release_deferred(db: Session, through: date, on: date, actor_id=None) -> int
             post(db, EntryKind.deferred_released, [Line(deferred, debit=share), Line(income, credit=share)],
                  service_date=month_end, description=f"{contract.reference} instalment {billed_row.number}: "
                  f"{month_end:%B %Y} released", source_ref=ref, group_id=contract.id, actor_id=actor_id, on=on)
+            left -= share
             posted += 1
     return posted

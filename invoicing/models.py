@@ -45,7 +45,7 @@ class InvoiceLine(SQLModel, table=True):
     invoice_id: uuid.UUID = Field(foreign_key="invoices.id", index=True)
     position: int
     child_id: uuid.UUID | None = Field(default=None, foreign_key="children.id", index=True)
-    service_id: uuid.UUID = Field(foreign_key="services.id")
+    service_id: uuid.UUID | None = Field(default=None, foreign_key="services.id")   # none on a grant invoice
     description: str = Field(sa_type=Text)
     quantity: int
     unit_price_pence: int
@@ -152,3 +152,27 @@ class ExpectedPart(SQLModel, table=True):
     __tablename__ = "expected_parts"
     part_id: uuid.UUID = Field(foreign_key="charge_parts.id", primary_key=True)
     expected_id: uuid.UUID = Field(foreign_key="expected_payments.id", index=True)
+
+
+class ContractSettlement(SQLModel, table=True):
+    """A block contract's use against its volume settled at its end, as the contract says; made once, never
+    changed. The money, if any, moves by the credit notes it names."""
+
+    __tablename__ = "contract_settlements"
+    id: uuid.UUID = id_field()
+    contract_id: uuid.UUID = Field(foreign_key="block_contracts.id", unique=True)
+    settled_on: date
+    volume_units: int
+    used_delivered: int
+    used_cancelled: int
+    overage_units: int
+    overage_billed_pence: int
+    unused_units: int
+    under_use: str = Field(sa_type=String(20))
+    settled_pence: int                      # credited or clawed back
+    carried_units: int                      # carried forward to `carried_to_id`
+    carried_to_id: uuid.UUID | None = Field(default=None, foreign_key="block_contracts.id")
+    data: str = Field(sa_type=Text)         # the statement as made: canonical JSON
+    data_sha256: str = Field(sa_type=String(64))
+    created_at: datetime = timestamp_field()
+    created_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")

@@ -186,3 +186,49 @@ def _current_quarter(db) -> str:
     day = today(db)
     start = day.year if day.month >= 4 else day.year - 1
     return f"{start}-Q{((day.month - 4) % 12) // 3 + 1}"
+
+
+def _contract(db, contract_id: uuid.UUID):
+    from provider.funding.models import BlockContract
+
+    contract = db.get(BlockContract, contract_id)
+    if contract is None:
+        raise NotFound("No such block contract")
+    return contract
+
+
+def _settlement_page(request: Request, db, contract, errors: dict | None = None, status: int = 200):
+    from invoicing import settlement
+
+    record = settlement.existing(db, contract)
+    return render(request, "invoicing/settlement.html", {
+        "contract": contract, "record": record,
+        "statement": settlement.statement_of(record) if record else None,
+        "preview": None if record else settlement.preview(db, contract, today(db)),
+        "notes": views.settlement_notes(db, record) if record else [], "errors": errors or {}}, status)
+
+
+@router.get("/contracts/{contract_id}/settlement")
+def settlement_page(request: Request, db: DB, contract_id: uuid.UUID, _: User = FINANCE):
+    return _settlement_page(request, db, _contract(db, contract_id))
+
+
+@router.post("/contracts/{contract_id}/settlement")
+async def settle_contract(request: Request, db: DB, contract_id: uuid.UUID, user: User = FINANCE):
+    from invoicing import settlement
+
+    contract = _contract(db, contract_id)
+    data = await form_data(request)
+    try:
+        carried_to = uuid.UUID(data["carried_to_id"]) if data.get("carried_to_id") else None
+    except ValueError:
+        return _settlement_page(request, db, contract, {"carried_to_id": "is not a contract"}, 422)
+    try:
+        with unit_of_work(db):
+            record = settlement.make(db, contract, today(db), user.id, carried_to)
+            notes = views.settlement_notes(db, record)
+    except FieldErrors as exc:
+        return _settlement_page(request, db, contract, exc.errors, 422)
+    with unit_of_work(db):
+        after_issue(db, notes)
+    return RedirectResponse(f"/contracts/{contract.id}/settlement", status_code=303)

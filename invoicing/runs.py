@@ -14,13 +14,16 @@ from datetime import date, timedelta
 from sqlalchemy import insert, text
 from sqlmodel import Session, select
 
-from invoicing import gather, instalments
+from invoicing import gather, grants, instalments
+from invoicing.activity import activity_return
 from invoicing.credits import issue_corrections, pending_corrections
 from invoicing.drafting import NHS_KINDS, Draft, draft_invoices
 from invoicing.freeze import frozen, supplier
 from invoicing.models import (BilledInstalment, BilledPart, CreditNote, ExpectedPart, ExpectedPayment, Invoice,
                               InvoiceLine)
 from provider.base import new_id
+from provider.funding.models import BlockContract
+from provider.grants.models import BilledGrantInstalment
 from provider.clock import today
 from provider.errors import FieldErrors
 from provider.ledger.models import AccountType, EntryKind, LedgerAccount
@@ -34,12 +37,15 @@ def draft_run(db: Session, first: date, last: date) -> list[Draft]:
     """Every payer's draft for the period, and each block contract's instalments due in it: reads only."""
     parts = gather.billables(db, first, last)
     due = [i for i in instalments.contracts(db) if first <= i.due_on <= last]
-    payers = gather.payers(db, {p.payer_ref for p in parts} | {i.payer_ref for i in due})
+    awards = [(a, items) for a, items in grants.awards(db) if any(first <= i.due_on <= last for i in items)]
+    payers = gather.payers(db, {p.payer_ref for p in parts} | {i.payer_ref for i in due}
+                           | {items[0].payer_ref for _, items in awards})
     drafts = draft_invoices(first, last, parts, payers, gather.services(db),
                             gather.children(db, {p.child_id for p in parts}), gather.orders(db, parts),
                             gather.nominations(db, parts, first, last))
     blocks = instalments.draft_instalments(first, last, due, payers, instalments.billed(db),
                                            instalments.contract_services(db)) if due else []
+    blocks += grants.draft_grants(first, last, awards, payers, grants.billed(db)) if awards else []
     return sorted(drafts + blocks, key=lambda d: (d.payer.name, d.contract_reference or ""))
 
 
@@ -52,21 +58,27 @@ class RunResult:
 
 
 def issue_run(db: Session, first: date, last: date, actor_id: uuid.UUID | None = None,
-              payer_refs: set[str] | None = None, on: date | None = None) -> RunResult:
+              payer_refs: set[str] | None = None, on: date | None = None, *,
+              instalments_only: bool = False) -> RunResult:
     """Credit what was invoiced and has since been withdrawn or recalculated, then issue every draft of the
-    period that has no exception (only `payer_refs`' when given)."""
+    period that has no exception (only `payer_refs`' when given; only block and grant instalments when
+    `instalments_only`, as on the day they fall due)."""
     if db.get_bind().dialect.name == "postgresql":
         db.exec(text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=RUN_LOCK))
     now = today(db)
     on = on or now
-    drafts = [d for d in draft_run(db, first, last) if payer_refs is None or d.payer.ref in payer_refs]
+    drafts = [d for d in draft_run(db, first, last) if (payer_refs is None or d.payer.ref in payer_refs)
+              and (not instalments_only or d.contract_reference)]
     _refuse(drafts, payer_refs, on, now)
-    credit_notes = issue_corrections(db, pending_corrections(db, payer_refs), actor_id, on)
+    credit_notes = ([] if instalments_only else
+                    issue_corrections(db, pending_corrections(db, payer_refs), actor_id, on))
     skipped = [d for d in drafts if not d.can_issue]
     issued = _issue_all(db, [d for d in drafts if d.can_issue], on, actor_id)
     # A block contract's instalments are themselves the schedule: only care charged by the unit is expected here.
     expected = [_expect(db, d, actor_id) for d in drafts if d.scheduled and not d.exceptions
                 and not d.contract_reference]
+    expected += [grants.expect(db, d, actor_id) for d in drafts if d.kind == "grant" and d.scheduled
+                 and not d.exceptions]
     instalments.release_deferred(db, min(last, on), on, actor_id)
     return RunResult(issued, skipped, credit_notes, expected)
 
@@ -134,18 +146,19 @@ def _issue_all(db: Session, drafts: list[Draft], on: date, actor_id: uuid.UUID |
         return []
     numbers = take_many(db, "INV", on, len(drafts))
     seller = supplier(db)
-    invoices, lines, billed, instalments_billed, postings = [], [], [], [], []
+    invoices, lines, billed, instalments_billed, grants_billed, postings = [], [], [], [], [], []
     accounts = _Accounts(db)
     pending: list[tuple[Invoice, Draft, list]] = []
     for number, draft in zip(numbers, drafts):
-        invoice = _invoice(draft, number, on, seller, actor_id)
+        volume = _volume_used(db, draft, on) if draft.contract_reference and draft.kind == "invoice" else None
+        invoice = _invoice(draft, number, on, seller, actor_id, volume)
         invoices.append(invoice)
         credits = []
         for position, l in enumerate(draft.lines):
             line_id = new_id()
             lines.append({"id": line_id, "invoice_id": invoice.id, "position": position,
                           "child_id": uuid.UUID(l.child_id) if l.child_id else None,
-                          "service_id": uuid.UUID(l.service_id), "description": l.description, "quantity": l.quantity,
+                          "service_id": uuid.UUID(l.service_id) if l.service_id else None, "description": l.description, "quantity": l.quantity,
                           "unit_price_pence": l.unit_price_pence, "amount_pence": l.amount_pence,
                           "vat_treatment": l.vat_treatment, "first_day": l.first_day, "last_day": l.last_day})
             for ref in l.part_ids:
@@ -156,6 +169,12 @@ def _issue_all(db: Session, drafts: list[Draft], on: date, actor_id: uuid.UUID |
                                                "covers_to": l.last_day, "in_advance": advance == "1"})
                     credits.append((_block_account(accounts, contract_id, draft.contract_reference, advance == "1"),
                                     l.amount_pence))
+                elif ref.startswith(grants.PREFIX):
+                    award_id, n = ref[len(grants.PREFIX):].split(":")
+                    grants_billed.append({"award_id": uuid.UUID(award_id), "number": int(n), "line_id": line_id,
+                                          "expected_id": None, "pence": l.amount_pence})
+                    credits.append((accounts.want(f"receivable:grant:{award_id}", f"Grant receivable: "
+                                                  f"{draft.contract_reference}", AccountType.asset), l.amount_pence))
                 else:
                     billed.append({"part_id": uuid.UUID(ref), "line_id": line_id})
         if not credits:
@@ -171,6 +190,8 @@ def _issue_all(db: Session, drafts: list[Draft], on: date, actor_id: uuid.UUID |
         connection.execute(insert(BilledPart.__table__), billed)
     if instalments_billed:
         connection.execute(insert(BilledInstalment.__table__), instalments_billed)
+    if grants_billed:
+        connection.execute(insert(BilledGrantInstalment.__table__), grants_billed)
     found = accounts.resolve()
     for invoice, draft, entry in pending:
         postings.append(Posting(EntryKind.invoice, [Line(found[code], debit=debit, credit=credit)
@@ -181,13 +202,27 @@ def _issue_all(db: Session, drafts: list[Draft], on: date, actor_id: uuid.UUID |
     return invoices
 
 
-def _invoice(draft: Draft, number: str, on: date, seller: dict, actor_id: uuid.UUID | None) -> Invoice:
+def _volume_used(db: Session, draft: Draft, on: date) -> dict:
+    """A block invoice's backing page: the contract's volume used to the day before the invoice, as its activity
+    return counts it (counts only for an ICB or NHS England; a council's by its client references)."""
+    contract = db.exec(select(BlockContract).where(BlockContract.reference == draft.contract_reference)).one()
+    as_of = min(on - timedelta(days=1), contract.ends_on)
+    report = activity_return(db, contract, contract.starts_on, as_of)
+    return {"as_of": as_of.isoformat(), "volume": contract.total_volume, "used_to_date": report.used_to_date,
+            "left": max(contract.total_volume - report.used_to_date, 0), "counts_only": report.counts_only,
+            "children": report.children if not report.counts_only else None,
+            "lines": [{"label": line.label, "service": line.service, "units": line.units,
+                       "above_volume": line.above_volume} for line in report.lines]}
+
+
+def _invoice(draft: Draft, number: str, on: date, seller: dict, actor_id: uuid.UUID | None,
+             volume: dict | None = None) -> Invoice:
     due = on + timedelta(days=draft.payer.terms_days)
     totals: dict[str, int] = {}
     for line in draft.lines:
         totals[line.vat_treatment] = totals.get(line.vat_treatment, 0) + line.amount_pence
     document = {
-        "title": "Invoice", "number": number, "issued_on": on.isoformat(), "due_on": due.isoformat(),
+        "title": "Invoice", "kind": draft.kind, "number": number, "issued_on": on.isoformat(), "due_on": due.isoformat(),
         "supply": {"from": draft.period_start.isoformat(), "to": draft.period_end.isoformat()},
         "supplier": seller,
         "customer": {"name": draft.payer.name, "address": draft.payer.address, "kind": draft.payer.kind},
@@ -196,14 +231,14 @@ def _invoice(draft: Draft, number: str, on: date, seller: dict, actor_id: uuid.U
         "payment_reference": number,
         "backing_reference": (f"BS{number[3:]}" if draft.payer.kind in NHS_KINDS and not draft.contract_reference
                               else None),
-        "contract_reference": draft.contract_reference,
+        "contract_reference": draft.contract_reference, "volume_used": volume,
         "lines": [{"description": l.description, "quantity": l.quantity, "unit_price_pence": l.unit_price_pence,
                    "amount_pence": l.amount_pence, "vat_treatment": l.vat_treatment,
                    "from": l.first_day.isoformat(), "to": l.last_day.isoformat()} for l in draft.lines],
         "totals_by_vat_treatment": totals, "total_pence": draft.total_pence,
     }
     data, digest = frozen(document)
-    return Invoice(number=number, payer_ref=draft.payer.ref, payer_name=draft.payer.name,
+    return Invoice(number=number, kind=draft.kind, payer_ref=draft.payer.ref, payer_name=draft.payer.name,
                    period_start=draft.period_start, period_end=draft.period_end, issued_on=on, due_on=due,
                    total_pence=draft.total_pence, po_number=draft.po_number, data=data, data_sha256=digest,
                    created_by_id=actor_id)

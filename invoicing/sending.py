@@ -15,7 +15,7 @@ from pypdf import PdfReader, PdfWriter
 from sqlmodel import Session, select
 
 from invoicing import gather
-from invoicing.backing import stored_backing
+from invoicing.backing import has_backing, stored_backing
 from invoicing.documents import stored_pdf
 from invoicing.drafting import NHS_KINDS
 from invoicing.models import Document, Invoice, SentMessage
@@ -39,7 +39,7 @@ def after_issue(db: Session, issued: list) -> None:
     for document in issued:
         stored_pdf(db, document)
         if isinstance(document, Invoice) and document.payer_ref in payers \
-                and payers[document.payer_ref].kind in NHS_KINDS:
+                and payers[document.payer_ref].kind in NHS_KINDS and has_backing(document):
             stored_backing(db, document)
 
 
@@ -107,7 +107,7 @@ def send_invoice(db: Session, settings: Settings, invoice: Invoice, actor_id: uu
     message = _message(_sender(db, settings), payer.email, subject, body, [pdf], MIME)
     route = _deliver(settings, message)
     _record(db, f"invoice:{invoice.id}", "invoice", route, payer.email, message, subject, [pdf], actor_id)
-    if payer.kind in NHS_KINDS:
+    if payer.kind in NHS_KINDS and has_backing(invoice):
         _send_backing(db, settings, invoice, supplier, actor_id)
     return Outcome(invoice, route, payer.email)
 

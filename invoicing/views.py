@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from email import policy
 from email.parser import BytesParser
@@ -115,3 +116,10 @@ def parsed(message: SentMessage) -> Parsed:
     return Parsed(email["From"] or "", email["To"] or "", email["Subject"] or "",
                   body.get_content() if body else "",
                   [(part.get_filename(), len(part.get_payload(decode=True) or b"")) for part in email.iter_attachments()])
+
+
+def settlement_notes(db: Session, record) -> list[CreditNote]:
+    """The credit notes a contract's settlement issued, in number order."""
+    numbers = json.loads(record.data)["credit_notes"]
+    return list(db.exec(select(CreditNote).where(CreditNote.number.in_(numbers)).order_by(CreditNote.number))) \
+        if numbers else []

@@ -1,5 +1,5 @@
-"""The schedules auditors ask for at the year end, each tied to the ledger: aged debtors, accrued income,
-deferred income, ISF liabilities per child and credit balances held for payers.
+"""The schedules auditors ask for at the year end, each tied to the ledger: aged debtors, accrued income, grants
+receivable, deferred income, ISF liabilities per child and credit balances held for payers.
 
 Each schedule lists its lines and ends with its total and the ledger's balance for the same accounts; the two
 must agree, and a schedule that does not says so.
@@ -80,6 +80,7 @@ def schedules_text(db: Session, year_end: date) -> str:
     out += _schedule("Aged debtors (by days past the due date)", [(f"{payer}: {age}", pence)
                                                                  for payer, age, pence in debtors], debtor_ledger)
     for title, prefix, sign in (("Accrued income (care delivered, not yet invoiced)", "accrued:", 1),
+                                ("Grants receivable (entitled to, not yet invoiced)", "receivable:grant:", 1),
                                 ("Deferred income (invoiced in advance, period still to come)", "deferred:", -1),
                                 ("ISF money held for children (a liability to each child's fund)", "isf:", -1),
                                 ("Credit balances held for payers", "credit:", -1)):

@@ -9,6 +9,7 @@ import provider.audit.recorder  # noqa: F401  (the demo's rows are audited, by "
 from provider.clock import set_as_of_date
 from provider.db import open_session, unit_of_work
 from provider.demo_data import bookings, catalogue, funders, funding, organisation, people
+from provider.demo_data import grants as demo_grants
 from provider.demo_data import invoicing as demo_invoicing
 from provider.users.models import User
 from provider.users.service import create_user
@@ -51,11 +52,12 @@ def load(if_empty: bool = False, session: Session | None = None) -> bool:
             session.close()
 
 
-def build(session: Session, *, care: bool = True, invoicing: bool = True) -> None:
+def build(session: Session, *, care: bool = True, invoicing: bool = True, grants: bool = True) -> None:
     """Every row of the demo, in the caller's unit of work; the audit names the actor "system".
 
     Without `care` the hospice has its children and their funding but no bookings, attendance or charges yet;
-    without `invoicing` the care is charged but nothing is invoiced.
+    without `invoicing` the care is charged but nothing is invoiced; without `grants` the NHS children's hospice
+    funding is not recorded (tests of care invoicing alone).
     """
     set_as_of_date(session, AS_OF)
     users = {role: create_user(session, {"email": email, "name": name, "role": role, "password": DEMO_PASSWORD})
@@ -67,6 +69,8 @@ def build(session: Session, *, care: bool = True, invoicing: bool = True) -> Non
     session.flush()
     people.holds_for_the_bereaved(session, children["Ellie"], users["coordinator"])
     funding.build(session, services, demo_funders, children)
+    if grants:
+        demo_grants.build(session, demo_funders, users["finance"])
     session.flush()
     if not care:
         return

@@ -17,6 +17,7 @@ from provider.funding.models import (  # noqa: F401
 from provider.ledger.models import AccountingPeriod, LedgerAccount, LedgerEntry, LedgerLine  # noqa: F401
 from provider.numbering import NumberSeries  # noqa: F401
 from invoicing.models import (  # noqa: F401
-    BilledInstalment, BilledPart, CreditNote, CreditNoteLine, Document, ExpectedPart, ExpectedPayment, Invoice,
-    InvoiceLine, SentMessage,
+    BilledInstalment, BilledPart, ContractSettlement, CreditNote, CreditNoteLine, Document, ExpectedPart,
+    ExpectedPayment, Invoice, InvoiceLine, SentMessage,
 )
+from provider.grants.models import BilledGrantInstalment, GrantAward  # noqa: F401

@@ -21,7 +21,7 @@ from tests.test_cli import run  # noqa: F401  (the fixture)
 @pytest.fixture
 def willow(db):
     with unit_of_work(db):
-        demo.build(db, invoicing=False)
+        demo.build(db, invoicing=False, grants=False)
     return db
 
 

@@ -30,10 +30,10 @@ BEN_NIGHTS = [BackingRow("BS2728000003", "INV2728000003", "999 000 0018", "Benja
 def october(db):
     """The demo with October 2026 issued (on 10 April 2027): Leila Haddad's invoice, then Riverside ICB's."""
     with unit_of_work(db):
-        demo.build(db, invoicing=False)
+        demo.build(db, invoicing=False, grants=False)
     with unit_of_work(db):
         issued = issue_run(db, *month_bounds("2026-10")).issued
-    return {invoice.payer_name: invoice for invoice in issued}
+    return {invoice.payer_name: invoice for invoice in issued if invoice.kind == "invoice"}  # not the grant
 
 
 def pdf_text(pdf: bytes) -> str:

@@ -21,7 +21,7 @@ SEPTEMBER = month_bounds("2026-09")
 @pytest.fixture
 def willow(db):
     with unit_of_work(db):
-        demo.build(db, invoicing=False)
+        demo.build(db, invoicing=False, grants=False)
     return db
 
 

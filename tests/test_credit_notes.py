@@ -30,7 +30,7 @@ OCTOBER, DECEMBER = month_bounds("2026-10"), month_bounds("2026-12")
 @pytest.fixture
 def willow(db):
     with unit_of_work(db):
-        demo.build(db, invoicing=False)
+        demo.build(db, invoicing=False, grants=False)
     return db
 
 

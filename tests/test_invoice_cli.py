@@ -10,7 +10,7 @@ def _willow_not_yet_invoiced(url: str) -> None:
     engine = make_engine(url)
     try:
         with open_session(engine) as session, unit_of_work(session):
-            demo.build(session, invoicing=False)
+            demo.build(session, invoicing=False, grants=False)
     finally:
         engine.dispose()
 
@@ -20,12 +20,15 @@ def test_the_demo_has_2026_27_invoiced_to_february_with_the_hospital_day_credite
     assert run(fresh_database_url, "demo").returncode == 0
     november = run(fresh_database_url, "invoices", "--period", "2026-11").stdout.splitlines()
     assert [line.split() for line in november] == [["CN2627000001", "Leila", "Haddad", "-£60.00"],
-                                                   ["INV2627000012", "Leila", "Haddad", "£60.00"]]
+                                                   ["INV2627000015", "Leila", "Haddad", "£60.00"]]
     october = run(fresh_database_url, "invoices", "--period", "2026-10").stdout.splitlines()
-    assert [line.split(None, 1)[0] for line in october] == ["INV2627000009", "INV2627000010", "INV2627000011"]
-    assert october[0].split() == ["INV2627000009", "Northshire", "County", "Council,", "Children's", "Social", "Care",
+    assert [line.split(None, 1)[0] for line in october] == ["INV2627000011", "INV2627000012", "INV2627000013",
+                                                            "INV2627000014"]
+    assert october[0].split() == ["INV2627000011", "Northshire", "County", "Council,", "Children's", "Social", "Care",
                                   "£37,500.00"]  # the quarter's instalment, invoiced in advance on 1 October
-    assert october[2].split() == ["INV2627000011", "Riverside", "ICB", "£2,160.00"]
+    # The NHS children's hospice funding's grant invoice, on the same day, and Ben's nights after the month.
+    assert october[1].split() == ["INV2627000012", "Riverside", "ICB", "£77,500.00"]
+    assert october[3].split() == ["INV2627000014", "Riverside", "ICB", "£2,160.00"]
     march = run(fresh_database_url, "invoice-run", "--period", "2027-03").stdout.splitlines()
     assert "Drafts ready to issue: 0" in march and "Exceptions: 0" in march
     assert run(fresh_database_url, "check").returncode == 0
@@ -69,15 +72,16 @@ def test_the_year_end_schedules_tie_to_the_ledger(run, fresh_database_url):  # n
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "Year-end schedules at 31 March 2027"
-    assert any(line.split() == ["Riverside", "ICB:", "over", "90", "days", "£2,160.00"] for line in lines)
+    # Ben's nights and three of the grant's four quarterly invoices are over 90 days (no payments until issue 6).
+    assert any(line.split() == ["Riverside", "ICB:", "over", "90", "days", "£234,660.00"] for line in lines)
     assert any(line.split() == ["Northshire", "County", "Council,", "Children's", "Social", "Care:", "31-60", "days",
                                 "£37,500.00"] for line in lines)  # January's instalment, due in February
     assert any(line.split() == ["Deferred", "income:", "block", "contract", "NCC-SB-2627", "£12,500.00"]
                for line in lines)  # March's share of the last quarter: March is not yet invoiced and closed
     ties = [line for line in lines if line.strip().startswith("Ledger")]
-    assert len(ties) == 5 and all(line.endswith("agrees with the ledger") for line in ties)
+    assert len(ties) == 6 and all(line.endswith("agrees with the ledger") for line in ties)
     debtors = next(line for line in lines if line.strip().startswith("Total"))
-    assert debtors.split()[-1] == "£154,480.00"
+    assert debtors.split()[-1] == "£464,480.00"
 
 
 def test_a_year_that_is_not_one_is_refused(run, fresh_database_url):  # noqa: F811
@@ -93,13 +97,17 @@ def test_closing_months_and_the_year(run, fresh_database_url):  # noqa: F811
 
     assert run(fresh_database_url, "db", "upgrade").returncode == 0
     assert run(fresh_database_url, "demo").returncode == 0
-    october = run(fresh_database_url, "close-month", "--period", "2026-10")
-    assert october.returncode == 0 and october.stdout.strip() == "Closed October 2026."
-    again = run(fresh_database_url, "close-month", "--period", "2026-10")
-    assert again.returncode == 1 and again.stderr.strip() == "lantern: October 2026 is already closed"
-    year = run(fresh_database_url, "close-month", "--period", "2027-03", "--year")
+    url = fresh_database_url
+    october = run(url, "close-month", "--period", "2026-10")
+    assert october.returncode == 1 and october.stderr.strip() == (
+        "lantern: --period cannot be closed yet: April 2026 is still open, and the months of 2026/27 close in order")
+    april = run(url, "close-month", "--period", "2026-04")
+    assert april.returncode == 0 and april.stdout.strip() == "Closed April 2026."
+    again = run(url, "close-month", "--period", "2026-04")
+    assert again.returncode == 1 and again.stderr.strip() == "lantern: --period is already closed: April 2026"
+    year = run(url, "close-month", "--period", "2027-03", "--year")
     assert year.returncode == 0
-    assert year.stdout.strip().startswith("Closed April 2026, May 2026,") and "October 2026" not in year.stdout
+    assert year.stdout.strip().startswith("Closed May 2026, June 2026,") and "April 2026" not in year.stdout
     engine = make_engine(fresh_database_url)
     try:
         with open_session(engine, read_only=True) as session:

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
+from provider.grants.models import BilledGrantInstalment
 from invoicing.models import BilledInstalment, BilledPart, Invoice, InvoiceLine
 from invoicing.runs import draft_run, issue_run, month_bounds
 from provider import demo
@@ -114,6 +115,10 @@ def test_two_invoice_runs_at_once_bill_each_part_once_and_number_without_gaps(fr
                                           .join(BilledInstalment, BilledInstalment.line_id == InvoiceLine.id)
                                           .group_by(InvoiceLine.invoice_id)):
         billed_pence[invoice_id] = billed_pence.get(invoice_id, 0) + pence  # a block contract's instalments
+    for invoice_id, pence in session.exec(select(InvoiceLine.invoice_id, func.sum(BilledGrantInstalment.pence))
+                                          .join(BilledGrantInstalment, BilledGrantInstalment.line_id == InvoiceLine.id)
+                                          .group_by(InvoiceLine.invoice_id)):
+        billed_pence[invoice_id] = billed_pence.get(invoice_id, 0) + pence  # the NHS grant's instalments
     assert billed_pence == {i.id: i.total_pence for i in invoices}, "an invoice's total is not the parts it bills"
     assert sum(i.total_pence for i in invoices) == sum(d.total_pence for _, d in drafts), \
         "the two runs together billed a different sum from the drafts before the race"

@@ -31,7 +31,7 @@ def willow(engine):
         db = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
         try:
             with unit_of_work(db):
-                demo.build(db, invoicing=False)
+                demo.build(db, invoicing=False, grants=False)
             documents = {}
             for month, payers in (("2026-10", (RIVERSIDE, LEILA)), ("2026-09", (EASTVALE,)),
                                   ("2026-08", (BRIGHTWAY,))):

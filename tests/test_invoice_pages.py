@@ -19,7 +19,7 @@ from tests.conftest import api, csrf_token, post_form
 @pytest.fixture
 def willow(db):
     with unit_of_work(db):
-        demo.build(db, invoicing=False)
+        demo.build(db, invoicing=False, grants=False)
     return db
 
 

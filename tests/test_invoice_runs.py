@@ -25,7 +25,7 @@ OCTOBER, AUGUST, SEPTEMBER = month_bounds("2026-10"), month_bounds("2026-08"), m
 @pytest.fixture
 def willow(db):
     with unit_of_work(db):
-        demo.build(db, invoicing=False)
+        demo.build(db, invoicing=False, grants=False)
     return db
 
 

@@ -49,7 +49,7 @@ def smtp():
 @pytest.fixture
 def october(db):
     with unit_of_work(db):
-        demo.build(db, invoicing=False)
+        demo.build(db, invoicing=False, grants=False)
     with unit_of_work(db):
         result = issue_run(db, *month_bounds("2026-10"))
     with unit_of_work(db):

@@ -135,7 +135,11 @@ def test_delivered_care_is_accrued_per_payer_and_the_isf_draws_down(willow):
     for account in willow.exec(select(LedgerAccount)):
         by_name[account.name] = totals.get(account.code, 0)
     # Accrued as delivered, then invoiced up to February: what is owed now sits with the debtors.
-    assert by_name["Accrued income: Riverside ICB"] == 0 and by_name["Debtor: Riverside ICB"] == 216000
+    # Riverside owes Ben's three nights (£2,160) and the four quarterly grant invoices of the NHS children's
+    # hospice funding (£310,000), whose income is its own, recognised when Willow became entitled to it.
+    assert by_name["Accrued income: Riverside ICB"] == 0 and by_name["Debtor: Riverside ICB"] == 216000 + 31_000_000
+    assert by_name["Income, NHS children's hospice funding NHS-CHF-2627"] == -31_000_000
+    assert by_name["Grant receivable: NHS children's hospice funding NHS-CHF-2627"] == 0
     # Leila: nine sessions invoiced (£540), the hospital day reversed and credited: £480.
     assert by_name["Accrued income: Leila Haddad"] == 0 and by_name["Debtor: Leila Haddad"] == 48000
     assert by_name["ISF held for others: Amira's ISF"] == 151000
@@ -166,7 +170,13 @@ def test_the_invoices_of_2026_27_to_february_match_the_scenarios(willow):
 
     from invoicing.models import CreditNote
 
-    [riverside] = _invoices_to(willow, "Riverside ICB")
+    riverside, *grants = sorted(_invoices_to(willow, "Riverside ICB"), key=lambda i: i.kind != "invoice")
+    # Scenario 7: the NHS children's hospice funding, a quarterly grant invoice on each instalment's due day.
+    assert [(g.kind, g.total_pence, g.issued_on) for g in grants] == [
+        ("grant", 7_750_000, date(2026, 4, 1)), ("grant", 7_750_000, date(2026, 7, 1)),
+        ("grant", 7_750_000, date(2026, 10, 1)), ("grant", 7_750_000, date(2027, 1, 4))]
+    assert all(json.loads(g.data)["lines"][0]["description"].startswith(
+        "NHS children's hospice funding 2026/27 (award NHS-CHF-2627): instalment") for g in grants)
     document = json.loads(riverside.data)
     assert (riverside.total_pence, riverside.po_number, riverside.issued_on) == (216000, "RIV-PO-55012",
                                                                                  date(2026, 11, 2))

@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from dateutil.relativedelta import relativedelta
 from sqlmodel import Session, select
 
-from invoicing import instalments
 from invoicing.runs import issue_run
 from provider.organisation.models import Holiday, HolidayKind
 from provider.users.models import User
@@ -21,13 +20,12 @@ def _first_working_day(session: Session, day: date) -> date:
 
 
 def invoice_months(session: Session, finance: User, first: date, last: date) -> None:
-    """Issue the months from `first` to `last` (first days): block instalments on their due day (the first working
-    day of the month, in advance), the care of each month on the first working day of the month after."""
-    blocks = {i.payer_ref for i in instalments.contracts(session)}
+    """Issue the months from `first` to `last` (first days): block and grant instalments on their due day (the
+    first working day of the month, in advance), the care of each month on the first working day of the month after."""
     month = first
     while month <= last:
         following = month + relativedelta(months=1)
         end = following - timedelta(days=1)
-        issue_run(session, month, end, finance.id, payer_refs=blocks, on=_first_working_day(session, month))
+        issue_run(session, month, end, finance.id, on=_first_working_day(session, month), instalments_only=True)
         issue_run(session, month, end, finance.id, on=_first_working_day(session, following))
         month = following

@@ -42,6 +42,7 @@ class Funder(SQLModel, table=True):
     pays_without_invoice: bool = False
     charges_cancellations: bool = False
     invoice_number_max_length: int | None = None
+    po_number_max_length: int | None = None     # the longest purchase order number the payer's system takes
     max_days_dated_ahead: int | None = None
     successor_id: uuid.UUID | None = Field(default=None, foreign_key="funders.id")
     is_active: bool = True

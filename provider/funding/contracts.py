@@ -24,6 +24,7 @@ from provider.errors import FieldErrors, NotFound
 from provider.funders.models import Funder, FunderKind
 from provider.funding.models import (
     ArrangementStatus, BlockContract, BlockContractChild, BlockContractService, InstalmentFrequency, Overage,
+    UnderUse,
 )
 from provider.funding.service import (
     Notes, OptionalId, Pence, Whole, checked, department_problem, funder_problem, merged, positive,
@@ -33,6 +34,10 @@ from provider.people.models import Child
 
 FREQUENCY_LABELS = {InstalmentFrequency.monthly: "Monthly", InstalmentFrequency.quarterly: "Quarterly"}
 OVERAGE_LABELS = {Overage.rate: "Paid at an overage rate", Overage.charity: "Charity pays (free to the family)"}
+UNDER_USE_CHOICES = {UnderUse.kept: "Kept: the block is paid in full whatever is used",
+                     UnderUse.clawback: "Clawed back: the unused share of the value is repaid",
+                     UnderUse.credited: "Credited: the unused share is set against the next invoices",
+                     UnderUse.carried_forward: "Carried forward: unused units join the next contract"}
 MONTHS = {InstalmentFrequency.monthly: 1, InstalmentFrequency.quarterly: 3}
 AREA_KINDS = (FunderKind.local_authority, FunderKind.icb)
 
@@ -56,6 +61,9 @@ class ContractIn(BaseModel):
     overage: Overage = Field(default=Overage.charity, description="Who pays above the volume")
     overage_rate_pence: Pence = None
     allowance_units: Whole = Field(default=None, description="Units a year for each child covered, e.g. 14")
+    counts_late_cancellations: bool = Field(default=False, description="A late cancellation (the family's, "
+                                            "or a child not brought) uses the volume as a delivered unit does")
+    under_use: UnderUse = Field(default=UnderUse.kept, description="What happens at the end to volume not used")
     status: ArrangementStatus = ArrangementStatus.active
     hard_limit: bool = False
     notes: Notes = ""
@@ -80,6 +88,8 @@ class ContractPatch(BaseModel):
     overage: Overage | None = None
     overage_rate_pence: Any = None
     allowance_units: Any = None
+    counts_late_cancellations: bool | None = None
+    under_use: UnderUse | None = None
     status: ArrangementStatus | None = None
     hard_limit: bool | None = None
     notes: str | None = None
@@ -110,6 +120,9 @@ class ContractOut(BaseModel):
     overage: str
     overage_rate_pence: int | None
     allowance_units: int | None
+    counts_late_cancellations: bool
+    under_use: str
+    carried_in_units: int = Field(description="Unused units carried forward into this contract from an earlier one")
     status: str
     hard_limit: bool
     notes: str
@@ -177,6 +190,18 @@ def contracts_covering(db: Session, child: Child, *,
     return list(db.exec(query.order_by(BlockContract.starts_on, BlockContract.reference)))
 
 
+def settled_on(db: Session, contract: BlockContract) -> date | None:
+    from invoicing.models import ContractSettlement
+
+    return db.exec(select(ContractSettlement.settled_on).where(ContractSettlement.contract_id == contract.id)).first()
+
+
+def counts_as_used(contract: BlockContract) -> str:
+    """What the contract counts against its volume, in the words the contract page and the settlement use."""
+    return ("units delivered, and late cancellations (the family's, or a child not brought)"
+            if contract.counts_late_cancellations else "units delivered only; cancellations do not count")
+
+
 def used_units(db: Session, contract: BlockContract) -> int:
     query = (select(func.coalesce(func.sum(ChargePart.units), 0)).join(Charge, Charge.id == ChargePart.charge_id)
              .where(ChargePart.arrangement_ref == f"block:{contract.id}", Charge.state == ChargeState.current))
@@ -187,6 +212,7 @@ def contract_out(db: Session, contract: BlockContract) -> dict[str, Any]:
     funder = db.get(Funder, contract.funder_id)
     values = {name: getattr(contract, name) for name in ContractOut.model_fields if hasattr(contract, name)}
     return {**values, "instalments": str(contract.instalments), "overage": str(contract.overage),
+            "under_use": str(contract.under_use),
             "status": str(contract.status), "funder_name": funder.name if funder else "",
             "service_ids": service_ids_of(db, contract), "child_ids": child_ids_of(db, contract),
             "schedule": [InstalmentOut(**vars(i)) for i in instalment_schedule(contract)],
@@ -251,6 +277,8 @@ def save_contract(db: Session, data: dict | BaseModel, contract: BlockContract |
                   pounds: bool = False) -> BlockContract:
     """Create (or change) a block contract with its services and named children: all of it, or nothing."""
     was_from = contract.starts_on if contract is not None else None
+    if contract is not None and settled_on(db, contract) is not None:
+        raise FieldErrors({"status": f"cannot change: the contract was settled on {settled_on(db, contract):%d/%m/%Y}"})
     if contract is not None:
         data = merged(current_values(db, contract), data)
     shape: ContractIn = checked(ContractIn, data, lambda s: _problems(db, s, contract), pounds=pounds)

@@ -174,10 +174,10 @@ def _contract_funding(db: Session, c: BlockContract, funders: dict, departments:
         ref=f"block:{c.id}", kind="block", name=f"{funder.name} block contract {c.reference}",
         payers=(_payer_for_funder(funder, departments.get(c.department_id)),), starts_on=c.starts_on,
         ends_on=c.ends_on, children=_covered_children(db, c, children),
-        services={str(s): None for s in service_ids}, year_start=year, block=True, volume_units=c.volume_units,
+        services={str(s): None for s in service_ids}, year_start=year, block=True, volume_units=c.total_volume,
         per_child_units=c.allowance_units,
         overage_rate_pence=c.overage_rate_pence if str(c.overage) == "rate" else None,
-        hard_limit=c.hard_limit, charges_cancellations=funder.charges_cancellations,
+        hard_limit=c.hard_limit, charges_cancellations=c.counts_late_cancellations,
     )
 
 

@@ -97,8 +97,18 @@ class InstalmentFrequency(StrEnum):
 
 
 class Overage(StrEnum):
-    rate = "rate"
-    charity = "charity"
+    rate = "rate"            # each unit above the volume charged at the overage rate, in the month's run
+    charity = "charity"      # units above the volume left to charity
+
+
+class UnderUse(StrEnum):
+    """What the contract says happens at its end to volume not used."""
+    kept = "kept"                        # the block is paid in full whatever is used
+    clawback = "clawback"                # the unused share of the value is repaid to the commissioner
+    credited = "credited"                # the unused share is credited against the commissioner's next invoices
+    carried_forward = "carried_forward"  # the unused units are added to the next contract's volume
+
+
 
 
 class BlockContract(SQLModel, table=True):
@@ -111,6 +121,7 @@ class BlockContract(SQLModel, table=True):
         CheckConstraint("value_pence >= 0", name="value_not_negative"),
         CheckConstraint("allowance_units IS NULL OR allowance_units > 0", name="allowance_positive"),
         CheckConstraint("overage_rate_pence IS NULL OR overage_rate_pence >= 0", name="overage_not_negative"),
+        CheckConstraint("carried_in_units >= 0", name="carried_in_not_negative"),
     )
     __audited__ = True
     id: uuid.UUID = id_field()
@@ -127,9 +138,16 @@ class BlockContract(SQLModel, table=True):
     overage: Overage = Field(default=Overage.charity, sa_type=String(20))
     overage_rate_pence: int | None = None
     allowance_units: int | None = None
+    counts_late_cancellations: bool = False   # a chargeable cancellation uses volume, as a delivered unit does
+    under_use: UnderUse = Field(default=UnderUse.kept, sa_type=String(20))
+    carried_in_units: int = 0                 # unused units carried forward from an earlier contract
     status: ArrangementStatus = Field(default=ArrangementStatus.active, sa_type=String(20))
     hard_limit: bool = False
     notes: str = Field(default="", sa_type=Text)
+
+    @property
+    def total_volume(self) -> int:
+        return self.volume_units + self.carried_in_units
 
 
 class BlockContractService(SQLModel, table=True):

@@ -59,6 +59,7 @@ CONTRACT_LABELS = {
     "ends_on": "End date", "service_ids": "Services", "volume_units": "Volume", "value": "Value",
     "instalments": "Instalments", "in_advance": "Paid", "covers_area_id": "Area covered", "child_ids": "Children",
     "overage": "Above the volume", "overage_rate": "Overage rate", "allowance_units": "Allowance for each child",
+    "counts_late_cancellations": "Counts as used", "under_use": "Volume not used at the end",
     "status": "Status", "notes": "Notes",
 }
 
@@ -329,7 +330,8 @@ def _contract_form(request: Request, db: DB, values: dict, errors: dict, contrac
         "funders": choices["funders"], "departments": choices["departments"], "services": choices["services"],
         "areas": contracts.area_choices(db), "children": children, "statuses": choices["statuses"],
         "frequencies": [(k.value, v) for k, v in contracts.FREQUENCY_LABELS.items()],
-        "overages": [(k.value, v) for k, v in contracts.OVERAGE_LABELS.items()]}, status)
+        "overages": [(k.value, v) for k, v in contracts.OVERAGE_LABELS.items()],
+        "under_uses": [(k.value, v) for k, v in contracts.UNDER_USE_CHOICES.items()]}, status)
 
 
 @router.get("/contracts")
@@ -344,7 +346,7 @@ def contracts_list(request: Request, db: DB, user: User = CAN_READ):
 @router.get("/contracts/new")
 def contract_new(request: Request, db: DB, _: User = FINANCE):
     return _contract_form(request, db, {"instalments": "quarterly", "in_advance": "true", "overage": "charity",
-                                        "status": "active", "service_ids": [], "child_ids": []}, {})
+                                        "under_use": "kept", "status": "active", "service_ids": [], "child_ids": []}, {})
 
 
 @router.post("/contracts/new")
@@ -370,7 +372,8 @@ def contract_view(request: Request, db: DB, contract_id: uuid.UUID, user: User =
         "services": [db.get(Service, s) for s in contracts.service_ids_of(db, contract)], "children": children,
         "schedule": contracts.instalment_schedule(contract), "used": contracts.used_units(db, contract),
         "statuses": service.STATUS_LABELS, "frequencies": contracts.FREQUENCY_LABELS,
-        "overages": contracts.OVERAGE_LABELS, "can_edit": user.role == Role.finance})
+        "overages": contracts.OVERAGE_LABELS, "under_uses": contracts.UNDER_USE_CHOICES,
+        "counts_as_used": contracts.counts_as_used(contract), "can_edit": user.role == Role.finance})
 
 
 @router.get("/contracts/{contract_id}/edit")

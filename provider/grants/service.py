@@ -1,0 +1,102 @@
+"""Recording a grant award: checked, then posted as income on the day the hospice became entitled to it.
+
+An award is not changed once recorded: its income is in the ledger. Its instalments are invoiced (or expected)
+by the invoice runs (`invoicing.grants`)."""
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from provider.errors import FieldErrors, NotFound
+from provider.funders.models import Funder, FunderKind
+from provider.funding.service import Notes, Pence, blank_is_none, checked
+from provider.grants.models import GrantAward
+from provider.ledger.models import AccountType, EntryKind
+from provider.ledger.post import Line, account, post
+
+PAYING_KINDS = (FunderKind.icb, FunderKind.nhs_england)
+FREQUENCIES = {"quarterly": "Quarterly", "monthly": "Monthly"}
+
+
+class GrantIn(BaseModel):
+    """An award of the NHS children's hospice funding. Amounts in whole pence."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    reference: str = Field(min_length=1, max_length=60, description="The award's reference, e.g. NHS-CHF-2627")
+    name: str = Field(default="NHS children's hospice funding", min_length=1, max_length=200)
+    paid_by_id: uuid.UUID = Field(description="The ICB that pays it on NHS England's behalf")
+    starts_on: date
+    ends_on: date
+    amount_pence: Pence = Field(description="The year's award in whole pence, e.g. 31000000 for £310,000")
+    entitled_on: date = Field(description="When the hospice became entitled to it: its income then")
+    instalments: str = Field(default="quarterly", pattern="^(quarterly|monthly)$")
+    invoice_required: bool = Field(default=True, description="The paying ICB wants a grant invoice each instalment")
+    po_number: Annotated[str | None, BeforeValidator(blank_is_none)] = Field(default=None, max_length=60)
+    notes: Notes = ""
+
+
+def grant_receivable(award_id: uuid.UUID, db: Session) -> tuple[str, str]:
+    award = db.get(GrantAward, award_id)
+    return f"receivable:grant:{award_id}", f"Grant receivable: {award.name} {award.reference}"
+
+
+def _problems(db: Session, shape: GrantIn, today: date) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if shape.ends_on < shape.starts_on:
+        errors["ends_on"] = "must not be before the start date"
+    if shape.amount_pence is None:
+        errors["amount_pence"] = "is required"
+    elif shape.amount_pence <= 0:
+        errors["amount_pence"] = "must be more than nothing"
+    if shape.entitled_on > today:
+        errors["entitled_on"] = (f"is after today ({today:%d/%m/%Y}): record the award on or after the day the "
+                                 "hospice becomes entitled to it")
+    payer = db.get(Funder, shape.paid_by_id)
+    if payer is None:
+        errors["paid_by_id"] = "is not a known funder"
+    elif payer.kind not in PAYING_KINDS:
+        errors["paid_by_id"] = "must be an ICB (or NHS England): the funding is paid on NHS England's behalf"
+    elif shape.po_number and payer.po_number_max_length and len(shape.po_number) > payer.po_number_max_length:
+        errors["po_number"] = (f"is {len(shape.po_number)} characters: {payer.name} takes purchase order numbers "
+                               f"of at most {payer.po_number_max_length}")
+    same = select(func.count()).select_from(GrantAward).where(func.lower(GrantAward.reference) == shape.reference.lower())
+    if db.exec(same).one():
+        errors["reference"] = "is already used by another award"
+    return errors
+
+
+def record_award(db: Session, data: dict[str, Any] | BaseModel, today: date, actor_id: uuid.UUID | None = None,
+                 *, pounds: bool = False) -> GrantAward:
+    """Record the award and post its income on the day of entitlement (or the first open day after)."""
+    shape: GrantIn = checked(GrantIn, data, lambda s: _problems(db, s, today), pounds=pounds)
+    award = GrantAward(**shape.model_dump(), created_by_id=actor_id)
+    db.add(award)
+    try:
+        db.flush()
+    except IntegrityError:
+        raise FieldErrors({"reference": "is already used by another award"}) from None
+    code, name = grant_receivable(award.id, db)
+    receivable = account(db, code, name, AccountType.asset)
+    income = account(db, f"income:grant:{award.id}", f"Income, {award.name} {award.reference}", AccountType.income)
+    post(db, EntryKind.grant_entitlement, [Line(receivable, debit=award.amount_pence),
+                                           Line(income, credit=award.amount_pence)],
+         service_date=award.entitled_on, description=f"{award.name} {award.reference}: entitled",
+         source_ref=f"grant:{award.id}", group_id=award.id, actor_id=actor_id, on=award.entitled_on)
+    return award
+
+
+def get_award(db: Session, award_id: uuid.UUID) -> GrantAward:
+    award = db.get(GrantAward, award_id)
+    if award is None:
+        raise NotFound("grant award")
+    return award
+
+
+def list_awards(db: Session) -> list[GrantAward]:
+    return list(db.exec(select(GrantAward).order_by(GrantAward.starts_on.desc(), GrantAward.reference)))
