@@ -6,8 +6,9 @@ import uuid
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.background import BackgroundTask
 
-from invoicing import credits, runs, sending, views
+from invoicing import credits, progress, runs, sending, views
 from invoicing.documents import stored_pdf
 from invoicing.sending import after_issue
 from invoicing.models import CreditNote, Invoice, SentMessage
@@ -85,9 +86,23 @@ async def run_issue(request: Request, db: DB, user: User = FINANCE):
             result = runs.issue_run(db, first, last, user.id)
     except FieldErrors as exc:
         return render(request, "invoicing/run.html", {"month": month, "errors": exc.errors, "run": None}, 422)
-    with unit_of_work(db):  # after the issuing commit, from the frozen data
-        after_issue(db, [*result.credit_notes, *result.issued])
-    return RedirectResponse(f"/invoices?month={month}&issued={len(result.issued)}", status_code=303)
+    # After the issuing commit, from the frozen data: rendered after the answer, the page following its progress.
+    documents = progress.refs([*result.credit_notes, *result.issued])
+    job = progress.start(f"Rendering the documents of {month}", len(documents),
+                         f"/invoices?month={month}&issued={len(result.issued)}")
+    return RedirectResponse(f"/invoices/progress/{job.id}", status_code=303, background=BackgroundTask(
+        progress.render_in_background, request.app.state.session_factory, documents, job))
+
+
+@router.get("/invoices/progress/{job_id}")
+def run_progress(request: Request, job_id: str, _: User = FINANCE):
+    job = progress.get(job_id)
+    if job is None:
+        raise NotFound("No such run in progress: it may have finished before the server restarted. Each document "
+                       "is rendered when it is first opened or sent.")
+    if job.finished and job.failed is None:
+        return RedirectResponse(job.then, status_code=303)
+    return render(request, "invoicing/progress.html", {"job": job})
 
 
 def _document(db, document_id: uuid.UUID) -> Invoice | CreditNote:

@@ -138,10 +138,11 @@ def invoice_run(period: str = typer.Option(..., help="The month of supply, YYYY-
             else:
                 typer.echo("Nothing was issued: run again with --issue to issue the drafts without exceptions.")
         if issue:
-            from invoicing.sending import after_issue
+            from invoicing import progress
 
-            with unit_of_work(session):  # after the issuing commit, from the frozen data
-                after_issue(session, [*result.credit_notes, *result.issued])
+            # After the issuing commit, from the frozen data, a batch at a time, saying how far it has got.
+            progress.render(session, progress.refs([*result.credit_notes, *result.issued]),
+                            lambda done, total: typer.echo(f"Rendered {done} of {total} documents", err=True))
     finally:
         session.close()
 

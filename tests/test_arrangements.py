@@ -574,3 +574,18 @@ def test_refuses_a_department_of_another_funder(finance, db, world):
 def test_refuses_a_block_allowance_made_as_a_childs_arrangement(finance, db, world):
     assert refused(post(finance, {**ben_spot(world), "kind": "block"}), "kind") == "is not one of the allowed choices"
     assert count(db) == 0
+
+
+def test_a_purchase_order_longer_than_the_commissioner_allows_is_refused(client, db, world, signed_in):
+    signed_in("finance")
+    riverside = world.funders.riverside
+    with unit_of_work(db):
+        riverside.po_number_max_length = 10
+        db.add(riverside)
+    refused = post(client, ben_spot(world))
+    assert refused.status_code == 422
+    assert {"field": "po_number", "message": "is 12 characters: Riverside ICB takes purchase order numbers of at "
+                                             "most 10"} in refused.json()["errors"]
+    share = post(client, joint(world))
+    assert share.status_code == 422 and any(e["field"] == "shares.0.po_number" for e in share.json()["errors"])
+    assert db.exec(select(Arrangement).where(Arrangement.kind.in_(("spot", "joint")))).all() == []

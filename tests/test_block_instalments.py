@@ -51,7 +51,7 @@ def test_instalments_add_up_to_the_contract_and_releases_to_each_instalment(valu
 @pytest.fixture
 def willow(db):
     with unit_of_work(db):
-        demo.build(db, invoicing=False)
+        demo.build(db, invoicing=False, grants=False)
     return db
 
 
@@ -122,3 +122,49 @@ def test_a_commissioner_paid_on_a_schedule_is_not_invoiced_its_instalments(willo
     assert not [i for i in result.issued if i.payer_name.startswith("Northshire")]
     assert [d.contract_reference for d in result.skipped if d.scheduled] == ["NCC-SB-2627"]
     assert result.expected == []
+
+
+def _pdf_text(invoice) -> str:
+    import io
+    import json
+
+    import pypdf
+
+    from invoicing.documents import render_invoice_pdf
+
+    pdf = pypdf.PdfReader(io.BytesIO(render_invoice_pdf(json.loads(invoice.data))))
+    return " ".join(" ".join(page.extract_text().split()) for page in pdf.pages)
+
+
+def test_a_block_invoice_carries_a_backing_page_of_the_volume_used_by_client_reference(willow):
+    import json
+
+    with unit_of_work(willow):
+        [invoice] = issue_run(willow, *month_bounds("2026-10"), on=date(2026, 10, 1), instalments_only=True).issued
+    volume = json.loads(invoice.data)["volume_used"]
+    assert (volume["as_of"], volume["volume"], volume["counts_only"]) == ("2026-09-30", 240, False)
+    assert volume["used_to_date"] == sum(line["units"] for line in volume["lines"]) > 0
+    text = _pdf_text(invoice)
+    assert "Backing page: volume used" in text and f"{volume['used_to_date']} of 240 units used" in text
+    assert "NS-208341" in text   # Amira, by Northshire's own client reference
+
+
+def test_an_icb_block_invoice_backing_page_shows_counts_only(willow):
+    import json
+
+    from provider.funders.models import Funder, FunderKind
+    from provider.people.models import Child
+
+    northshire = willow.exec(select(Funder).where(Funder.name == "Northshire County Council")).one()
+    with unit_of_work(willow):
+        northshire.kind = FunderKind.icb   # as though an ICB had bought the same nights
+        willow.add(northshire)
+    with unit_of_work(willow):
+        [invoice] = issue_run(willow, *month_bounds("2026-10"), on=date(2026, 10, 1), instalments_only=True).issued
+    volume = json.loads(invoice.data)["volume_used"]
+    assert volume["counts_only"] is True and [line["label"] for line in volume["lines"]] == ["Short-break night"]
+    text = _pdf_text(invoice)
+    assert "Counts only: no child is identified." in text
+    for child in willow.exec(select(Child)):
+        for marker in filter(None, (child.council_reference, child.nhs_number, f"{child.first_name} {child.last_name}")):
+            assert marker not in text

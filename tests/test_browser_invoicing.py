@@ -32,13 +32,14 @@ def test_finance_runs_issues_sends_and_credits_october(page, server, screenshots
     page.wait_for_load_state()
     main = page.locator("main").inner_text()
     assert "Riverside ICB · purchase order RIV-PO-55012: £2,160.00" in main
-    assert "Ben" not in page.locator("table", has_text="Riverside ICB").inner_text()
+    assert "Riverside ICB · grant NHS-CHF-2627: £77,500.00" in main   # scenario 7's quarterly grant invoice
+    assert "Ben" not in page.locator("table", has_text="Riverside ICB · purchase order").inner_text()
     assert_accessible(page, "the invoice run")
     page.screenshot(path=str(screenshots / "invoice-run.png"), full_page=True)
-    page.get_by_role("button", name=re.compile(r"^Issue 3 invoices")).click()
-    page.wait_for_load_state()
+    page.get_by_role("button", name=re.compile(r"^Issue 4 invoices")).click()
+    page.wait_for_url("**/invoices?month=2026-10&issued=4", timeout=30_000)   # after the PDFs' progress page
     listed = page.locator("main").inner_text()
-    assert "Issued 3 invoices." in listed and "INV2728000003" in listed
+    assert "Issued 4 invoices." in listed and "INV2728000003" in listed and "INV2728000004" in listed
 
     page.get_by_role("button", name="Send the invoices not yet sent").click()
     page.wait_for_load_state()

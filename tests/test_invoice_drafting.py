@@ -78,3 +78,15 @@ def test_each_purchase_order_gets_its_own_invoice():
     assert [(d.payer.name, d.po_number, d.total_pence) for d in drafts] == [("Riverside ICB", "PO-1", 72000),
                                                                           ("Riverside ICB", "PO-2", 144000)]
     assert len({d.key for d in drafts}) == 2
+
+
+def test_a_purchase_order_longer_than_the_commissioner_allows_stops_the_invoice():
+    """A limit set after the order was entered still stops the invoice its system would reject."""
+    from dataclasses import replace
+
+    part = Billable("p1", "c1", "night", FIRST, 1, 65000, "funder:la", "arrangement:funder:la")
+    orders = {("funder:la", "arrangement:funder:la"): Order("arrangement:funder:la", "Dev's budget", "EV-PO-7781")}
+    payers = {**PAYERS, "funder:la": replace(PAYERS["funder:la"], po_max_length=8)}
+    [d] = draft_invoices(FIRST, LAST, [part], payers, SERVICES, CHILDREN, orders, set())
+    assert d.exceptions == ("purchase order EV-PO-7781 has 10 characters: Eastvale Council takes at most 8",)
+    assert not d.can_issue

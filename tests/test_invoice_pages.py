@@ -45,12 +45,37 @@ def test_finance_checks_the_drafts_then_issues_them_from_the_page(client, willow
     assert "Issue 3 invoices (£39,720.00)" in shown
     fingerprint = re.search(r'name="fingerprint" value="(\w+)"', page.text).group(1)
     issued = post_form(client, "/invoices/run", {"month": "2026-10", "fingerprint": fingerprint})
-    assert issued.status_code == 303 and issued.headers["location"] == "/invoices?month=2026-10&issued=3"
+    assert issued.status_code == 303 and issued.headers["location"].startswith("/invoices/progress/")
+    # The PDFs are made after the answer; once they are all made, the progress page moves on to the invoices.
+    assert count(willow, Document) == 3 + 2   # and Riverside's backing schedule, as PDF and CSV
+    done = client.get(issued.headers["location"], follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == "/invoices?month=2026-10&issued=3"
     listed = text_of(client.get("/invoices?month=2026-10&issued=3"))
     assert "Issued 3 invoices." in listed
     assert "INV2728000001 Invoice Leila Haddad 10/04/2027 £60.00" in listed
     assert "INV2728000002 Invoice Northshire County Council, Children's Social Care 10/04/2027 £37,500.00" in listed
     assert "INV2728000003 Invoice Riverside ICB 10/04/2027 £2,160.00" in listed
+
+def test_a_long_run_shows_how_many_documents_are_made(client, willow, signed_in):
+    from invoicing import progress
+
+    signed_in("finance")
+    job = progress.start("Rendering the documents of 2026-10", 1150, "/invoices?month=2026-10&issued=1150")
+    job.done = 340
+    page = client.get(f"/invoices/progress/{job.id}")
+    assert page.status_code == 200
+    assert "Their PDFs are being made: 340 of 1150 done." in text_of(page)
+    assert '<meta http-equiv="refresh" content="2">' in page.text
+    assert client.get("/invoices/progress/unknown").status_code == 404
+
+
+def test_only_finance_follows_a_run(client, willow, signed_in):
+    from invoicing import progress
+
+    job = progress.start("Rendering", 2, "/invoices")
+    signed_in("coordinator")
+    assert client.get(f"/invoices/progress/{job.id}").status_code == 403
+
 
 def test_issuing_what_was_not_seen_is_refused_and_issues_nothing(client, willow, signed_in):
     signed_in("finance")

@@ -42,6 +42,8 @@ class FunderIn(BaseModel):
     charges_cancellations: bool = Field(default=False, description="Pays for a late cancellation by the family or a "
                                                                    "night the child did not attend")
     invoice_number_max_length: _between(6, 100) = Field(default=None, description="e.g. 30 for NHS SBS")
+    po_number_max_length: _between(1, 60) = Field(default=None, description="The longest purchase order number "
+                                                                          "the payer's system takes")
     max_days_dated_ahead: _between(0, 365) = Field(default=None, description="e.g. 14 for NHS SBS")
     successor_id: uuid.UUID | None = Field(default=None, description="The funder that replaced this one")
     is_active: bool = True
@@ -64,6 +66,7 @@ class FunderPatch(BaseModel):
     pays_without_invoice: bool | None = None
     charges_cancellations: bool | None = None
     invoice_number_max_length: int | None = None
+    po_number_max_length: int | None = None
     max_days_dated_ahead: int | None = None
     successor_id: uuid.UUID | None = None
     is_active: bool | None = None
@@ -85,6 +88,7 @@ class FunderOut(BaseModel):
     pays_without_invoice: bool
     charges_cancellations: bool
     invoice_number_max_length: int | None
+    po_number_max_length: int | None
     max_days_dated_ahead: int | None
     successor_id: uuid.UUID | None
     is_active: bool

@@ -170,6 +170,16 @@ def department_problem(db: Session, funder: Funder | None, department_id: uuid.U
     return None
 
 
+def po_length_problem(funder: Funder | None, po_number: str | None) -> str | None:
+    """A purchase order number longer than the commissioner's system takes is refused when it is entered."""
+    if funder is None or not po_number or funder.po_number_max_length is None:
+        return None
+    if len(po_number) > funder.po_number_max_length:
+        return (f"is {len(po_number)} characters: {funder.name} takes purchase order numbers of at most "
+                f"{funder.po_number_max_length}")
+    return None
+
+
 def funder_problem(db: Session, funder_id: uuid.UUID | None) -> tuple[Funder | None, str | None]:
     if funder_id is None:
         return None, None
@@ -516,6 +526,8 @@ def _problems(db: Session, shape: ArrangementIn, arrangement: Arrangement | None
         errors["funder_id"] = problem
     elif problem := department_problem(db, funder, shape.department_id):
         errors["department_id"] = problem
+    elif problem := po_length_problem(funder, shape.po_number):
+        errors["po_number"] = problem
     if kind == ArrangementKind.spot and shape.funder_id is None:
         errors["funder_id"] = "is required for a spot package: the commissioner who pays"
     if kind == ArrangementKind.joint and shape.funder_id is not None:
@@ -554,6 +566,8 @@ def _share_problems(db: Session, shape: ArrangementIn, kind: ArrangementKind, er
             errors[f"shares.{i}.department_id"] = problem
         elif (share.funder_id, share.department_id) in payers:
             errors[f"shares.{i}.funder_id"] = "pays another share already: give each payer one share"
+        elif problem := po_length_problem(funder, share.po_number):
+            errors[f"shares.{i}.po_number"] = problem
         payers.add((share.funder_id, share.department_id))
     total = sum(s.percent or 0 for s in shape.shares)
     if len(shape.shares) >= 2 and total != 100 and "shares" not in errors:

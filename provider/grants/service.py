@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from provider.errors import FieldErrors, NotFound
 from provider.funders.models import Funder, FunderKind
-from provider.funding.service import Notes, Pence, blank_is_none, checked
+from provider.funding.service import Notes, Pence, blank_is_none, checked, po_length_problem
 from provider.grants.models import GrantAward
 from provider.ledger.models import AccountType, EntryKind
 from provider.ledger.post import Line, account, post
@@ -62,9 +62,8 @@ def _problems(db: Session, shape: GrantIn, today: date) -> dict[str, str]:
         errors["paid_by_id"] = "is not a known funder"
     elif payer.kind not in PAYING_KINDS:
         errors["paid_by_id"] = "must be an ICB (or NHS England): the funding is paid on NHS England's behalf"
-    elif shape.po_number and payer.po_number_max_length and len(shape.po_number) > payer.po_number_max_length:
-        errors["po_number"] = (f"is {len(shape.po_number)} characters: {payer.name} takes purchase order numbers "
-                               f"of at most {payer.po_number_max_length}")
+    elif problem := po_length_problem(payer, shape.po_number):
+        errors["po_number"] = problem
     same = select(func.count()).select_from(GrantAward).where(func.lower(GrantAward.reference) == shape.reference.lower())
     if db.exec(same).one():
         errors["reference"] = "is already used by another award"
@@ -94,7 +93,7 @@ def record_award(db: Session, data: dict[str, Any] | BaseModel, today: date, act
 def get_award(db: Session, award_id: uuid.UUID) -> GrantAward:
     award = db.get(GrantAward, award_id)
     if award is None:
-        raise NotFound("grant award")
+        raise NotFound("No such grant award")
     return award
 
 

@@ -47,6 +47,8 @@ def _routers():
     from provider.funders import routes as funders_routes
     from provider.funding import api as funding_api
     from provider.funding import routes as funding_routes
+    from provider.grants import api as grants_api
+    from provider.grants import routes as grants_routes
     from provider.ledger import api as ledger_api
     from provider.ledger import routes as ledger_routes
     from provider.organisation import api as organisation_api
@@ -71,6 +73,7 @@ def _routers():
         bookings_routes.router,
         invoicing_routes.router,
         ledger_routes.router,
+        grants_routes.router,
         audit_routes.router,
         users_api.router,
         people_api.router,
@@ -84,5 +87,6 @@ def _routers():
         bookings_api.router,
         invoicing_api.router,
         ledger_api.router,
+        grants_api.router,
         audit_routes.api,
     ]
