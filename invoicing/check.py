@@ -9,6 +9,8 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from invoicing.models import BilledPart, CreditNote, Document, Invoice
+from invoicing.payments import check as payment_checks
+from invoicing.payments.models import Allocation, DebtAdjustment
 from provider.charges.models import Charge, ChargePart
 from provider.ledger import check as ledger_checks
 from provider.ledger.post import balances
@@ -19,7 +21,8 @@ NUMBER = re.compile(r"^([A-Z]{2,4}\d{4})(\d{6})$")
 
 
 def debtors_match_documents(db: Session) -> list[str]:
-    """Each payer's debtor account holds what its invoices less its credit notes say it owes."""
+    """Each payer's debtor account holds what its invoices say it owes: less credit notes, payments allocated, and
+    write-offs and waivers approved."""
     owed: dict[str, int] = defaultdict(int)
     names = dict(db.exec(select(Invoice.payer_ref, Invoice.payer_name)).all())
     for ref, total in db.exec(select(Invoice.payer_ref, func.sum(Invoice.total_pence)).group_by(Invoice.payer_ref)):
@@ -27,6 +30,11 @@ def debtors_match_documents(db: Session) -> list[str]:
     for ref, total in db.exec(select(CreditNote.payer_ref, func.sum(CreditNote.total_pence))
                               .group_by(CreditNote.payer_ref)):
         owed[ref] -= int(total)
+    for model, column, extra in ((Allocation, Allocation.pence, ()),
+                                 (DebtAdjustment, DebtAdjustment.pence, (DebtAdjustment.approved_on.is_not(None),))):
+        for ref, total in db.exec(select(Invoice.payer_ref, func.sum(column)).join(model, model.invoice_id == Invoice.id)
+                                  .where(*extra).group_by(Invoice.payer_ref)):
+            owed[ref] -= int(total)
     ledger = {code.removeprefix("debtor:"): value for code, value in balances(db).items() if code.startswith("debtor:")}
     return [f"Debtor {names.get(ref, ref)}: the ledger holds {format_gbp(ledger.get(ref, 0))} but its documents say "
             f"{format_gbp(owed.get(ref, 0))}." for ref in sorted(set(owed) | set(ledger))
@@ -77,7 +85,8 @@ def units_billed_twice(db: Session) -> list[str]:
     return [f"Unit of care {unit_id} is billed by {count} different charges." for unit_id, count in rows]
 
 
-CHECKS = (debtors_match_documents, numbers_without_gaps, documents_unchanged, units_billed_twice)
+CHECKS = (debtors_match_documents, numbers_without_gaps, documents_unchanged, units_billed_twice,
+          *payment_checks.CHECKS)
 
 
 def run_all(db: Session) -> list[str]:

@@ -11,7 +11,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from invoicing.models import CreditNote, Invoice
+from invoicing.models import Invoice
 from provider.ledger.models import LedgerAccount, LedgerEntry, LedgerLine
 from provider.money import format_gbp
 
@@ -40,16 +40,14 @@ def _age(days_overdue: int) -> str:
 
 
 def aged_debtors(db: Session, day: date) -> list[tuple[str, str, int]]:
-    """(payer, age band, pence) of what invoices less credit notes say is owed at `day` (no payments yet)."""
-    credited: dict = defaultdict(int)
-    for invoice_id, pence in db.exec(select(CreditNote.invoice_id, CreditNote.total_pence)
-                                     .where(CreditNote.issued_on <= day)):
-        credited[invoice_id] += pence
+    """(payer, age band, pence) of what invoices still owe at `day`: less credit notes, payments allocated and
+    write-offs approved by then."""
+    from invoicing.payments.balances import owed
+
     lines: dict[tuple[str, str], int] = defaultdict(int)
-    for invoice in db.exec(select(Invoice).where(Invoice.issued_on <= day)):
-        owed = invoice.total_pence - credited[invoice.id]
-        if owed:
-            lines[(invoice.payer_name, _age((day - invoice.due_on).days))] += owed
+    for o in owed(db, db.exec(select(Invoice).where(Invoice.issued_on <= day)), as_of=day).values():
+        if o.outstanding:
+            lines[(o.invoice.payer_name, _age((day - o.invoice.due_on).days))] += o.outstanding
     order = [name for _, name in AGES]
     return sorted(((payer, age, pence) for (payer, age), pence in lines.items()),
                   key=lambda line: (line[0], order.index(line[1])))

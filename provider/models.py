@@ -3,7 +3,7 @@ from provider.audit.models import AuditEvent  # noqa: F401
 from provider.base import SystemState  # noqa: F401
 from provider.catalogue.models import PricePeriod, Service  # noqa: F401
 from provider.funders.models import CharitableFund, Funder, FunderCode, FunderDepartment, FundService  # noqa: F401
-from provider.organisation.models import BankAccount, Holiday, ProviderSettings  # noqa: F401
+from provider.organisation.models import BankAccount, ColumnMap, Holiday, ProviderSettings  # noqa: F401
 from provider.people.models import (  # noqa: F401
     BereavementHold, Child, ChildRelationship, FamilyMember, Nomination, Nominee,
 )
@@ -21,3 +21,7 @@ from invoicing.models import (  # noqa: F401
     ExpectedPayment, Invoice, InvoiceLine, SentMessage,
 )
 from provider.grants.models import BilledGrantInstalment, GrantAward  # noqa: F401
+from invoicing.bank.models import BankImport, BankLine  # noqa: F401
+from invoicing.payments.models import (  # noqa: F401
+    Allocation, DebtAdjustment, Dispute, NominalCode, Payment, Refund, Reminder,
+)

@@ -28,12 +28,31 @@ class ProviderSettings(SQLModel, table=True):
     vat_number: str | None = Field(default=None, sa_type=String(20))
     financial_year_start_month: int = 4
     payment_terms_days: int = 30
+    write_off_limit_pence: int = 2_500      # a finance user may write off or waive up to this alone
 
 
 class AccountPurpose(StrEnum):
     operating = "operating"
     isf_client = "isf_client"
     other = "other"
+
+
+class ColumnMap(SQLModel, table=True):
+    """How one bank lays out its CSV statements: a setting, so a new bank needs no code."""
+
+    __tablename__ = "bank_column_maps"
+    __audited__ = True
+    id: uuid.UUID = id_field()
+    name: str = Field(sa_type=String(100), unique=True)
+    date_column: str = Field(sa_type=String(100))
+    date_format: str = Field(default="%d/%m/%Y", sa_type=String(40))
+    amount_column: str | None = Field(default=None, sa_type=String(100))      # signed: money in is positive
+    paid_in_column: str | None = Field(default=None, sa_type=String(100))     # or two columns
+    paid_out_column: str | None = Field(default=None, sa_type=String(100))
+    reference_column: str = Field(sa_type=String(100))
+    description_column: str | None = Field(default=None, sa_type=String(100))
+    transaction_id_column: str | None = Field(default=None, sa_type=String(100))
+    delimiter: str = Field(default=",", sa_type=String(1))
 
 
 class BankAccount(SQLModel, table=True):
@@ -45,6 +64,8 @@ class BankAccount(SQLModel, table=True):
     account_name: str = Field(sa_type=String(100))
     sort_code: str = Field(sa_type=String(6))
     account_number: str = Field(sa_type=String(8))
+    label: str | None = Field(default=None, sa_type=String(60), unique=True)   # what finance calls it: "Operating"
+    column_map_id: uuid.UUID | None = Field(default=None, foreign_key="bank_column_maps.id")   # its CSV layout
     is_active: bool = True
 
 

@@ -47,6 +47,11 @@ def _routers():
     from provider.funders import routes as funders_routes
     from provider.funding import api as funding_api
     from provider.funding import routes as funding_routes
+    from invoicing.bank import api as bank_api
+    from invoicing.bank import routes as bank_routes
+    from invoicing.payments import api as payments_api
+    from invoicing.payments import debt_api, debt_routes, export_routes
+    from invoicing.payments import routes as payments_routes
     from provider.grants import api as grants_api
     from provider.grants import routes as grants_routes
     from provider.ledger import api as ledger_api
@@ -74,6 +79,10 @@ def _routers():
         invoicing_routes.router,
         ledger_routes.router,
         grants_routes.router,
+        payments_routes.router,
+        bank_routes.router,
+        debt_routes.router,
+        export_routes.router,
         audit_routes.router,
         users_api.router,
         people_api.router,
@@ -88,5 +97,8 @@ def _routers():
         invoicing_api.router,
         ledger_api.router,
         grants_api.router,
+        payments_api.router,
+        bank_api.router,
+        debt_api.router,
         audit_routes.api,
     ]
