@@ -12,6 +12,7 @@ from invoicing import credits, progress, runs, sending, views
 from invoicing.documents import stored_pdf
 from invoicing.sending import after_issue
 from invoicing.models import CreditNote, Invoice, SentMessage
+from invoicing.payments.views import invoice_money
 from provider.charges.views import month_bounds, month_or_current
 from provider.clock import today
 from provider.db import unit_of_work
@@ -116,7 +117,8 @@ def _view(request: Request, db, document, errors: dict | None = None, values: di
     return render(request, "invoicing/view.html", {
         "document": document, "data": json.loads(document.data), "is_invoice": isinstance(document, Invoice),
         "lines": views.credit_lines(db, document) if isinstance(document, Invoice) else [],
-        "notes": views.notes_for(db, document), "errors": errors or {}, "values": values or {}}, status)
+        "notes": views.notes_for(db, document), "errors": errors or {}, "values": values or {},
+        "money": invoice_money(db, document) if isinstance(document, Invoice) else None}, status)
 
 
 @router.get("/invoices/{document_id}")

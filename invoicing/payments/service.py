@@ -59,8 +59,7 @@ class PaymentIn:
     notes: str = ""
 
 
-def record_payment(db: Session, shape: PaymentIn, today: date, actor_id: uuid.UUID | None = None,
-                   bank_line_id: uuid.UUID | None = None) -> Payment:
+def payment_problems(db: Session, shape: PaymentIn, today: date) -> dict[str, str]:
     errors = {}
     payer = gather.payers(db, {shape.payer_ref}).get(shape.payer_ref) if shape.payer_ref else None
     if payer is None or payer.kind == "none":
@@ -76,8 +75,15 @@ def record_payment(db: Session, shape: PaymentIn, today: date, actor_id: uuid.UU
         errors["amount_pence"] = "must be more than nothing"
     if shape.method not in PaymentMethod.__members__:
         errors["method"] = "must be bank transfer, cheque, card or direct debit"
-    if errors:
+    return errors
+
+
+def record_payment(db: Session, shape: PaymentIn, today: date, actor_id: uuid.UUID | None = None,
+                   bank_line_id: uuid.UUID | None = None) -> Payment:
+    if errors := payment_problems(db, shape, today):
         raise FieldErrors(errors)
+    payer = gather.payers(db, {shape.payer_ref})[shape.payer_ref]
+    bank = db.get(BankAccount, shape.bank_account_id)
     payment = Payment(payer_ref=shape.payer_ref, payer_name=payer.name, bank_account_id=bank.id,
                       received_on=shape.received_on, amount_pence=shape.amount_pence, method=shape.method,
                       reference=shape.reference.strip()[:140], notes=shape.notes.strip(), bank_line_id=bank_line_id,
