@@ -17,6 +17,8 @@ from sqlmodel import Session, select
 
 from invoicing import instalments
 from invoicing.models import BilledInstalment, BilledPart, CreditNote, CreditNoteLine, Invoice, InvoiceLine
+from invoicing.payments.balances import outstanding
+from invoicing.payments.service import release
 from invoicing.freeze import frozen, supplier
 from provider.charges.models import Charge, ChargePart, ChargeState
 from provider.clock import today
@@ -72,6 +74,7 @@ def _issue(db: Session, invoice: Invoice, reason: str, wanted: dict[uuid.UUID, i
     lines = {line.id: line for line in lines_of(db, invoice)}
     undone = _undone(db, invoice, lines, wanted)   # read before this note's own lines are written
     total = sum(wanted.values())
+    owing = outstanding(db, invoice)
     document = {
         "title": "Credit note", "number": number, "issued_on": on.isoformat(),
         "credits": {"number": invoice.number, "issued_on": invoice.issued_on.isoformat()}, "reason": reason,
@@ -96,6 +99,8 @@ def _issue(db: Session, invoice: Invoice, reason: str, wanted: dict[uuid.UUID, i
     post(db, EntryKind.credit_note, [*undone, Line(debtor, credit=total)],
          service_date=invoice.period_end, description=f"Credit note {number} against {invoice.number}",
          source_ref=f"credit_note:{note.id}", group_id=note.id, actor_id=actor_id, on=on)
+    if total > max(owing, 0):   # credited beyond what was still owed: what was paid for it becomes credit held
+        release(db, invoice, total - max(owing, 0), on, actor_id, f"credit note {number}")
     db.flush()
     return note
 

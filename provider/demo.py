@@ -11,6 +11,7 @@ from provider.db import open_session, unit_of_work
 from provider.demo_data import bookings, catalogue, funders, funding, organisation, people
 from provider.demo_data import grants as demo_grants
 from provider.demo_data import invoicing as demo_invoicing
+from provider.demo_data import payments as demo_payments
 from provider.users.models import User
 from provider.users.service import create_user
 
@@ -52,12 +53,13 @@ def load(if_empty: bool = False, session: Session | None = None) -> bool:
             session.close()
 
 
-def build(session: Session, *, care: bool = True, invoicing: bool = True, grants: bool = True) -> None:
+def build(session: Session, *, care: bool = True, invoicing: bool = True, grants: bool = True,
+          payments: bool = True) -> None:
     """Every row of the demo, in the caller's unit of work; the audit names the actor "system".
 
     Without `care` the hospice has its children and their funding but no bookings, attendance or charges yet;
     without `invoicing` the care is charged but nothing is invoiced; without `grants` the NHS children's hospice
-    funding is not recorded (tests of care invoicing alone).
+    funding is not recorded (tests of care invoicing alone); without `payments` nothing invoiced has been paid.
     """
     set_as_of_date(session, AS_OF)
     users = {role: create_user(session, {"email": email, "name": name, "role": role, "password": DEMO_PASSWORD})
@@ -82,3 +84,5 @@ def build(session: Session, *, care: bool = True, invoicing: bool = True, grants
     set_as_of_date(session, AS_OF)
     if invoicing:
         demo_invoicing.invoice_months(session, users["finance"], date(2026, 12, 1), date(2027, 2, 1))
+        if payments and grants:
+            demo_payments.build(session, users["finance"], AS_OF)

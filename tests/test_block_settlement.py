@@ -100,6 +100,9 @@ def test_under_use_clawed_back_is_credited_on_the_latest_instalments_and_comes_o
     # The whole year is released first (March's £12,500 was still deferred), then the claw-back comes off income.
     assert after.get(deferred, 0) == 0
     assert after[income] == before[income] - 1_250_000 + 6_187_500 == -8_812_500
+    # October's quarter was paid: the £24,375 credited on it is Northshire's money, held to be repaid.
+    from invoicing.payments.balances import credit_held
+    assert list(credit_held(willow).values()) == [2_437_500]
     assert run_all(willow) == []
 
 

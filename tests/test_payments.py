@@ -30,7 +30,7 @@ ON = date(2027, 4, 10)
 @pytest.fixture
 def willow(db):
     with unit_of_work(db):
-        demo.build(db)
+        demo.build(db, payments=False)
     return db
 
 

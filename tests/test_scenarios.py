@@ -134,17 +134,18 @@ def test_delivered_care_is_accrued_per_payer_and_the_isf_draws_down(willow):
     by_name = {}
     for account in willow.exec(select(LedgerAccount)):
         by_name[account.name] = totals.get(account.code, 0)
-    # Accrued as delivered, then invoiced up to February: what is owed now sits with the debtors.
-    # Riverside owes Ben's three nights (£2,160) and the four quarterly grant invoices of the NHS children's
-    # hospice funding (£310,000), whose income is its own, recognised when Willow became entitled to it.
-    assert by_name["Accrued income: Riverside ICB"] == 0 and by_name["Debtor: Riverside ICB"] == 216000 + 31_000_000
+    # Accrued as delivered, invoiced up to February, then paid up to February: what is still owed sits with the
+    # debtors. Riverside owes the last grant quarter (£77,500) and the night of Ben's stay it queries (£720); the
+    # grant's income is its own, recognised when Willow became entitled to it.
+    assert by_name["Accrued income: Riverside ICB"] == 0 and by_name["Debtor: Riverside ICB"] == 7_750_000 + 72_000
     assert by_name["Income, NHS children's hospice funding NHS-CHF-2627"] == -31_000_000
     assert by_name["Grant receivable: NHS children's hospice funding NHS-CHF-2627"] == 0
-    # Leila: nine sessions invoiced (£540), the hospital day reversed and credited: £480.
-    assert by_name["Accrued income: Leila Haddad"] == 0 and by_name["Debtor: Leila Haddad"] == 48000
+    # Leila: nine sessions invoiced (£540), the hospital day credited (£480), all paid but February's £60.
+    assert by_name["Accrued income: Leila Haddad"] == 0 and by_name["Debtor: Leila Haddad"] == 6_000
     assert by_name["ISF held for others: Amira's ISF"] == 151000
-    assert by_name["Debtor: Brightway Direct Payment Support"] == 54000
-    assert by_name["Debtor: Eastvale Council, Children's Social Care Team"] == 130000
+    assert by_name["Debtor: Brightway Direct Payment Support"] == 0
+    assert by_name["Debtor: Eastvale Council, Children's Social Care Team"] == 30_000   # paid £1,000 of £1,300
+    assert by_name["Debtor: Northshire County Council, Children's Social Care"] == 3_750_000   # January's quarter
     assert not any(name.startswith("Accrued income: Northshire") for name in by_name)  # block: instalments
     assert not any("General Fund" in name or "Appeal" in name for name in by_name)  # charity: memorandum only
     assert check.run_all(willow) == []

@@ -166,6 +166,37 @@ def undo_allocation(db: Session, allocation: Allocation, on: date, actor_id: uui
     return undo
 
 
+def release(db: Session, invoice: Invoice, pence: int, on: date, actor_id: uuid.UUID | None, why: str) -> int:
+    """Give back `pence` of what payments paid on an invoice, the latest payment first, as credit on account: a
+    credit note on an invoice already paid leaves the payer in credit, to use or to be refunded. Returns how much
+    was released (never more than was paid)."""
+    rows = db.exec(select(Allocation, Payment).join(Payment, Payment.id == Allocation.payment_id)
+                   .where(Allocation.invoice_id == invoice.id)).all()
+    net: dict[uuid.UUID, int] = {}
+    payments = {}
+    for allocation, payment in rows:
+        net[payment.id] = net.get(payment.id, 0) + allocation.pence
+        payments[payment.id] = payment
+    left = pence
+    for payment_id in sorted(net, key=lambda p: (payments[p].received_on, payments[p].created_at), reverse=True):
+        take = min(left, net[payment_id])
+        if take <= 0:
+            continue
+        payment = payments[payment_id]
+        back = Allocation(payment_id=payment.id, invoice_id=invoice.id, pence=-take, allocated_on=on,
+                          created_by_id=actor_id)
+        db.add(back)
+        db.flush()
+        post(db, EntryKind.allocation, [Line(_debtor(db, invoice.payer_ref, invoice.payer_name), debit=take),
+                                        Line(_credit_account(db, payment.payer_ref, payment.payer_name), credit=take)],
+             service_date=on, description=f"{invoice.number}: {why}; paid money held as credit",
+             source_ref=f"allocation:{back.id}", group_id=payment.id, actor_id=actor_id, on=on)
+        left -= take
+        if left == 0:
+            break
+    return pence - left
+
+
 def refund(db: Session, payment: Payment, pence: int | None, to: str, to_details: str, reason: str, on: date,
            actor_id: uuid.UUID | None = None) -> Refund:
     """Pay back credit held from a payment. A family's direct payment goes back to the direct-payment account or to
