@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from invoicing.models import BilledPart, CreditNote, Document, Invoice
 from invoicing.payments import check as payment_checks
+from isf import check as isf_checks
 from invoicing.payments.models import Allocation, DebtAdjustment
 from provider.charges.models import Charge, ChargePart
 from provider.ledger import check as ledger_checks
@@ -86,7 +87,7 @@ def units_billed_twice(db: Session) -> list[str]:
 
 
 CHECKS = (debtors_match_documents, numbers_without_gaps, documents_unchanged, units_billed_twice,
-          *payment_checks.CHECKS)
+          *payment_checks.CHECKS, *isf_checks.CHECKS)
 
 
 def run_all(db: Session) -> list[str]:

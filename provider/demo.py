@@ -11,6 +11,7 @@ from provider.db import open_session, unit_of_work
 from provider.demo_data import bookings, catalogue, funders, funding, organisation, people
 from provider.demo_data import grants as demo_grants
 from provider.demo_data import invoicing as demo_invoicing
+from provider.demo_data import isf as demo_isf
 from provider.demo_data import payments as demo_payments
 from provider.users.models import User
 from provider.users.service import create_user
@@ -77,6 +78,7 @@ def build(session: Session, *, care: bool = True, invoicing: bool = True, grants
     if not care:
         return
     bookings.build(session, services, children, users["coordinator"])
+    demo_isf.build(session, users["coordinator"], users["finance"], AS_OF)
     if invoicing:
         demo_invoicing.invoice_months(session, users["finance"], date(2026, 4, 1), date(2026, 11, 1))
     set_as_of_date(session, date(2026, 12, 1))  # found out, and put right, before December's invoicing

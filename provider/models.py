@@ -25,3 +25,6 @@ from invoicing.bank.models import BankImport, BankLine  # noqa: F401
 from invoicing.payments.models import (  # noqa: F401
     Allocation, DebtAdjustment, Dispute, NominalCode, Payment, Refund, Reminder,
 )
+from isf.models import (  # noqa: F401
+    Evidence, IsfAgreement, IsfOutcome, IsfReceipt, IsfSource, IsfSpend, Supplier,
+)

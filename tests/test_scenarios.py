@@ -142,7 +142,8 @@ def test_delivered_care_is_accrued_per_payer_and_the_isf_draws_down(willow):
     assert by_name["Grant receivable: NHS children's hospice funding NHS-CHF-2627"] == 0
     # Leila: nine sessions invoiced (£540), the hospital day credited (£480), all paid but February's £60.
     assert by_name["Accrued income: Leila Haddad"] == 0 and by_name["Debtor: Leila Haddad"] == 6_000
-    assert by_name["ISF held for others: Amira's ISF"] == 151000
+    # Amira's ISF: 13 instalments of £240 in, £1,510 drawn down for her nights and Sam's sessions, 13 fees of £15.
+    assert by_name["ISF held for others: Amira's ISF"] == -141_500
     assert by_name["Debtor: Brightway Direct Payment Support"] == 0
     assert by_name["Debtor: Eastvale Council, Children's Social Care Team"] == 30_000   # paid £1,000 of £1,300
     assert by_name["Debtor: Northshire County Council, Children's Social Care"] == 3_750_000   # January's quarter

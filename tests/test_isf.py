@@ -1,0 +1,148 @@
+"""Individual Service Funds (DOMAIN.md §5, §10 scenario 1): Amira's ISF closes 2026/27 at £1,415.00, of which
+£935.00 is above the surplus limit; money out needs an outcome, evidence and an approval by someone allowed the
+amount who did not ask; nothing is spent beyond what is available."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given, strategies as st
+from sqlmodel import func, select
+
+from invoicing.check import run_all
+from isf import schedule, service
+from isf.models import IsfAgreement, IsfOutcome, IsfReceipt, IsfSpend, Supplier
+from provider import demo
+from provider.db import unit_of_work
+from provider.errors import FieldErrors
+from provider.funding.models import Arrangement
+from provider.users.models import User
+
+ON = date(2027, 4, 10)
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def willow(db):
+    with unit_of_work(db):
+        demo.build(db)
+    return db
+
+
+def _amira(db) -> IsfAgreement:
+    return db.exec(select(IsfAgreement)).one()
+
+
+def _user(db, email: str) -> User:
+    return db.exec(select(User).where(User.email == email)).one()
+
+
+def test_amiras_isf_closes_the_year_at_1415_pounds_with_935_pounds_above_the_surplus_limit(willow):
+    agreement = _amira(willow)
+    position = service.position(willow, agreement, ON)
+    assert (position.received, position.drawn, position.fees) == (312_000, 151_000, 19_500)
+    assert position.balance == 141_500 == service.ledger_balance(willow, agreement)
+    arrangement = willow.get(Arrangement, agreement.arrangement_id)
+    limit = schedule.surplus_limit(arrangement.yearly_pence, agreement.surplus_weeks, agreement.surplus_pence)
+    assert (limit, position.balance - limit) == (48_000, 93_500)
+    assert run_all(willow) == []
+
+
+@given(st.sampled_from(["four_weekly", "monthly", "quarterly"]), st.integers(1, 40), st.integers(1, 10_000_000),
+       st.dates(date(2020, 1, 1), date(2030, 12, 31)))
+def test_periods_follow_each_other_without_gap_or_overlap(frequency, count, pence, first):
+    found = schedule.periods(first, frequency, count, pence)
+    assert len(found) == count and found[0].starts_on == first and sum(p.pence for p in found) == count * pence
+    assert all(a.ends_on.toordinal() + 1 == b.starts_on.toordinal() for a, b in zip(found, found[1:]))
+    if frequency == "four_weekly":
+        assert all((p.ends_on - p.starts_on).days == 27 for p in found)
+
+
+def test_a_schedule_that_produces_no_instalments_is_refused(willow):
+    arrangement = willow.get(Arrangement, _amira(willow).arrangement_id)
+    with pytest.raises(FieldErrors) as refused:
+        service.make_agreement(willow, service.AgreementIn(arrangement.id, "four_weekly", date(2027, 4, 1), 0, 24_000))
+    assert "produces no instalments" in refused.value.errors["instalment_count"]
+
+
+def test_a_receipt_into_a_closed_isf_is_refused(willow):
+    agreement = _amira(willow)
+    with unit_of_work(willow):
+        agreement.closed_on, agreement.closed_reason = date(2027, 3, 31), "Agreement ended"
+        willow.add(agreement)
+    before = willow.exec(select(func.count()).select_from(IsfReceipt)).one()
+    with pytest.raises(FieldErrors) as refused, unit_of_work(willow):
+        service.record_receipt(willow, agreement, 24_000, ON, "social_care")
+    assert refused.value.errors == {"agreement": "the ISF closed on 31/03/2027: it takes no more money"}
+    assert willow.exec(select(func.count()).select_from(IsfReceipt)).one() == before
+
+
+def _asked(db, pence: int = 2_400, outcome: bool = True, evidence: bool = True) -> IsfSpend:
+    agreement = _amira(db)
+    with unit_of_work(db):
+        supplier = Supplier(name="Eastvale Taxis")
+        db.add(supplier)
+        db.flush()
+        proof = service.store_evidence(db, "taxi.pdf", "application/pdf", PDF) if evidence else None
+        goal = db.exec(select(IsfOutcome).where(IsfOutcome.agreement_id == agreement.id)).first()
+        return service.ask_spend(db, agreement, pence, date(2027, 4, 3), "Taxi to the trampoline park",
+                                 goal.id if outcome else None, supplier.id, proof.id if proof else None,
+                                 _user(db, "coordinator@willow.example"))
+
+
+def test_a_supplier_payment_is_posted_when_someone_else_approves_it(willow):
+    spend = _asked(willow)
+    with unit_of_work(willow):
+        service.approve_spend(willow, spend, _user(willow, "finance@willow.example"), ON, ON)
+    assert service.position(willow, _amira(willow), ON).balance == 141_500 - 2_400
+    assert service.ledger_balance(willow, _amira(willow)) == 141_500 - 2_400
+    assert run_all(willow) == []
+
+
+def test_an_approval_by_the_person_who_asked_is_refused(willow):
+    spend = _asked(willow)
+    with pytest.raises(FieldErrors) as refused, unit_of_work(willow):
+        service.approve_spend(willow, spend, _user(willow, "coordinator@willow.example"), ON, ON)
+    assert refused.value.errors == {"spend": "must be approved by someone other than the person who asked"}
+
+
+def test_an_approval_by_someone_below_the_threshold_is_refused(willow, make_user):
+    spend = _asked(willow, pence=60_000)
+    with pytest.raises(FieldErrors) as refused, unit_of_work(willow):
+        service.approve_spend(willow, spend, make_user("coordinator"), ON, ON)
+    assert refused.value.errors == {"spend": "is £600.00: a coordinator may approve up to £500.00"}
+
+
+def test_spend_beyond_what_is_available_is_refused_saying_how_much_is(willow):
+    spend = _asked(willow, pence=200_000)
+    with pytest.raises(FieldErrors) as refused, unit_of_work(willow):
+        service.approve_spend(willow, spend, _user(willow, "admin@willow.example"), ON, ON)
+    assert refused.value.errors == {"spend": "is £2,000.00, more than the ISF has available (£1,415.00)"}
+    assert service.position(willow, _amira(willow), ON).balance == 141_500
+
+
+def test_a_spend_with_no_outcome_is_refused(willow):
+    with pytest.raises(FieldErrors) as refused:
+        _asked(willow, outcome=False)
+    assert refused.value.errors == {"outcome_id": "is required: name the outcome of the child's plan this spend "
+                                                  "serves"}
+
+
+def test_evidence_of_the_wrong_type_or_too_large_is_refused(willow):
+    with pytest.raises(FieldErrors) as wrong:
+        service.store_evidence(willow, "receipt.exe", "application/x-msdownload", b"MZ\x90")
+    assert wrong.value.errors == {"evidence": "must be a PDF, a JPEG or a PNG"}
+    with pytest.raises(FieldErrors) as pretending:
+        service.store_evidence(willow, "receipt.pdf", "application/pdf", b"<html>not a pdf</html>")
+    assert pretending.value.errors == {"evidence": "is not the PDF it says it is"}
+    with pytest.raises(FieldErrors) as large:
+        service.store_evidence(willow, "scan.png", "image/png", b"\x89PNG" + b"0" * (5 * 1024 * 1024))
+    assert large.value.errors == {"evidence": "is 5.0 MB: at most 5 MB"}
+
+
+def test_a_fee_is_posted_once_a_period(willow):
+    agreement = _amira(willow)
+    first = service.periods_of(agreement)[0]
+    with unit_of_work(willow):
+        assert service.post_fee(willow, agreement, first) is None
+    assert service.position(willow, agreement, ON).fees == 19_500
