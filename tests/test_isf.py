@@ -146,3 +146,67 @@ def test_a_fee_is_posted_once_a_period(willow):
     with unit_of_work(willow):
         assert service.post_fee(willow, agreement, first) is None
     assert service.position(willow, agreement, ON).fees == 19_500
+
+
+# --- pages ----------------------------------------------------------------------------------------------------
+
+def _text(response) -> str:
+    import html
+    import re
+
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.text)).split())
+
+
+def test_a_key_worker_asks_with_evidence_and_finance_approves_from_the_page(client, willow, signed_in, make_user):
+    from tests.conftest import csrf_token, sign_in
+
+    agreement = _amira(willow)
+    with unit_of_work(willow):
+        supplier = Supplier(name="Eastvale Taxis")
+        willow.add(supplier)
+    outcome = willow.exec(select(IsfOutcome).where(IsfOutcome.agreement_id == agreement.id)).first()
+    coordinator = signed_in("coordinator")
+    listed = _text(client.get("/isf"))
+    assert "Amira" in listed and "£935.00 above the surplus limit of £480.00" in listed
+    form = {"csrf_token": csrf_token(client), "supplier_id": str(supplier.id), "description": "Taxi to the park",
+            "spend_amount": "24.00", "spent_on": "2027-04-03", "outcome_id": str(outcome.id)}
+    wrong = client.post(f"/isf/{agreement.id}/spend", data=form,
+                        files={"evidence": ("receipt.txt", b"a receipt", "text/plain")})
+    assert wrong.status_code == 422 and "must be a PDF, a JPEG or a PNG" in _text(wrong)
+    asked = client.post(f"/isf/{agreement.id}/spend", data=form,
+                        files={"evidence": ("receipt.pdf", PDF, "application/pdf")}, follow_redirects=False)
+    assert asked.status_code == 303
+    [spend] = willow.exec(select(IsfSpend).where(IsfSpend.kind == "supplier")).all()
+    assert spend.status == "asked" and spend.asked_by_id == coordinator.id
+    assert "Approve" not in client.get(f"/isf/{agreement.id}").text   # not the person who asked
+    sign_in(client, make_user("finance"))
+    done = client.post(f"/isf/spend/{spend.id}/decision", data={"csrf_token": csrf_token(client),
+                                                                 "decision": "approve"}, follow_redirects=False)
+    assert done.status_code == 303
+    assert "Balance £1,391.00" in _text(client.get(f"/isf/{agreement.id}"))
+    assert client.get(f"/isf/evidence/{spend.evidence_id}").content == PDF
+
+
+def test_a_suppliers_new_bank_details_wait_for_a_second_person(client, willow, signed_in, make_user):
+    from isf.suppliers import confirm_bank_details, propose_bank_details
+
+    first, second = make_user("finance"), make_user("coordinator")
+    with unit_of_work(willow):
+        supplier = Supplier(name="Sensory Shop", sort_code="200000", account_number="11112222")
+        willow.add(supplier)
+        propose_bank_details(willow, supplier, "40-11-22", "99998888", first)
+    assert (supplier.sort_code, supplier.pending_sort_code) == ("200000", "401122")
+    with pytest.raises(FieldErrors) as same:
+        confirm_bank_details(willow, supplier, first)
+    assert same.value.errors == {"confirm": "must be confirmed by someone other than the person who entered the "
+                                            "change"}
+    with unit_of_work(willow):
+        confirm_bank_details(willow, supplier, second)
+    assert (supplier.sort_code, supplier.account_number, supplier.pending_sort_code) == ("401122", "99998888", None)
+
+
+@pytest.mark.parametrize("role", ["trustee", "family", "admin"])
+def test_others_do_not_see_isf_pages(client, willow, signed_in, role):
+    signed_in(role)
+    assert client.get("/isf").status_code == 403
+    assert client.get(f"/isf/{_amira(willow).id}").status_code == 403

@@ -1,0 +1,238 @@
+"""ISF pages for finance and key workers: the list needing attention, one ISF's money, receipts, asking for and
+approving a supplier's payment with its evidence, outcomes, fees, and suppliers' bank details."""
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import select
+from starlette.datastructures import UploadFile
+
+from isf import attention, service
+from isf.models import Evidence, IsfAgreement, IsfOutcome, IsfReceipt, IsfSpend, SpendStatus, Supplier
+from isf.suppliers import confirm_bank_details, propose_bank_details
+from provider.audit.routes import register_history
+from provider.clock import today
+from provider.db import unit_of_work
+from provider.errors import FieldErrors, NotFound
+from provider.funding.models import Arrangement
+from provider.money import MoneyError, parse_gbp
+from provider.people.models import Child
+from provider.users.models import Role, User
+from provider.web.deps import DB, allow
+from provider.web.forms import form_data
+from provider.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+STAFF = allow(Role.finance, Role.coordinator)
+APPROVERS = allow(Role.finance, Role.coordinator, Role.admin)
+for _table in ("isf_agreements", "isf_sources", "isf_outcomes", "isf_suppliers"):
+    register_history(_table, Role.finance)
+
+
+def _pence(value, field: str) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        return parse_gbp(value)
+    except MoneyError as exc:
+        raise FieldErrors({field: str(exc)}) from None
+
+
+def _day(value, field: str) -> date:
+    try:
+        return date.fromisoformat(value or "")
+    except ValueError:
+        raise FieldErrors({field: "must be a date written YYYY-MM-DD"}) from None
+
+
+def _uuid(value) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None
+
+
+def _names(db) -> dict[uuid.UUID, tuple[Arrangement, Child]]:
+    rows = db.exec(select(IsfAgreement, Arrangement, Child).join(Arrangement, Arrangement.id == IsfAgreement.arrangement_id)
+                   .join(Child, Child.id == Arrangement.child_id)).all()
+    return {a.id: (arr, child) for a, arr, child in rows}
+
+
+@router.get("/isf")
+def isf_list(request: Request, db: DB, _: User = STAFF):
+    day = today(db)
+    agreements = db.exec(select(IsfAgreement)).all()
+    return render(request, "isf/list.html", {
+        "rows": [(a, service.position(db, a, day), attention.alerts(db, a, day)) for a in agreements],
+        "names": _names(db)})
+
+
+def _page(request: Request, db, agreement: IsfAgreement, user: User, errors: dict | None = None,
+          values: dict | None = None, status: int = 200):
+    day = today(db)
+    arrangement = db.get(Arrangement, agreement.arrangement_id)
+    spend = db.exec(select(IsfSpend).where(IsfSpend.agreement_id == agreement.id)
+                    .order_by(IsfSpend.spent_on.desc(), IsfSpend.created_at.desc())).all()
+    return render(request, "isf/view.html", {
+        "agreement": agreement, "arrangement": arrangement, "child": db.get(Child, arrangement.child_id),
+        "position": service.position(db, agreement, day), "alerts": attention.alerts(db, agreement, day),
+        "instalments": attention.instalments(db, agreement), "today": day,
+        "receipts": db.exec(select(IsfReceipt).where(IsfReceipt.agreement_id == agreement.id)
+                            .order_by(IsfReceipt.received_on)).all(),
+        "spend": spend, "outcomes": db.exec(select(IsfOutcome).where(IsfOutcome.agreement_id == agreement.id)).all(),
+        "suppliers": db.exec(select(Supplier).order_by(Supplier.name)).all(),
+        "names": {u.id: u.name for u in db.exec(select(User))}, "me": user,
+        "instalment_choices": [("", "Not an instalment")] + [(str(p.number), f"{p.number}: {p.starts_on:%d/%m/%Y}")
+                                                             for p in service.periods_of(agreement)],
+        "supplier_choices": [("", "Choose a supplier")] + [(str(s.id), s.name) for s in
+                                                           db.exec(select(Supplier).order_by(Supplier.name))],
+        "outcome_choices": [("", "Choose an outcome")] + [(str(o.id), o.text) for o in db.exec(
+            select(IsfOutcome).where(IsfOutcome.agreement_id == agreement.id))],
+        "errors": errors or {}, "values": values or {}}, status)
+
+
+@router.get("/isf/{agreement_id}")
+def isf_view(request: Request, db: DB, agreement_id: uuid.UUID, user: User = STAFF):
+    return _page(request, db, service.get_agreement(db, agreement_id), user)
+
+
+@router.post("/isf/{agreement_id}/receipts")
+async def isf_receipt(request: Request, db: DB, agreement_id: uuid.UUID, user: User = STAFF):
+    agreement = service.get_agreement(db, agreement_id)
+    data = await form_data(request)
+    try:
+        pence = _pence(data.get("receipt_amount"), "pence")
+        received = _day(data.get("received_on"), "received_on")
+        number = int(data["instalment_number"]) if (data.get("instalment_number") or "").isdigit() else None
+        with unit_of_work(db):
+            service.record_receipt(db, agreement, pence, received, data.get("source") or "social_care",
+                                   data.get("reference") or "", number, user.id)
+    except FieldErrors as exc:
+        return _page(request, db, agreement, user, {{"pence": "receipt_amount"}.get(k, k): v
+                                                    for k, v in exc.errors.items()}, data, 422)
+    return RedirectResponse(f"/isf/{agreement.id}", status_code=303)
+
+
+@router.post("/isf/{agreement_id}/spend")
+async def isf_spend(request: Request, db: DB, agreement_id: uuid.UUID, user: User = STAFF):
+    agreement = service.get_agreement(db, agreement_id)
+    data = await form_data(request)
+    upload = data.get("evidence")
+    try:
+        pence = _pence(data.get("spend_amount"), "pence")
+        spent_on = _day(data.get("spent_on"), "spent_on")
+        with unit_of_work(db):
+            evidence = None
+            if isinstance(upload, UploadFile) and upload.filename:
+                evidence = service.store_evidence(db, upload.filename, upload.content_type or "",
+                                                  await upload.read(service.EVIDENCE_MAX_BYTES + 1))
+            service.ask_spend(db, agreement, pence, spent_on, data.get("description") or "",
+                              _uuid(data.get("outcome_id")), _uuid(data.get("supplier_id")),
+                              evidence.id if evidence else None, user, data.get("from_contingency") == "true")
+    except FieldErrors as exc:
+        shown = {k: v for k, v in data.items() if not isinstance(v, UploadFile)}
+        return _page(request, db, agreement, user, {{"pence": "spend_amount"}.get(k, k): v
+                                                    for k, v in exc.errors.items()}, shown, 422)
+    return RedirectResponse(f"/isf/{agreement.id}?asked=1", status_code=303)
+
+
+@router.post("/isf/spend/{spend_id}/decision")
+async def isf_decide(request: Request, db: DB, spend_id: uuid.UUID, user: User = APPROVERS):
+    spend = db.get(IsfSpend, spend_id)
+    if spend is None or spend.kind != "supplier":
+        raise NotFound("No such spend waiting for a decision")
+    agreement = db.get(IsfAgreement, spend.agreement_id)
+    data = await form_data(request)
+    try:
+        with unit_of_work(db):
+            if data.get("decision") == "refuse":
+                service.refuse_spend(db, spend, user, today(db))
+            else:
+                service.approve_spend(db, spend, user, today(db), today(db))
+    except FieldErrors as exc:
+        return _page(request, db, agreement, user, exc.errors, {}, 422)
+    return RedirectResponse(f"/isf/{agreement.id}", status_code=303)
+
+
+@router.post("/isf/{agreement_id}/outcomes")
+async def isf_outcome(request: Request, db: DB, agreement_id: uuid.UUID, user: User = STAFF):
+    agreement = service.get_agreement(db, agreement_id)
+    data = await form_data(request)
+    text = (data.get("outcome_text") or "").strip()
+    if not text:
+        return _page(request, db, agreement, user, {"outcome_text": "is required: the outcome in the plan's words"},
+                     data, 422)
+    review = None
+    try:
+        review = _day(data["review_on"], "review_on") if data.get("review_on") else None
+    except FieldErrors as exc:
+        return _page(request, db, agreement, user, exc.errors, data, 422)
+    with unit_of_work(db):
+        db.add(IsfOutcome(agreement_id=agreement.id, text=text, source=data.get("outcome_source") or "",
+                          review_on=review))
+    return RedirectResponse(f"/isf/{agreement.id}", status_code=303)
+
+
+@router.post("/isf/{agreement_id}/fees")
+def isf_fees(request: Request, db: DB, agreement_id: uuid.UUID, user: User = allow(Role.finance)):
+    """Post the fee of every period begun and not yet charged, each by itself."""
+    agreement = service.get_agreement(db, agreement_id)
+    with unit_of_work(db):
+        for period in service.periods_of(agreement):
+            if period.starts_on <= today(db):
+                service.post_fee(db, agreement, period, user.id)
+    return RedirectResponse(f"/isf/{agreement.id}", status_code=303)
+
+
+@router.get("/isf/evidence/{evidence_id}")
+def isf_evidence(db: DB, evidence_id: uuid.UUID, _: User = STAFF):
+    found = db.get(Evidence, evidence_id)
+    if found is None:
+        raise NotFound("No such evidence")
+    return Response(found.content, media_type=found.content_type,
+                    headers={"Content-Disposition": f'inline; filename="{found.filename}"'})
+
+
+@router.get("/isf-suppliers")
+def suppliers(request: Request, db: DB, user: User = STAFF, errors: dict | None = None):
+    return _suppliers(request, db, user, {}, {})
+
+
+def _suppliers(request: Request, db, user: User, errors: dict, values: dict, status: int = 200):
+    return render(request, "isf/suppliers.html", {
+        "suppliers": db.exec(select(Supplier).order_by(Supplier.name)).all(), "me": user,
+        "names": {u.id: u.name for u in db.exec(select(User))}, "errors": errors, "values": values}, status)
+
+
+@router.post("/isf-suppliers")
+async def supplier_add(request: Request, db: DB, user: User = STAFF):
+    data = await form_data(request)
+    name = (data.get("name") or "").strip()
+    if not name:
+        return _suppliers(request, db, user, {"name": "is required"}, data, 422)
+    if db.exec(select(Supplier).where(Supplier.name == name)).first():
+        return _suppliers(request, db, user, {"name": "is already a supplier"}, data, 422)
+    with unit_of_work(db):
+        db.add(Supplier(name=name))
+    return RedirectResponse("/isf-suppliers", status_code=303)
+
+
+@router.post("/isf-suppliers/{supplier_id}/bank")
+async def supplier_bank(request: Request, db: DB, supplier_id: uuid.UUID, user: User = STAFF):
+    supplier = db.get(Supplier, supplier_id)
+    if supplier is None:
+        raise NotFound("No such supplier")
+    data = await form_data(request)
+    try:
+        with unit_of_work(db):
+            if data.get("confirm") == "yes":
+                confirm_bank_details(db, supplier, user)
+            else:
+                propose_bank_details(db, supplier, data.get("sort_code") or "", data.get("account_number") or "",
+                                     user)
+    except FieldErrors as exc:
+        return _suppliers(request, db, user, exc.errors, data, 422)
+    return RedirectResponse("/isf-suppliers", status_code=303)
