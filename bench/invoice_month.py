@@ -1,12 +1,14 @@
 """Invoicing one month: drafting and issuing timed against a plain-SQL baseline, PDFs against a minimal page.
 
-    python -m bench.invoice_month [--database-url URL] [--month 2027-02] [--units 0] [--repeat 1] [--pdfs 20]
+    python -m bench.invoice_month [--database-url URL] [--month 2027-03] [--units 0] [--repeat 1] [--pdfs 20]
                                   [--profile] [--check]
 
 On a database made by `bench.generate` (2,000 children: `--children 2000 --years 5`), whose history months
-already hold the charges the generator stored. `--units N` first books and charges N more delivered units in
-the month (as `bench.allocate_month` does; not timed), for a month of the issue's size. Inside one
-transaction, each timed part in a savepoint that is rolled back:
+already hold the charges the generator stored, every month before March 2027 already invoiced (the generator
+leaves `OPEN_MONTH`, the month whose run is due on the clock's date, to this benchmark; a month that already has
+invoices is refused). `--units N` first books and charges N more delivered units in the month (as
+`bench.allocate_month` does; not timed), for a month of the issue's size. Inside one transaction, each timed
+part in a savepoint that is rolled back:
 
 - engine: `draft_run` then `issue_run` for the month, as finance sees the drafts and then issues them (numbers,
   frozen documents, lines, billed parts, a ledger posting per invoice), flushed; no PDFs;
@@ -40,7 +42,7 @@ from sqlmodel import Session
 
 import provider.models  # noqa: F401  (every table in the metadata)
 from bench.allocate_month import book_month
-from bench.generate import DEFAULT_FILE
+from bench.generate import DEFAULT_FILE, OPEN_MONTH
 from invoicing.drafting import Draft
 from invoicing.documents import render_invoice_pdf, render_minimal_pdf
 from invoicing.gather import NOT_INVOICED_KINDS
@@ -54,6 +56,7 @@ from provider.ledger.models import LedgerAccount, LedgerEntry, LedgerLine
 from provider.people.models import Child
 from provider.users.models import Role, User
 
+DEFAULT_MONTH = f"{OPEN_MONTH:%Y-%m}"  # the one month of the history that bench.generate leaves un-invoiced
 TARGET_SECONDS = 5.0
 TARGET_RATIO = 3.0
 ISSUE_CHARGES = 20_000  # the issue's month: 2,000 children and 20,000 charges
@@ -252,6 +255,11 @@ def measure(url: str, month: date, units: int, repeat: int, pdfs: int, profile: 
             coordinator = db.exec(select(User).where(User.role == Role.coordinator).order_by(User.email)).first()
             if actor is None or coordinator is None:
                 raise SystemExit("bench.invoice_month: no finance user or coordinator: run bench.generate first")
+            invoiced = db.connection().execute(select(func.count()).select_from(Invoice).where(
+                Invoice.period_start >= first, Invoice.period_start <= last)).scalar_one()
+            if invoiced:
+                raise SystemExit(f"bench.invoice_month: {month:%B %Y} already has {invoiced} invoices; bench.generate "
+                                 f"leaves {OPEN_MONTH:%B %Y} un-invoiced (--month {DEFAULT_MONTH})")
             booked = add_units(db, first, units, coordinator[0]) if units else 0
             facts = month_facts(db, first, last)
             drafts = draft_run(db, first, last)
@@ -326,7 +334,8 @@ def report(result: dict, month: date) -> None:
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m bench.invoice_month", description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_FILE}")
-    parser.add_argument("--month", default="2027-02", help="YYYY-MM (default 2027-02, a month of the history)")
+    parser.add_argument("--month", default=DEFAULT_MONTH,
+                        help=f"YYYY-MM (default {DEFAULT_MONTH}, the month of the history left un-invoiced)")
     parser.add_argument("--units", type=int, default=0, help="book and charge this many more units in the month first")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each; the best of each is reported")
     parser.add_argument("--pdfs", type=int, default=20, help="issued invoices to render (0: none)")

@@ -109,13 +109,13 @@ def billed(db: Session) -> set[tuple[str, int]]:
     return {(str(c), n) for c, n in db.exec(select(BilledInstalment.contract_id, BilledInstalment.number))}
 
 
-def _released(db: Session, contract_id=None) -> dict[str, int]:
+def _released(db: Session, contract_ids=None) -> dict[str, int]:
     """What each monthly release posted so far, by its source reference (release:<contract>:<number>:<month>)."""
     query = (select(LedgerEntry.source_ref, func.sum(LedgerLine.debit_pence))
              .join(LedgerLine, LedgerLine.entry_id == LedgerEntry.id)
              .where(LedgerEntry.kind == EntryKind.deferred_released))
-    if contract_id is not None:
-        query = query.where(LedgerEntry.group_id == contract_id)
+    if contract_ids is not None:
+        query = query.where(LedgerEntry.group_id.in_(list(contract_ids)))
     return {ref: int(pence) for ref, pence in db.exec(query.group_by(LedgerEntry.source_ref))}
 
 
@@ -131,7 +131,7 @@ def still_deferred(db: Session, billed_row: BilledInstalment, amount: int) -> in
     if not billed_row.in_advance:
         return 0
     prefix = f"release:{billed_row.contract_id}:{billed_row.number}:"
-    released = sum(p for ref, p in _released(db, billed_row.contract_id).items() if ref.startswith(prefix))
+    released = sum(p for ref, p in _released(db, [billed_row.contract_id]).items() if ref.startswith(prefix))
     credited = _credited(db, [billed_row.line_id]).get(billed_row.line_id, 0)
     return max(0, amount - credited - released)
 
@@ -144,7 +144,8 @@ def release_deferred(db: Session, through: date, on: date, actor_id=None) -> int
                    .join(BlockContract, BlockContract.id == BilledInstalment.contract_id)
                    .join(InvoiceLine, InvoiceLine.id == BilledInstalment.line_id)
                    .where(BilledInstalment.in_advance, BilledInstalment.covers_from <= through)).all()
-    released = _released(db)
+    # What has been released already, read for these contracts only.
+    released = _released(db, {row[1].id for row in rows}) if rows else {}
     credited = _credited(db, [row[0].line_id for row in rows]) if rows else {}
     posted = 0
     for billed_row, contract, pence in rows:

@@ -33,9 +33,10 @@ from provider.numbering import take_many
 RUN_LOCK = 7_202_611  # the advisory lock key invoice runs share on PostgreSQL
 
 
-def draft_run(db: Session, first: date, last: date) -> list[Draft]:
-    """Every payer's draft for the period, and each block contract's instalments due in it: reads only."""
-    parts = gather.billables(db, first, last)
+def draft_run(db: Session, first: date, last: date, *, instalments_only: bool = False) -> list[Draft]:
+    """Every payer's draft for the period, and each block contract's (and grant's) instalments due in it; only the
+    instalments when `instalments_only`: reads only."""
+    parts = [] if instalments_only else gather.billables(db, first, last)
     due = [i for i in instalments.contracts(db) if first <= i.due_on <= last]
     awards = [(a, items) for a, items in grants.awards(db) if any(first <= i.due_on <= last for i in items)]
     payers = gather.payers(db, {p.payer_ref for p in parts} | {i.payer_ref for i in due}
@@ -67,8 +68,8 @@ def issue_run(db: Session, first: date, last: date, actor_id: uuid.UUID | None =
         db.exec(text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=RUN_LOCK))
     now = today(db)
     on = on or now
-    drafts = [d for d in draft_run(db, first, last) if (payer_refs is None or d.payer.ref in payer_refs)
-              and (not instalments_only or d.contract_reference)]
+    drafts = [d for d in draft_run(db, first, last, instalments_only=instalments_only)
+              if payer_refs is None or d.payer.ref in payer_refs]
     _refuse(drafts, payer_refs, on, now)
     credit_notes = ([] if instalments_only else
                     issue_corrections(db, pending_corrections(db, payer_refs), actor_id, on))

@@ -1,6 +1,7 @@
 """The benchmark generator makes a whole provider: valid children, families and unbroken price lists."""
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from datetime import date, timedelta
@@ -9,7 +10,10 @@ import pytest
 from sqlalchemy import create_engine, select
 from sqlmodel import Session
 
-from bench import allocate_month, generate
+from bench import allocate_month, generate, invoice_month
+from invoicing.check import run_all
+from invoicing.models import BilledInstalment, CreditNote, Invoice
+from invoicing.runs import draft_run, month_bounds
 from provider.bookings.models import Booking, BookingUnit
 from provider.catalogue.models import PricePeriod, Service
 from provider.charges.models import Charge, ChargePart
@@ -50,18 +54,22 @@ def test_thirty_children_over_two_years(fresh_database_url):
 
 
 def test_the_same_seed_makes_the_same_provider(tmp_path):
-    def first_children(name: str):
+    def made(name: str):
         url = f"sqlite:///{tmp_path / name}"
         generate.main(["--children", "12", "--years", "1", "--database-url", url])
         engine = create_engine(url)
         try:
             with engine.connect() as conn:
-                return conn.execute(select(Child.first_name, Child.last_name, Child.nhs_number)
-                                    .order_by(Child.nhs_number)).all()
+                return (conn.execute(select(Child.first_name, Child.last_name, Child.nhs_number)
+                                     .order_by(Child.nhs_number)).all(),
+                        conn.execute(select(Invoice.id, Invoice.number, Invoice.total_pence, Invoice.created_at,
+                                            Invoice.data_sha256).order_by(Invoice.number)).all())
         finally:
             engine.dispose()
 
-    assert first_children("a.db") == first_children("b.db")
+    children, invoices = made("a.db")
+    assert invoices  # the invoicing too: the app's ids and clock follow the seed and the run's day
+    assert made("b.db") == (children, invoices)
 
 
 def test_a_database_that_already_has_children_is_refused(fresh_database_url):
@@ -129,7 +137,7 @@ def test_a_year_of_bookings_is_charged_by_the_engine_and_every_charge_adds_up(fr
     # Income accrued in the ledger for every part a payer owes, and every entry balances.
     owed = [c for c in charges if any(p.pence and p.kind not in ("restricted_fund", "unrestricted_fund")
                                       for p in by_charge[c.id])]
-    assert len(entries) == len(owed)
+    assert len([e for e in entries if e.kind == "care_delivered"]) == len(owed)
     debits, credits = defaultdict(int), defaultdict(int)
     for line in lines:
         debits[line.entry_id] += line.debit_pence
@@ -164,3 +172,42 @@ def test_allocate_month_times_the_engine_against_the_baseline_and_leaves_the_dat
     assert re.search(r"^  baseline +\d+\.\d\d s +read 150 units", out, re.MULTILINE)
     after = [len(rows) for rows in _rows(fresh_database_url, Booking, BookingUnit, Charge, ChargePart, LedgerEntry)]
     assert after == before
+
+
+def test_the_history_is_invoiced_month_by_month_and_lantern_check_passes(fresh_database_url, capsys):
+    counts = generate.main(["--children", "40", "--years", "2", "--database-url", fresh_database_url])
+    out = capsys.readouterr().out
+    summary = re.search(r"^Invoiced April 2025 to February 2027 \(23 months, two runs each\): (\d+) invoices issued, "
+                        r"\d+ drafts held back with an exception, in \d+\.\d s; March 2027 left for "
+                        r"bench.invoice_month$", out, re.MULTILINE)
+    assert summary and int(summary.group(1)) == counts["invoices"] > 0
+    left_first, left_last = month_bounds(invoice_month.DEFAULT_MONTH)
+    assert left_first == generate.OPEN_MONTH == date(2027, 3, 1)
+    engine = make_engine(fresh_database_url)
+    try:
+        with Session(engine) as db:
+            assert run_all(db) == []
+            invoices = db.scalars(select(Invoice)).all()
+            assert db.scalars(select(CreditNote)).all() == []
+            # Every month from April 2025 to February 2027 is invoiced: the instalments due in it on its first
+            # working day, its care on the first working day of the next. March 2027 is not.
+            months = {(i.period_start.year, i.period_start.month) for i in invoices}
+            assert months == {(year + (month < 4), month) for year in (2025, 2026)
+                              for month in (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)} - {(2027, 3)}
+            assert all(i.issued_on.weekday() < 5 and i.issued_on.day <= 4 for i in invoices)
+            instalments = [i for i in invoices if i.issued_on < i.period_end]
+            care = [i for i in invoices if i.issued_on > i.period_end]
+            assert instalments and care and len(instalments) + len(care) == len(invoices)
+            assert all(json.loads(i.data)["contract_reference"] for i in instalments)
+            assert all(i.issued_on.month == i.period_end.month % 12 + 1 for i in care)
+            billed = db.scalars(select(BilledInstalment)).all()
+            assert {(b.covers_from.year, b.covers_from.month) for b in billed} >= {(2025, 4), (2027, 2)}
+            # Deferred income released month by month up to February 2027.
+            released = set(db.scalars(select(LedgerEntry.service_date).where(LedgerEntry.kind == "deferred_released")))
+            assert {date(2025, 4, 30), date(2027, 2, 28)} <= released and date(2027, 3, 31) not in released
+            # bench.invoice_month's month is left to draft and issue: its care and its instalments.
+            drafts = draft_run(db, left_first, left_last)
+            assert any(d.can_issue and not d.contract_reference for d in drafts)
+            assert any(d.can_issue and d.contract_reference for d in drafts)
+    finally:
+        engine.dispose()

@@ -1,8 +1,10 @@
-"""The invoicing benchmark runs on a generated provider, prints its figures and leaves the database as it was."""
+"""The invoicing benchmark runs on a generated provider's month left un-invoiced, prints its figures and leaves the
+database as it was."""
 from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import create_engine, func, select
 
 from bench import generate, invoice_month
@@ -26,8 +28,7 @@ def test_invoice_month_times_issuing_and_pdfs_and_leaves_the_database_as_it_was(
     generate.main(["--children", "30", "--years", "1", "--database-url", fresh_database_url])
     before = _counts(fresh_database_url)
     capsys.readouterr()
-    result = invoice_month.main(["--database-url", fresh_database_url, "--month", "2027-03", "--units", "60",
-                                 "--pdfs", "2"])
+    result = invoice_month.main(["--database-url", fresh_database_url, "--units", "60", "--pdfs", "2"])
     out = capsys.readouterr().out
 
     assert result["booked"] == 60 and result["month"]["billable"] > 0
@@ -55,3 +56,7 @@ def test_invoice_month_times_issuing_and_pdfs_and_leaves_the_database_as_it_was(
                      re.MULTILINE)
 
     assert _counts(fresh_database_url) == before
+
+    with pytest.raises(SystemExit, match=r"February 2027 already has \d+ invoices; bench.generate leaves March 2027 "
+                                         r"un-invoiced \(--month 2027-03\)"):
+        invoice_month.main(["--database-url", fresh_database_url, "--month", "2027-02", "--pdfs", "0"])
