@@ -20,7 +20,8 @@ def isf_balances(db: Session) -> list[str]:
             failures.append(f"ISF {name}: its records say {format_gbp(position.balance)} but the ledger holds "
                             f"{format_gbp(ledger)}.")
         if position.balance < 0:
-            failures.append(f"ISF {name}: below zero ({format_gbp(position.balance)}) with no advance recorded.")
+            failures.append(f"ISF {name}: below zero ({format_gbp(position.balance)}) with no advance from a "
+                            "charitable fund to cover it.")
     return failures
 
 

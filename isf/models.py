@@ -160,3 +160,46 @@ class IsfSpend(SQLModel, table=True):
     decided_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
     decided_on: date | None = None
     created_at: datetime = timestamp_field()
+
+
+class NoticeState(StrEnum):
+    open = "open"
+    reconsideration = "reconsideration"      # the family or the hospice asked the commissioner to reconsider
+    repaid = "repaid"
+    withheld = "withheld"                    # kept back from future instalments instead
+    withdrawn = "withdrawn"
+
+
+class RepaymentNotice(SQLModel, table=True):
+    """A commissioner's statutory repayment notice, recorded as issued: reasons, amount, deadline, who repays."""
+
+    __tablename__ = "isf_repayment_notices"
+    __table_args__ = (CheckConstraint("pence > 0", name="pence_positive"),)
+    __audited__ = True
+    id: uuid.UUID = id_field()
+    agreement_id: uuid.UUID = Field(foreign_key="isf_agreements.id", index=True)
+    issued_on: date
+    pence: int
+    reasons: str = Field(sa_type=Text)
+    deadline: date
+    repaid_by: str = Field(default="hospice", sa_type=String(20))     # the hospice, from the ISF; or the recipient
+    state: NoticeState = Field(default=NoticeState.open, sa_type=String(20))
+    settled_on: date | None = None
+    created_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+
+
+class Advance(SQLModel, table=True):
+    """Money a charitable fund advances to an ISF that would otherwise go below zero, approved, and recovered from
+    the next instalments."""
+
+    __tablename__ = "isf_advances"
+    __table_args__ = (CheckConstraint("pence > 0", name="pence_positive"),)
+    id: uuid.UUID = id_field()
+    agreement_id: uuid.UUID = Field(foreign_key="isf_agreements.id", index=True)
+    fund_id: uuid.UUID = Field(foreign_key="charitable_funds.id")
+    pence: int
+    advanced_on: date
+    reason: str = Field(sa_type=Text)
+    asked_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+    approved_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = timestamp_field()

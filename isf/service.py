@@ -128,6 +128,9 @@ def record_receipt(db: Session, agreement: IsfAgreement, pence: int | None, rece
     post(db, EntryKind.isf_receipt, [Line(_client_bank(db), debit=pence), Line(_held(db, agreement), credit=pence)],
          service_date=received_on, description=f"ISF receipt: {reference or source}", source_ref=f"isf_receipt:"
          f"{receipt.id}", group_id=agreement.id, actor_id=actor_id)
+    from isf.returns import recover
+
+    recover(db, agreement, pence, received_on, actor_id)   # an advance is paid back from the next money in
     return receipt
 
 
@@ -209,10 +212,12 @@ def approve_spend(db: Session, spend: IsfSpend, approver: User, on: date, today:
         raise FieldErrors({"spend": f"is {format_gbp(spend.pence)}: a {approver.role} may approve up to "
                                     f"{format_gbp(limit or 0)}"})
     agreement = db.get(IsfAgreement, spend.agreement_id)
-    available = position(db, agreement, today).available
+    now = position(db, agreement, today)
+    available = now.available_with_contingency if spend.from_contingency else now.available
     if spend.pence > available:
         raise FieldErrors({"spend": f"is {format_gbp(spend.pence)}, more than the ISF has available "
-                                    f"({format_gbp(max(available, 0))})"})
+                                    f"({format_gbp(max(available, 0))}); a charitable fund may advance the rest, "
+                                    "with approval"})
     spend.status, spend.decided_by_id, spend.decided_on = SpendStatus.approved, approver.id, on
     db.add(spend)
     db.flush()
@@ -240,14 +245,21 @@ class Position:
     fees: int
     returned: int
     reserved: int           # confirmed bookings not yet delivered
-    contingency: int
+    contingency: int        # held back: spent only from the contingency, with approval
+    advanced: int = 0       # lent by a charitable fund
+    recovered: int = 0      # paid back to it from later instalments
 
     @property
     def balance(self) -> int:
-        return self.received - self.drawn - self.spent - self.fees - self.returned
+        return self.received + self.advanced - self.drawn - self.spent - self.fees - self.returned - self.recovered
 
     @property
     def available(self) -> int:
+        """What may be spent without touching the contingency."""
+        return self.balance - self.reserved - self.contingency
+
+    @property
+    def available_with_contingency(self) -> int:
         return self.balance - self.reserved
 
 
@@ -281,9 +293,13 @@ def position(db: Session, agreement: IsfAgreement, today: date | None) -> Positi
                          .group_by(IsfSpend.kind)).all())
     received = db.exec(select(func.coalesce(func.sum(IsfReceipt.pence), 0))
                        .where(IsfReceipt.agreement_id == agreement.id)).one()
+    from isf.models import Advance
+
+    advanced = db.exec(select(func.coalesce(func.sum(Advance.pence), 0)).where(Advance.agreement_id == agreement.id)).one()
     return Position(int(received), drawn_down(db, agreement), int(spend.get("supplier") or 0),
                     int(spend.get("fee") or 0), int(spend.get("return") or 0),
-                    reserved(db, agreement, today) if today else 0, agreement.contingency_pence)
+                    reserved(db, agreement, today) if today else 0, agreement.contingency_pence, int(advanced),
+                    int(spend.get("recovery") or 0))
 
 
 def ledger_balance(db: Session, agreement: IsfAgreement) -> int:

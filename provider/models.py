@@ -26,5 +26,5 @@ from invoicing.payments.models import (  # noqa: F401
     Allocation, DebtAdjustment, Dispute, NominalCode, Payment, Refund, Reminder,
 )
 from isf.models import (  # noqa: F401
-    Evidence, IsfAgreement, IsfOutcome, IsfReceipt, IsfSource, IsfSpend, Supplier,
+    Advance, Evidence, IsfAgreement, IsfOutcome, IsfReceipt, IsfSource, IsfSpend, RepaymentNotice, Supplier,
 )

@@ -117,7 +117,8 @@ def test_spend_beyond_what_is_available_is_refused_saying_how_much_is(willow):
     spend = _asked(willow, pence=200_000)
     with pytest.raises(FieldErrors) as refused, unit_of_work(willow):
         service.approve_spend(willow, spend, _user(willow, "admin@willow.example"), ON, ON)
-    assert refused.value.errors == {"spend": "is £2,000.00, more than the ISF has available (£1,415.00)"}
+    assert refused.value.errors == {"spend": "is £2,000.00, more than the ISF has available (£1,415.00); a "
+                                             "charitable fund may advance the rest, with approval"}
     assert service.position(willow, _amira(willow), ON).balance == 141_500
 
 
@@ -210,3 +211,61 @@ def test_others_do_not_see_isf_pages(client, willow, signed_in, role):
     signed_in(role)
     assert client.get("/isf").status_code == 403
     assert client.get(f"/isf/{_amira(willow).id}").status_code == 403
+
+
+# --- returns and advances -------------------------------------------------------------------------------------
+
+def test_the_surplus_above_the_limit_is_repaid_on_northshires_notice_and_then_the_isf_can_close(willow):
+    from isf import returns
+
+    agreement = _amira(willow)
+    assert returns.above_limit(willow, agreement) == 93_500
+    with pytest.raises(FieldErrors) as early:
+        returns.close(willow, agreement, "Agreement ended", date(2027, 4, 10))
+    assert early.value.errors == {"agreement": "still holds £1,415.00: return it to whom it is owed first"}
+    with unit_of_work(willow):
+        notice = returns.record_notice(willow, agreement, 93_500, "Balance above 8 weeks of funding at the year end",
+                                       date(2027, 5, 31), date(2027, 4, 10))
+        returns.ask_reconsideration(willow, notice)
+        returns.repay(willow, notice, date(2027, 4, 20))
+    assert service.position(willow, agreement, None).balance == 48_000 == service.ledger_balance(willow, agreement)
+    with pytest.raises(FieldErrors):
+        returns.repay(willow, notice, date(2027, 4, 21))
+    assert run_all(willow) == []
+
+
+def test_a_withholding_moves_no_money(willow):
+    from isf import returns
+
+    agreement = _amira(willow)
+    with unit_of_work(willow):
+        notice = returns.record_notice(willow, agreement, 93_500, "Surplus", date(2027, 5, 31), date(2027, 4, 10))
+        returns.withhold(willow, notice, date(2027, 4, 12))
+    assert notice.state == "withheld" and service.position(willow, agreement, None).balance == 141_500
+
+
+def test_an_advance_from_a_charitable_fund_is_approved_by_someone_else_and_recovered_from_the_next_instalment(
+        willow, make_user):
+    from isf import returns
+    from provider.funders.models import CharitableFund
+
+    agreement = _amira(willow)
+    fund = willow.exec(select(CharitableFund).where(CharitableFund.restricted.is_(False))).first()
+    asker, approver = _user(willow, "coordinator@willow.example"), _user(willow, "finance@willow.example")
+    with pytest.raises(FieldErrors) as own:
+        returns.advance(willow, agreement, fund.id, 50_000, "Sensory lamp before the next instalment", asker, asker,
+                        ON)
+    assert own.value.errors == {"approved_by": "must be someone other than the person who asked"}
+    spend = _asked(willow, pence=180_000)
+    with unit_of_work(willow):
+        returns.advance(willow, agreement, fund.id, 50_000, "Sensory lamp before the next instalment", asker,
+                        approver, ON)
+        service.approve_spend(willow, spend, _user(willow, "admin@willow.example"), ON, ON)
+    assert service.position(willow, agreement, None).balance == 141_500 + 50_000 - 180_000
+    with unit_of_work(willow):
+        agreement.instalment_count = 14   # the next year's first instalment, for the test
+        willow.add(agreement)
+        service.record_receipt(willow, agreement, 24_000, date(2027, 4, 28), "social_care", instalment_number=14)
+    assert returns.outstanding_advances(willow, agreement) == 50_000 - 24_000
+    assert service.position(willow, agreement, None).balance == 11_500
+    assert run_all(willow) == []
