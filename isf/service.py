@@ -38,8 +38,12 @@ def ledger_code(agreement: IsfAgreement) -> str:
 
 
 def _held(db: Session, agreement: IsfAgreement):
-    arrangement = db.get(Arrangement, agreement.arrangement_id)
-    return account(db, ledger_code(agreement), f"ISF held for others: {arrangement.name}", AccountType.liability)
+    """The account the who-pays engine's draw-downs use too, under the same name."""
+    from provider.people.models import Child
+
+    child = db.get(Child, db.get(Arrangement, agreement.arrangement_id).child_id)
+    return account(db, ledger_code(agreement), f"ISF held for others: {child.preferred_name or child.first_name}'s ISF",
+                   AccountType.liability)
 
 
 def _client_bank(db: Session):

@@ -72,13 +72,14 @@ def build(session: Session, *, care: bool = True, invoicing: bool = True, grants
     session.flush()
     people.holds_for_the_bereaved(session, children["Ellie"], users["coordinator"])
     funding.build(session, services, demo_funders, children)
+    demo_isf.other_arrangements(session, services, demo_funders, {c.id for c in children.values()})
     if grants:
         demo_grants.build(session, demo_funders, users["finance"])
     session.flush()
     if not care:
         return
     bookings.build(session, services, children, users["coordinator"])
-    demo_isf.build(session, users["coordinator"], users["finance"], AS_OF)
+    demo_isf.build(session, users["coordinator"], users["finance"], users["admin"], AS_OF)
     if invoicing:
         demo_invoicing.invoice_months(session, users["finance"], date(2026, 4, 1), date(2026, 11, 1))
     set_as_of_date(session, date(2026, 12, 1))  # found out, and put right, before December's invoicing
