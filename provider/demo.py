@@ -76,10 +76,10 @@ def build(session: Session, *, care: bool = True, invoicing: bool = True, grants
     if grants:
         demo_grants.build(session, demo_funders, users["finance"])
     session.flush()
+    demo_isf.build(session, users["coordinator"], users["finance"], users["admin"], AS_OF)
     if not care:
         return
     bookings.build(session, services, children, users["coordinator"])
-    demo_isf.build(session, users["coordinator"], users["finance"], users["admin"], AS_OF)
     if invoicing:
         demo_invoicing.invoice_months(session, users["finance"], date(2026, 4, 1), date(2026, 11, 1))
     set_as_of_date(session, date(2026, 12, 1))  # found out, and put right, before December's invoicing
