@@ -7,8 +7,8 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, select
 
-from isf import schedule, service
-from isf.models import IsfAgreement, IsfReceipt
+from isf import reviews, schedule, service
+from isf.models import IsfAgreement, IsfReceipt, IsfSource
 from provider.funding.models import Arrangement
 from provider.money import format_gbp
 
@@ -58,6 +58,10 @@ def alerts(db: Session, agreement: IsfAgreement, today: date) -> list[str]:
         state = item.state(today)
         if state in ("missed", "short"):
             found.append(f"instalment {item.period.number} (due {item.period.starts_on:%d/%m/%Y}) {state}")
+    laws = list(db.exec(select(IsfSource.law).where(IsfSource.agreement_id == agreement.id)))
+    due = agreement.next_review_on or reviews.next_review(agreement.first_instalment_on, laws, today)
+    if (note := reviews.reminder(due, today)) is not None:
+        found.append(note)
     return found
 
 

@@ -271,3 +271,25 @@ def test_an_advance_from_a_charitable_fund_is_approved_by_someone_else_and_recov
     assert returns.outstanding_advances(willow, agreement) == 50_000 - 24_000
     assert service.position(willow, agreement, None).balance == 11_500
     assert run_all(willow) == []
+
+
+def test_reviews_fall_due_by_the_law_each_source_falls_under():
+    from isf.reviews import next_review, review_dates
+
+    start = date(2026, 4, 1)
+    assert review_dates(start, ["children_act"], date(2028, 1, 1)) == [date(2026, 10, 1), date(2027, 10, 1)]
+    assert review_dates(start, ["sen_personal_budgets", "children_act"], date(2027, 8, 1)) == [
+        date(2026, 7, 1), date(2027, 7, 1)]
+    assert review_dates(start, ["nhs_direct_payments"], date(2027, 4, 1)) == [date(2027, 4, 1)]
+    assert next_review(start, ["children_act"], date(2027, 4, 10), done_until=date(2026, 10, 1)) == date(2027, 10, 1)
+
+
+def test_an_overdue_review_needs_attention(willow):
+    from isf import attention
+
+    agreement = _amira(willow)
+    assert not any("review" in alert for alert in attention.alerts(willow, agreement, ON))   # next one in September
+    with unit_of_work(willow):
+        agreement.next_review_on = date(2027, 3, 31)
+        willow.add(agreement)
+    assert "review overdue since 31/03/2027" in attention.alerts(willow, agreement, ON)

@@ -60,7 +60,7 @@ def build(session: Session, coordinator: User, finance: User, admin: User, today
         agreement = service.make_agreement(session, service.AgreementIn(
             arrangement_id=arrangement.id, frequency="four_weekly", first_instalment_on=YEAR_START,
             instalment_count=13, instalment_pence=arrangement.yearly_pence // 13, fee_kind="fixed", fee_pence=1_500,
-            surplus_weeks=8, owed_to="commissioner", key_worker_id=coordinator.id, next_review_on=date(2026, 9, 30)))
+            surplus_weeks=8, owed_to="commissioner", key_worker_id=coordinator.id, next_review_on=date(2027, 9, 30)))
         session.add(IsfSource(agreement_id=agreement.id, source="social_care", law="children_act",
                               yearly_pence=arrangement.yearly_pence,
                               permitted=("Short breaks, activity breaks, and up to 6 sibling support sessions a year"
