@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from provider.catalogue.models import Service
@@ -64,25 +65,29 @@ def quarter_bounds(quarter: str, start_month: int = 4) -> tuple[date, date]:
 
 
 def activity_return(db: Session, contract: BlockContract, first: date, last: date) -> ActivityReturn:
+    """Summed in the database: a block invoice's volume page asks for this from the contract's start."""
     funder = db.get(Funder, contract.funder_id)
     counts_only = funder.kind in COUNTS_ONLY
-    rows = db.exec(select(Charge.child_id, Charge.day, Service.name, ChargePart.units, ChargePart.rule)
-                   .join(ChargePart, ChargePart.charge_id == Charge.id)
-                   .join(Service, Service.id == Charge.service_id)
-                   .where(Charge.state == ChargeState.current, ChargePart.arrangement_ref == f"block:{contract.id}",
-                          Charge.day >= contract.starts_on, Charge.day <= last)).all()
-    used_to_date = sum(units for _, _, _, units, rule in rows if rule != "block-overage")
-    in_quarter = [row for row in rows if row[1] >= first]
+    on_contract = (Charge.state == ChargeState.current, ChargePart.arrangement_ref == f"block:{contract.id}")
+    used_to_date = db.exec(select(func.coalesce(func.sum(ChargePart.units), 0))
+                           .join(Charge, Charge.id == ChargePart.charge_id)
+                           .where(*on_contract, ChargePart.rule != "block-overage",
+                                  Charge.day >= contract.starts_on, Charge.day <= last)).one()
+    in_quarter = db.exec(select(Charge.child_id, Service.name, ChargePart.rule, func.sum(ChargePart.units))
+                         .join(ChargePart, ChargePart.charge_id == Charge.id)
+                         .join(Service, Service.id == Charge.service_id)
+                         .where(*on_contract, Charge.day >= max(first, contract.starts_on), Charge.day <= last)
+                         .group_by(Charge.child_id, Service.name, ChargePart.rule)).all()
     references = {c.id: c.council_reference or "no client reference recorded" for c in db.exec(
-        select(Child).where(Child.id.in_({row[0] for row in in_quarter})))} if in_quarter else {}
+        select(Child).where(Child.id.in_({row[0] for row in in_quarter})))} if in_quarter and not counts_only else {}
     totals: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-    for child_id, _, service, units, rule in in_quarter:
+    for child_id, service, rule, units in in_quarter:
         key = (service if counts_only else references[child_id], service)
-        totals[key][1 if rule == "block-overage" else 0] += units
+        totals[key][1 if rule == "block-overage" else 0] += int(units)
     lines = [ActivityLine(label, service, units + above, above) for (label, service), (units, above)
              in sorted(totals.items())]
     return ActivityReturn(contract.reference, funder.name, first, last, counts_only, lines,
-                          len({row[0] for row in in_quarter}), used_to_date, contract.volume_units)
+                          len({row[0] for row in in_quarter}), int(used_to_date), contract.volume_units)
 
 
 def activity_csv(report: ActivityReturn) -> str:
