@@ -34,6 +34,8 @@ from sqlmodel import Session, SQLModel
 
 import provider.models  # noqa: F401  (every table in the metadata)
 from invoicing.models import BilledInstalment, BilledPart, CreditNote, Invoice, InvoiceLine
+from invoicing.payments.models import Allocation, Payment
+from invoicing.payments import service as payments
 from invoicing.runs import issue_run
 from provider.base import SystemState
 from provider.bookings.models import Booking, BookingUnit, CancelReason, UnitStatus
@@ -775,9 +777,52 @@ def _table_counts(db: Session) -> dict[str, int]:
             for model in INVOICING_TABLES}
 
 
+PAYMENT_TABLES = (Payment, Allocation, LedgerEntry, LedgerLine)
+
+
+def make_payments(b: Bench) -> None:
+    """Each payer pays its invoices as they fall due: one remittance a month covering every invoice of that month
+    it pays (a council's for many children); most pay on time, some a few weeks late, some only in part, a few not
+    at all yet. Recorded and allocated by `invoicing.payments.service` itself, as finance would."""
+    db = Session(bind=b.conn)
+    before = {m.__tablename__: db.connection().execute(select(func.count()).select_from(m)).scalar_one()
+              for m in PAYMENT_TABLES}
+    finance = db.exec(select(User).where(User.role == Role.finance)).one()[0]
+    bank = db.exec(select(BankAccount).where(BankAccount.purpose == "operating")).first()[0]
+    clock = date(HISTORY_END.year, 4, 10)
+    due: dict[tuple[str, date], list] = defaultdict(list)
+    for invoice in db.exec(select(Invoice).where(Invoice.due_on < clock).order_by(Invoice.number)).scalars():
+        due[(invoice.payer_ref, invoice.due_on.replace(day=1))].append(invoice)
+    started, remittances = time.perf_counter(), 0
+    for (payer_ref, month), invoices in sorted(due.items(), key=lambda item: (item[0][1], item[0][0])):
+        luck = b.rng.random()
+        if luck < 0.05:
+            continue                                       # not paid yet
+        late = timedelta(days=b.rng.randrange(20, 60)) if luck < 0.2 else timedelta(days=b.rng.randrange(-5, 3))
+        received = min(max(i.due_on for i in invoices) + late, clock)
+        paid = {i.id: (i.total_pence if luck >= 0.12 else i.total_pence // 2) for i in invoices if i.total_pence}
+        if not paid:
+            continue
+        with _app_as_on(b, received):
+            payment = payments.record_payment(db, payments.PaymentIn(
+                payer_ref, bank.id, received, sum(paid.values()), "bank_transfer", invoices[0].number), clock,
+                finance.id)
+            payments.allocate(db, payment, paid, received, finance.id)
+            db.flush()
+        remittances += 1
+        db.expunge_all()
+    for model in PAYMENT_TABLES:
+        rows = db.connection().execute(select(func.count()).select_from(model)).scalar_one()
+        if rows != before[model.__tablename__]:
+            b.counts[model.__tablename__] = b.counts.get(model.__tablename__, 0) + rows - before[model.__tablename__]
+    db.close()
+    b.invoicing["remittances"] = remittances
+    b.invoicing["payments seconds"] = time.perf_counter() - started
+
+
 STEPS = [make_clock, make_settings, make_users, make_funders, make_services, make_funds, make_children,
          make_families, make_nominees, make_nominations, make_block_contracts, make_arrangements, make_bookings,
-         make_invoices]
+         make_invoices, make_payments]
 
 
 def generate(database_url: str, children: int, years: int, seed: int = 2027, reset: bool = False) -> Bench:
@@ -838,6 +883,7 @@ def main(argv: list[str] | None = None) -> dict[str, int]:
     print(f"Invoiced {done['first']:%B %Y} to {OPEN_MONTH - relativedelta(months=1):%B %Y} ({done['months']} months, "
           f"two runs each): {done['issued']} invoices issued, {done['held back']} drafts held back with an exception, "
           f"in {done['seconds']:.1f} s; {OPEN_MONTH:%B %Y} left for bench.invoice_month")
+    print(f"Paid: {done['remittances']} remittances recorded and allocated in {done['payments seconds']:.1f} s")
     for table, rows in bench.counts.items():
         print(f"  {table:<20} {rows:>7}")
     return bench.counts
