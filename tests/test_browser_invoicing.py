@@ -25,7 +25,7 @@ def server(_fresh_urls, tmp_path_factory):
 
 def test_finance_runs_issues_sends_and_credits_october(page, server, screenshots):
     sign_in(page, server, "finance@willow.example")
-    page.get_by_role("link", name="Invoices").click()
+    page.get_by_role("link", name="Invoices", exact=True).click()
     page.get_by_label("Month of supply").fill("2026-10")
     page.get_by_role("button", name="Show").click()
     page.get_by_role("link", name="Run invoicing for 2026-10").click()

@@ -102,5 +102,6 @@ def _routers():
         payments_api.router,
         bank_api.router,
         debt_api.router,
+        export_routes.api,
         audit_routes.api,
     ]
