@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from invoicing.models import BilledPart, CreditNote, Document, Invoice
 from invoicing.payments import check as payment_checks
 from isf import check as isf_checks
-from invoicing.payments.models import Allocation, DebtAdjustment
+from invoicing.payments.models import Allocation, DebtAdjustment, Reminder
 from provider.charges.models import Charge, ChargePart
 from provider.ledger import check as ledger_checks
 from provider.ledger.post import balances
@@ -67,8 +67,9 @@ def numbers_without_gaps(db: Session) -> list[str]:
 
 def documents_unchanged(db: Session) -> list[str]:
     failures = []
-    for kind, model in (("Invoice", Invoice), ("Credit note", CreditNote)):
-        for number, data, digest in db.exec(select(model.number, model.data, model.data_sha256)):
+    for kind, model, name in (("Invoice", Invoice, Invoice.number), ("Credit note", CreditNote, CreditNote.number),
+                              ("Reminder", Reminder, Reminder.id)):
+        for number, data, digest in db.exec(select(name, model.data, model.data_sha256)):
             if hashlib.sha256(data.encode()).hexdigest() != digest:
                 failures.append(f"{kind} {number}: its stored data no longer matches its hash.")
     for ref, pdf, digest in db.exec(select(Document.source_ref, Document.pdf, Document.sha256)):
