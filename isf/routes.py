@@ -236,3 +236,27 @@ async def supplier_bank(request: Request, db: DB, supplier_id: uuid.UUID, user: 
     except FieldErrors as exc:
         return _suppliers(request, db, user, exc.errors, data, 422)
     return RedirectResponse("/isf-suppliers", status_code=303)
+
+
+@router.get("/isf/{agreement_id}/surplus.pdf")
+def isf_surplus_pdf(db: DB, agreement_id: uuid.UUID, _: User = allow(Role.finance)):
+    from isf import surplus
+
+    found = surplus.surplus(db, service.get_agreement(db, agreement_id), today(db))
+    return Response(surplus.statement_pdf(found), media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="surplus-{found.child.lower()}.pdf"'})
+
+
+@router.post("/isf/{agreement_id}/letter")
+async def isf_letter(request: Request, db: DB, agreement_id: uuid.UUID, user: User = allow(Role.finance)):
+    from isf import surplus
+
+    agreement = service.get_agreement(db, agreement_id)
+    data = await form_data(request)
+    try:
+        with unit_of_work(db):
+            surplus.send_family_letter(db, request.app.state.settings, agreement, today(db),
+                                       data.get("decided_by"), user.id)
+    except FieldErrors as exc:
+        return _page(request, db, agreement, user, exc.errors, data, 422)
+    return RedirectResponse(f"/isf/{agreement.id}?letter=1", status_code=303)

@@ -293,3 +293,43 @@ def test_an_overdue_review_needs_attention(willow):
         agreement.next_review_on = date(2027, 3, 31)
         willow.add(agreement)
     assert "review overdue since 31/03/2027" in attention.alerts(willow, agreement, ON)
+
+
+def test_the_surplus_statement_and_the_familys_letter_say_what_is_owed_back(willow, test_settings):
+    import io
+
+    import pypdf
+
+    from isf import surplus
+    from invoicing.models import SentMessage
+
+    found = surplus.surplus(willow, _amira(willow), date(2027, 3, 31))
+    assert (found.balance, found.limit, found.above_limit, found.owed_to) == (141_500, 48_000, 93_500,
+                                                                              "Northshire County Council")
+    statement = " ".join(pypdf.PdfReader(io.BytesIO(surplus.statement_pdf(found))).pages[0].extract_text().split())
+    assert "Balance held £1,415.00" in statement and "to be repaid or withheld £935.00" in statement
+    letter = " ".join(pypdf.PdfReader(io.BytesIO(surplus.letter_pdf(found))).pages[0].extract_text().split())
+    assert "£1,415.00 is left" in letter and "debit" not in letter.lower()
+    with unit_of_work(willow):
+        sent = surplus.send_family_letter(willow, test_settings, _amira(willow), date(2027, 3, 31))
+    assert sent.kind == "isf_letter" and sent.recipient
+
+
+def test_a_bereaved_familys_letter_waits_for_a_persons_decision(willow, test_settings):
+    from isf import surplus
+    from invoicing.models import SentMessage
+    from provider.people.holds import start_hold
+
+    agreement = _amira(willow)
+    amira = willow.get(Arrangement, agreement.arrangement_id).child_id
+    from provider.people.models import Child
+    with unit_of_work(willow):
+        start_hold(willow, willow.get(Child, amira), "Key worker")
+    with pytest.raises(FieldErrors) as refused, unit_of_work(willow):
+        surplus.send_family_letter(willow, test_settings, agreement, date(2027, 3, 31))
+    assert "under a bereavement hold" in refused.value.errors["decided_by"]
+    assert willow.exec(select(func.count()).select_from(SentMessage).where(SentMessage.kind == "isf_letter")).one() == 0
+    with unit_of_work(willow):
+        sent = surplus.send_family_letter(willow, test_settings, agreement, date(2027, 3, 31),
+                                          decided_by="Head of family support")
+    assert "Sent on the decision of Head of family support" in sent.subject
