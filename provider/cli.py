@@ -183,6 +183,27 @@ def year_end(year: int = typer.Option(..., help="The financial year by the year 
         session.close()
 
 
+@app.command("aged-debt")
+def aged_debt(as_of: str = typer.Option(None, "--as-of", help="The date, YYYY-MM-DD; default today")) -> None:
+    """Print aged debt by payer type and payer (current, 1-30, 31-60, 61-90, over 90 days), disputed debt apart,
+    tied to the debtor accounts in the ledger."""
+    import provider.models  # noqa: F401  (every table, for the foreign keys)
+    from invoicing.payments import debt
+    from provider.clock import today
+    from provider.db import open_session
+
+    try:
+        day = date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        fail(f"--as-of must be a date written YYYY-MM-DD, like 2027-04-10 (got {as_of!r})")
+    _require_schema()
+    session = open_session(read_only=True)
+    try:
+        typer.echo(debt.aged_debt_text(debt.aged_debt(session, day or today(session))))
+    finally:
+        session.close()
+
+
 @app.command("activity-return")
 def activity_return(contract: str = typer.Option(..., help="The block contract's reference, e.g. NCC-SB-2627"),
                     quarter: str = typer.Option(..., help="The financial-year quarter, e.g. 2026-Q3"),
@@ -239,6 +260,86 @@ def close_month(period: str = typer.Option(..., help="The month to close, YYYY-M
     finally:
         session.close()
     typer.echo(f"Closed {', '.join(f'{date(p.year, p.month, 1):%B %Y}' for p in closed)}.")
+
+
+@app.command("bank-import")
+def bank_import(file: str = typer.Argument(..., help="The statement: CSV in the account's layout, OFX or camt.053"),
+                account: str = typer.Option(..., help="The account's label, e.g. Operating")) -> None:
+    """Import a bank statement into an account: prints the lines in the file, how many are new and how many were
+    held already, or that the file is held for a person to confirm. A bad file changes nothing and exits 1."""
+    from pathlib import Path
+
+    import provider.models  # noqa: F401  (every table, for the foreign keys)
+    from invoicing.bank import importing
+    from provider.db import open_session, unit_of_work
+    from provider.errors import FieldErrors
+
+    path = Path(file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {file}: {exc.strerror or exc}")
+    _require_schema()
+    session = open_session()
+    try:
+        with unit_of_work(session):
+            found = importing.account_by_label(session, account)
+            record = importing.import_file(session, found, path.name, data)
+        typer.echo(importing.summary(record, found))
+    except FieldErrors as exc:
+        fail(f"{path.name}: " + " ".join(exc.errors.values()))
+    finally:
+        session.close()
+
+
+@app.command("statements")
+def isf_statements(period: str = typer.Option(..., help="The month the statements' periods end in, YYYY-MM"),
+                   out: str = typer.Option(None, "--out", help="The folder for the PDFs; default statements/YYYY-MM"),
+                   ) -> None:
+    """Write every ISF statement whose period ends in the month as a PDF; print one line for each ISF: the child and
+    the money left at the end of its last period ending in the month."""
+    from pathlib import Path
+
+    from rich.console import Console
+    from rich.progress import Progress
+
+    import provider.models  # noqa: F401  (every table, for the foreign keys)
+    from isf import statements
+    from provider.clock import today
+    from provider.db import open_session
+
+    first, last = _month(period)
+    _require_schema()
+    folder = Path(out or f"statements/{first:%Y-%m}")
+    session = open_session(read_only=True)
+    closing, written = {}, set()
+    try:
+        due = statements.ending_in(session, first, last)
+        if not due:
+            typer.echo(f"No ISF statement has a period ending in {first:%B %Y}.")
+            return
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            fail(f"--out: cannot make the folder {folder}: {exc.strerror or exc}")
+        day = today(session)
+        with Progress(console=Console(stderr=True)) as progress:
+            task = progress.add_task(f"ISF statements for {first:%B %Y}", total=len(due))
+            for agreement, p in due:
+                found = statements.statement(session, agreement, p.starts_on, p.ends_on, day, p.number)
+                name = statements.filename(found)
+                if name in written:    # a second ISF of the same child
+                    name = f"{name[:-4]}-{str(agreement.id)[:8]}.pdf"
+                (folder / name).write_bytes(statements.render_pdf(found))
+                written.add(name)
+                closing[agreement.id] = (found.child, format_gbp(found.closing))
+                progress.advance(task)
+    finally:
+        session.close()
+    width = max(len(child) for child, _ in closing.values())
+    for child, pounds in closing.values():
+        typer.echo(f"{child:<{width}}  {pounds:>12}")
+    typer.echo(f"Wrote {len(written)} statement(s) to {folder}", err=True)
 
 
 @app.command("check")

@@ -9,6 +9,7 @@ import provider.audit.recorder  # noqa: F401  (the demo's rows are audited, by "
 from provider.clock import set_as_of_date
 from provider.db import open_session, unit_of_work
 from provider.demo_data import bookings, catalogue, funders, funding, organisation, people
+from provider.demo_data import bank as demo_bank
 from provider.demo_data import grants as demo_grants
 from provider.demo_data import invoicing as demo_invoicing
 from provider.demo_data import isf as demo_isf
@@ -66,6 +67,7 @@ def build(session: Session, *, care: bool = True, invoicing: bool = True, grants
     users = {role: create_user(session, {"email": email, "name": name, "role": role, "password": DEMO_PASSWORD})
              for email, name, role in DEMO_USERS}
     organisation.build(session)
+    demo_bank.build(session)
     services = catalogue.build(session)
     demo_funders = funders.build(session, services)
     children = people.build(session, demo_funders, key_worker=users["coordinator"], family_user=users["family"])
