@@ -10,6 +10,7 @@ from provider.clock import set_as_of_date
 from provider.db import open_session, unit_of_work
 from provider.demo_data import bookings, catalogue, funders, funding, organisation, people
 from provider.demo_data import bank as demo_bank
+from provider.demo_data import council_budgets
 from provider.demo_data import grants as demo_grants
 from provider.demo_data import invoicing as demo_invoicing
 from provider.demo_data import isf as demo_isf
@@ -74,14 +75,16 @@ def build(session: Session, *, care: bool = True, invoicing: bool = True, grants
     session.flush()
     people.holds_for_the_bereaved(session, children["Ellie"], users["coordinator"])
     funding.build(session, services, demo_funders, children)
-    demo_isf.other_arrangements(session, services, demo_funders, {c.id for c in children.values()})
+    scenario = {c.id for c in children.values()}
+    demo_isf.other_arrangements(session, services, demo_funders, scenario)
+    sen_budgets = council_budgets.arrangements(session, services, demo_funders, scenario)
     if grants:
         demo_grants.build(session, demo_funders, users["finance"])
     session.flush()
     demo_isf.build(session, users["coordinator"], users["finance"], users["admin"], AS_OF)
     if not care:
         return
-    bookings.build(session, services, children, users["coordinator"])
+    bookings.build(session, services, children, users["coordinator"], sen_budgets)
     if invoicing:
         demo_invoicing.invoice_months(session, users["finance"], date(2026, 4, 1), date(2026, 11, 1))
     set_as_of_date(session, date(2026, 12, 1))  # found out, and put right, before December's invoicing

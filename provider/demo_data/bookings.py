@@ -54,7 +54,8 @@ def _member(session: Session, name: str) -> FamilyMember:
     return session.exec(select(FamilyMember).where(FamilyMember.name == name)).one()
 
 
-def build(session: Session, services: dict[str, Service], children: dict[str, Child], coordinator: User) -> None:
+def build(session: Session, services: dict[str, Service], children: dict[str, Child], coordinator: User,
+          council_budgets: list[Child] = ()) -> None:
     diary = Diary(session, services, coordinator)
     amira, ben, chloe, dev, ellie = (children[n] for n in ("Amira", "Ben", "Chloe", "Dev", "Ellie"))
     for first, nights in [(date(2026, 4, 20), 4), (date(2026, 6, 15), 3), (date(2026, 8, 17), 4),
@@ -79,8 +80,15 @@ def build(session: Session, services: dict[str, Service], children: dict[str, Ch
     for day in [date(2026, 12, 10), date(2027, 1, 14), date(2027, 2, 11), date(2027, 3, 11)]:
         diary.session_on(ellie, "BEREAVEMENT_SUPPORT", day, grace)
     _other_children(session, diary, children)
+    council_days(diary, list(council_budgets))
     units = diary.write()
     attendance_changed(session, [u.id for u in units], coordinator)
+
+
+def council_days(diary: Diary, children: list[Child]) -> None:
+    from provider.demo_data.council_budgets import book
+
+    book(diary, children)
 
 
 def correct_the_hospital_day(session: Session, coordinator: User) -> None:

@@ -27,6 +27,8 @@ PAID = [
     (date(2026, 11, 25), {"INV2627000010": 6_000, "INV2627000013": 6_000}, "HADDAD HYDRO"),
     (date(2027, 1, 15), {"INV2627000014": 144_000}, "INV2627000014 2 OF 3 NIGHTS"),
     (date(2027, 2, 10), {"INV2627000016": 6_000}, "INV2627000016"),
+    # One council remittance for three children's activity days (provider.demo_data.council_budgets).
+    (date(2027, 3, 24), {"INV2627000020": 54_000}, "NCC SEN REMITTANCE 0314"),
 ]
 
 
