@@ -3,7 +3,6 @@ approving a supplier's payment with its evidence, outcomes, fees, and suppliers'
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -18,11 +17,10 @@ from provider.clock import today
 from provider.db import unit_of_work
 from provider.errors import FieldErrors, NotFound
 from provider.funding.models import Arrangement
-from provider.money import MoneyError, parse_gbp
 from provider.people.models import Child
 from provider.users.models import Role, User
 from provider.web.deps import DB, allow
-from provider.web.forms import form_data
+from provider.web.forms import date_field, form_data, id_field, pounds_field
 from provider.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -30,29 +28,6 @@ STAFF = allow(Role.finance, Role.coordinator)
 APPROVERS = allow(Role.finance, Role.coordinator, Role.admin)
 for _table in ("isf_agreements", "isf_sources", "isf_outcomes", "isf_suppliers"):
     register_history(_table, Role.finance)
-
-
-def _pence(value, field: str) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        return parse_gbp(value)
-    except MoneyError as exc:
-        raise FieldErrors({field: str(exc)}) from None
-
-
-def _day(value, field: str) -> date:
-    try:
-        return date.fromisoformat(value or "")
-    except ValueError:
-        raise FieldErrors({field: "must be a date written YYYY-MM-DD"}) from None
-
-
-def _uuid(value) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value) if value else None
-    except ValueError:
-        return None
 
 
 def _names(db) -> dict[uuid.UUID, tuple[Arrangement, Child]]:
@@ -104,8 +79,8 @@ async def isf_receipt(request: Request, db: DB, agreement_id: uuid.UUID, user: U
     agreement = service.get_agreement(db, agreement_id)
     data = await form_data(request)
     try:
-        pence = _pence(data.get("receipt_amount"), "pence")
-        received = _day(data.get("received_on"), "received_on")
+        pence = pounds_field(data.get("receipt_amount"), "pence")
+        received = date_field(data.get("received_on"), "received_on", required=True)
         number = int(data["instalment_number"]) if (data.get("instalment_number") or "").isdigit() else None
         with unit_of_work(db):
             service.record_receipt(db, agreement, pence, received, data.get("source") or "social_care",
@@ -122,15 +97,15 @@ async def isf_spend(request: Request, db: DB, agreement_id: uuid.UUID, user: Use
     data = await form_data(request)
     upload = data.get("evidence")
     try:
-        pence = _pence(data.get("spend_amount"), "pence")
-        spent_on = _day(data.get("spent_on"), "spent_on")
+        pence = pounds_field(data.get("spend_amount"), "pence")
+        spent_on = date_field(data.get("spent_on"), "spent_on", required=True)
         with unit_of_work(db):
             evidence = None
             if isinstance(upload, UploadFile) and upload.filename:
                 evidence = service.store_evidence(db, upload.filename, upload.content_type or "",
                                                   await upload.read(service.EVIDENCE_MAX_BYTES + 1))
             service.ask_spend(db, agreement, pence, spent_on, data.get("description") or "",
-                              _uuid(data.get("outcome_id")), _uuid(data.get("supplier_id")),
+                              id_field(data.get("outcome_id")), id_field(data.get("supplier_id")),
                               evidence.id if evidence else None, user, data.get("from_contingency") == "true")
     except FieldErrors as exc:
         shown = {k: v for k, v in data.items() if not isinstance(v, UploadFile)}
@@ -167,7 +142,7 @@ async def isf_outcome(request: Request, db: DB, agreement_id: uuid.UUID, user: U
                      data, 422)
     review = None
     try:
-        review = _day(data["review_on"], "review_on") if data.get("review_on") else None
+        review = date_field(data["review_on"], "review_on", required=True) if data.get("review_on") else None
     except FieldErrors as exc:
         return _page(request, db, agreement, user, exc.errors, data, 422)
     with unit_of_work(db):

@@ -3,7 +3,6 @@ dispute an invoice; write off or waive what it owes, and approve what is above t
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
@@ -15,10 +14,9 @@ from invoicing.payments.models import Allocation, DebtAdjustment, Dispute, Payme
 from provider.clock import today
 from provider.db import unit_of_work
 from provider.errors import FieldErrors, NotFound
-from provider.money import MoneyError, parse_gbp
 from provider.users.models import Role, User
 from provider.web.deps import DB, allow
-from provider.web.forms import form_data
+from provider.web.forms import date_field, form_data, id_field, pounds_field
 from provider.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -27,31 +25,6 @@ APPROVER = allow(Role.finance, Role.admin)
 METHODS = [(m.value, m.value.replace("_", " ").capitalize()) for m in PaymentMethod]
 REFUND_TO = {RefundTo.payer: "The payer's own account", RefundTo.direct_payment_account: "The direct-payment account",
              RefundTo.commissioner: "The commissioner that funds the direct payment"}
-
-
-def _pence(value, field: str) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        return parse_gbp(value)
-    except MoneyError as exc:
-        raise FieldErrors({field: str(exc)}) from None
-
-
-def _date(value, field: str) -> date | None:
-    if value in (None, ""):
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise FieldErrors({field: "must be a date written YYYY-MM-DD"}) from None
-
-
-def _uuid(value) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value) if value else None
-    except ValueError:
-        return None
 
 
 @router.get("/payments")
@@ -75,14 +48,14 @@ async def payment_create(request: Request, db: DB, user: User = FINANCE):
     data = await form_data(request)
     malformed, amount, received = {}, None, None
     try:
-        amount = _pence(data.get("amount"), "amount_pence")
+        amount = pounds_field(data.get("amount"), "amount_pence")
     except FieldErrors as exc:
         malformed |= exc.errors
     try:
-        received = _date(data.get("received_on"), "received_on")
+        received = date_field(data.get("received_on"), "received_on")
     except FieldErrors as exc:
         malformed |= exc.errors
-    shape = service.PaymentIn(data.get("payer_ref") or "", _uuid(data.get("bank_account_id")), received, amount,
+    shape = service.PaymentIn(data.get("payer_ref") or "", id_field(data.get("bank_account_id")), received, amount,
                               data.get("method") or "", data.get("reference") or "", data.get("notes") or "")
     try:
         if malformed:
@@ -143,7 +116,7 @@ async def payment_refund(request: Request, db: DB, payment_id: uuid.UUID, user: 
     payment = service.get_payment(db, payment_id)
     data = await form_data(request)
     try:
-        pence = _pence(data.get("refund_amount"), "pence")
+        pence = pounds_field(data.get("refund_amount"), "pence")
         with unit_of_work(db):
             service.refund(db, payment, pence, data.get("to") or "", data.get("to_details") or "",
                            data.get("reason") or "", today(db), user.id)
@@ -203,7 +176,7 @@ async def invoice_adjust(request: Request, db: DB, invoice_id: uuid.UUID, user: 
     invoice = _invoice(db, invoice_id)
     data = await form_data(request)
     try:
-        pence = _pence(data.get("adjust_amount"), "pence")
+        pence = pounds_field(data.get("adjust_amount"), "pence")
         with unit_of_work(db):
             service.ask_adjustment(db, invoice, data.get("kind") or "", pence, data.get("adjust_reason") or "",
                                    today(db), user)

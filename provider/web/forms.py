@@ -1,6 +1,8 @@
 """Turning a submitted HTML form into the dict a Pydantic shape validates: blanks become None."""
 from __future__ import annotations
 
+import uuid
+from datetime import date
 from typing import Any
 
 from fastapi import Request
@@ -26,3 +28,36 @@ async def form_data(request: Request, *, lists: tuple[str, ...] = ()) -> dict[st
     for key in lists:
         data.setdefault(key, [])
     return data
+
+
+def pounds_field(value: Any, field: str) -> int | None:
+    """A form's amount in pounds as whole pence (None when blank), or FieldErrors naming the field."""
+    from provider.errors import FieldErrors
+    from provider.money import MoneyError, parse_gbp
+
+    if value in (None, ""):
+        return None
+    try:
+        return parse_gbp(value)
+    except MoneyError as exc:
+        raise FieldErrors({field: str(exc)}) from None
+
+
+def date_field(value: Any, field: str, *, required: bool = False) -> date | None:
+    """A form's date written YYYY-MM-DD (None when blank and not required), or FieldErrors naming the field."""
+    from provider.errors import FieldErrors
+
+    if value in (None, "") and not required:
+        return None
+    try:
+        return date.fromisoformat(value or "")
+    except (TypeError, ValueError):
+        raise FieldErrors({field: "must be a date written YYYY-MM-DD"}) from None
+
+
+def id_field(value: Any) -> uuid.UUID | None:
+    """A chosen record's id, or None when blank or not an id (the service then says what is missing)."""
+    try:
+        return uuid.UUID(value) if value else None
+    except (TypeError, ValueError):
+        return None
