@@ -36,7 +36,7 @@ SHORT_BREAKS, SIBLING_SUPPORT, OTHER_CARE = "Short breaks", "Sibling support", "
 OTHER_SUPPLIERS, FEES, RETURNED = "Other suppliers", "Fees", "Money returned"
 CATEGORIES = (SHORT_BREAKS, SIBLING_SUPPORT, OTHER_CARE, OTHER_SUPPLIERS, FEES, RETURNED)
 SOURCES = {"social_care": "social care", "health": "health", "education": "education"}
-NO_OUTCOME = "Not yet linked to an outcome of the plan"
+NO_OUTCOME = "not yet linked to an outcome of the plan"
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,7 @@ class Movement:
     stay: str = ""             # care: the booking, so that the nights of one stay make one line
     units: int = 0
     unit: str = ""             # care: night, session, hour or day
+    booked_on: date | None = None   # care: the day its booking was confirmed
 
     @property
     def signed(self) -> int:
@@ -85,6 +86,7 @@ class Statement:
     child_first: str = ""              # "Amira"
     hospice: str = ""                  # "Willow Children's Hospice"
     hospice_short: str = ""            # "Willow"
+    hospice_address: str = ""
     funder: str = ""                   # "Northshire County Council"
     funder_is_council: bool = True
     surplus_limit: int | None = None
@@ -130,9 +132,10 @@ class Statement:
 
     @property
     def by_outcome(self) -> list[tuple[str, int]]:
-        found = dict(_totals((line.outcome or NO_OUTCOME, line.pence) for line in self.spend))
+        """Each outcome of the plan with what was spent on it; spend that names none, by category."""
+        found = dict(_totals((line.outcome or f"{line.category}: {NO_OUTCOME}", line.pence) for line in self.spend))
         rows = [(text, found.pop(text, 0)) for text in self.outcomes]
-        return rows + sorted(found.items(), key=lambda row: row[0] == NO_OUTCOME)
+        return rows + sorted(found.items(), key=lambda row: row[0].endswith(NO_OUTCOME))
 
     @property
     def by_category(self) -> dict[str, int]:
@@ -144,7 +147,7 @@ class Statement:
     @property
     def title(self) -> str:
         dates = f"{uk_date(self.first)} to {uk_date(self.last)}"
-        return f"Period {self.period_number}, {dates}" if self.period_number else dates
+        return f"period {self.period_number}, {dates}" if self.period_number else dates
 
 
 def _totals(pairs) -> list[tuple[str, int]]:
@@ -223,6 +226,7 @@ class About:
     child: Child
     funder: Funder | None
     hospice: str
+    hospice_address: str = ""
     outcomes: dict[uuid.UUID, str] = field(default_factory=dict)
 
     @property
@@ -248,30 +252,45 @@ def about(db: Session, agreement: IsfAgreement) -> About:
                                               .order_by(IsfOutcome.text))}
     return About(agreement, arrangement, db.get(Child, arrangement.child_id),
                  db.get(Funder, arrangement.funder_id) if arrangement.funder_id else None,
-                 settings.name if settings else "the hospice", outcomes)
+                 settings.name if settings else "the hospice", settings.address if settings else "", outcomes)
+
+
+def _by_id(db: Session, columns, ids) -> dict:
+    """Rows of one table by id: one plain lookup each, so that no plan can go wrong on a test's unanalysed rows."""
+    ids = list(set(ids))
+    return {row[0]: row for row in db.exec(select(*columns).where(columns[0].in_(ids)))} if ids else {}
 
 
 def _care(db: Session, facts: About) -> list[Movement]:
-    query = (select(Charge.day, Charge.quantity, ChargePart.pence, ChargePart.units, Service.name, Service.unit,
-                    Service.bed_based, Booking.id, FamilyMember.name)
-             .join(ChargePart, ChargePart.charge_id == Charge.id)
-             .join(Service, Service.id == Charge.service_id)
-             .join(BookingUnit, BookingUnit.id == Charge.unit_id)
-             .join(Booking, Booking.id == BookingUnit.booking_id)
-             .outerjoin(FamilyMember, FamilyMember.id == Booking.participant_id)
-             .where(ChargePart.payer_ref == service.ledger_code(facts.agreement), Charge.state == ChargeState.current,
-                    ChargePart.pence > 0))
+    parts = db.exec(select(ChargePart.charge_id, ChargePart.pence, ChargePart.units)
+                    .where(ChargePart.payer_ref == service.ledger_code(facts.agreement), ChargePart.pence > 0)).all()
+    charges = {c[0]: c for c in db.exec(select(Charge.id, Charge.day, Charge.quantity, Charge.service_id,
+                                                Charge.unit_id)
+                                         .where(Charge.id.in_({p[0] for p in parts}),
+                                                Charge.state == ChargeState.current))} if parts else {}
+    units = _by_id(db, (BookingUnit.id, BookingUnit.booking_id), (c[4] for c in charges.values()))
+    bookings = _by_id(db, (Booking.id, Booking.participant_id, Booking.confirmed_at),
+                      (u[1] for u in units.values()))
+    members = _by_id(db, (FamilyMember.id, FamilyMember.name), (b[1] for b in bookings.values() if b[1]))
+    services = {s.id: s for s in db.exec(select(Service))}
     found = []
-    for day, quantity, pence, units, name, unit, bed_based, booking_id, participant in db.exec(query):
-        if bed_based and unit == Unit.night:
-            what = f"{name.removesuffix(' night').replace('-', ' ')} at {facts.hospice_short}"
+    for charge_id, pence, units_paid in parts:
+        if charge_id not in charges:
+            continue
+        _, day, quantity, service_id, unit_id = charges[charge_id]
+        _, participant_id, confirmed_at = bookings[units[unit_id][1]]
+        what_service = services[service_id]
+        participant = members[participant_id][1] if participant_id else None
+        if what_service.bed_based and what_service.unit == Unit.night:
+            what = f"{what_service.name.removesuffix(' night').replace('-', ' ')} at {facts.hospice_short}"
             category = SHORT_BREAKS
         elif participant:
-            what, category = f"{name} for {participant.split()[0]}", SIBLING_SUPPORT
+            what, category = f"{what_service.name} for {participant.split()[0]}", SIBLING_SUPPORT
         else:
-            what, category = name, OTHER_CARE
-        found.append(Movement(day, CARE, pence, what, category=category, stay=str(booking_id),
-                              units=units or quantity, unit=str(unit)))
+            what, category = what_service.name, OTHER_CARE
+        found.append(Movement(day, CARE, pence, what, category=category, stay=str(units[unit_id][1]),
+                              units=units_paid or quantity, unit=str(what_service.unit),
+                              booked_on=confirmed_at.date() if confirmed_at else None))
     return found
 
 
@@ -309,20 +328,14 @@ def movements(db: Session, facts: About) -> list[Movement]:
     return found
 
 
-def reserved_at(db: Session, facts: About, day: date, today: date) -> int:
+def reserved_at(db: Session, facts: About, found: list[Movement], day: date, today: date) -> int:
     """What care booked by `day` for later takes from the ISF: what it drew when given since, and what the who-pays
     engine reserves for what is still booked. (Care booked then and cancelled since is not counted: what it would
     have taken is no longer known.)"""
     as_at = min(day, today)
-    code = service.ledger_code(facts.agreement)
-    given_since = (select(ChargePart.pence, Booking.confirmed_at)
-                   .join(Charge, Charge.id == ChargePart.charge_id)
-                   .join(BookingUnit, BookingUnit.id == Charge.unit_id)
-                   .join(Booking, Booking.id == BookingUnit.booking_id)
-                   .where(ChargePart.payer_ref == code, Charge.state == ChargeState.current, Charge.day > as_at))
-    total = sum(pence for pence, confirmed_at in db.exec(given_since)
-                if confirmed_at is not None and confirmed_at.date() <= as_at)
-    return total + _still_booked(db, facts, as_at)
+    given_since = sum(m.pence for m in found if m.kind == CARE and m.day > as_at and m.booked_on is not None
+                      and m.booked_on <= as_at)
+    return given_since + _still_booked(db, facts, as_at)
 
 
 def _still_booked(db: Session, facts: About, as_at: date) -> int:
@@ -352,19 +365,20 @@ def _still_booked(db: Session, facts: About, as_at: date) -> int:
 
 
 def statement(db: Session, agreement: IsfAgreement, first: date, last: date, today: date,
-              period_number: int | None = None, facts: About | None = None,
-              found: list[Movement] | None = None) -> Statement:
+              period_number: int | None = None) -> Statement:
     """The family's statement of one ISF from `first` to `last`, reserved and available as at `last` (or today,
     when `last` is still to come)."""
-    facts = facts or about(db, agreement)
+    facts = about(db, agreement)
     arrangement = facts.arrangement
     limit = schedule.surplus_limit(arrangement.yearly_pence or 0, agreement.surplus_weeks, agreement.surplus_pence)
-    return build(found if found is not None else movements(db, facts), first, last,
-                 reserved=reserved_at(db, facts, last, today), period_number=period_number,
+    found = movements(db, facts)
+    return build(found, first, last, reserved=reserved_at(db, facts, found, last, today), period_number=period_number,
                  child=facts.child.display_name, child_first=facts.child.preferred_name or facts.child.first_name,
-                 hospice=facts.hospice, hospice_short=facts.hospice_short, funder=facts.funder_name,
+                 hospice=facts.hospice, hospice_short=facts.hospice_short,
+                 hospice_address=facts.hospice_address, funder=facts.funder_name,
                  funder_is_council=bool(facts.funder and facts.funder.kind == FunderKind.local_authority),
-                 contingency=agreement.contingency_pence, surplus_limit=limit, outcomes=tuple(facts.outcomes.values()), agreement_id=agreement.id,
+                 contingency=agreement.contingency_pence, surplus_limit=limit,
+                 outcomes=tuple(facts.outcomes.values()), agreement_id=agreement.id,
                  child_reference=facts.child.council_reference or "")
 
 

@@ -53,6 +53,7 @@ def _routers():
     from invoicing.payments import debt_api, debt_routes, export_routes
     from invoicing.payments import routes as payments_routes
     from isf import routes as isf_routes
+    from isf import statement_routes as isf_statement_routes
     from provider.grants import api as grants_api
     from provider.grants import routes as grants_routes
     from provider.ledger import api as ledger_api
@@ -82,6 +83,7 @@ def _routers():
         grants_routes.router,
         payments_routes.router,
         isf_routes.router,
+        isf_statement_routes.router,
         bank_routes.router,
         debt_routes.router,
         export_routes.router,
