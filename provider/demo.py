@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 from sqlmodel import Session, func, select
 
@@ -16,6 +17,7 @@ from provider.demo_data import invoicing as demo_invoicing
 from provider.demo_data import isf as demo_isf
 from provider.demo_data import payments as demo_payments
 from provider.users.models import User
+from provider.users.passwords import hash_password
 from provider.users.service import create_user
 
 AS_OF = date(2027, 4, 10)
@@ -56,6 +58,17 @@ def load(if_empty: bool = False, session: Session | None = None) -> bool:
             session.close()
 
 
+@lru_cache(maxsize=1)
+def _demo_password_hash() -> str:
+    """Every demo user shares the one published password: hashed once a process, not once a user and a build."""
+    return hash_password(DEMO_PASSWORD)
+
+
+def _demo_user(session: Session, email: str, name: str, role: str) -> User:
+    return create_user(session, {"email": email, "name": name, "role": role, "password": DEMO_PASSWORD},
+                       password_hash=_demo_password_hash())
+
+
 def build(session: Session, *, care: bool = True, invoicing: bool = True, grants: bool = True,
           payments: bool = True) -> None:
     """Every row of the demo, in the caller's unit of work; the audit names the actor "system".
@@ -65,8 +78,7 @@ def build(session: Session, *, care: bool = True, invoicing: bool = True, grants
     funding is not recorded (tests of care invoicing alone); without `payments` nothing invoiced has been paid.
     """
     set_as_of_date(session, AS_OF)
-    users = {role: create_user(session, {"email": email, "name": name, "role": role, "password": DEMO_PASSWORD})
-             for email, name, role in DEMO_USERS}
+    users = {role: _demo_user(session, email, name, role) for email, name, role in DEMO_USERS}
     organisation.build(session)
     demo_bank.build(session)
     services = catalogue.build(session)
