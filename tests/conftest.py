@@ -94,9 +94,25 @@ def fresh_database_url(_fresh_urls, request) -> str:
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'lantern.db'}"
+    """The engine under test's database; with pytest-xdist, each worker's own PostgreSQL database, dropped after."""
+    base = os.environ.get("DATABASE_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not (base and base.startswith("postgresql") and worker):
+        url = base or f"sqlite:///{tmp_path_factory.mktemp('db') / 'lantern.db'}"
+        upgrade(url)
+        yield url
+        return
+    name = f"{_database_name(base)}_{worker}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.rsplit("/", 1)[0] + "/" + name
     upgrade(url)
-    return url
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture(scope="session")
