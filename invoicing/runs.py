@@ -24,6 +24,7 @@ from invoicing.models import (BilledInstalment, BilledPart, CreditNote, Expected
 from provider.base import new_id
 from provider.funding.models import BlockContract
 from provider.grants.models import BilledGrantInstalment
+from provider.grants.service import grant_receivable
 from provider.clock import today
 from provider.errors import FieldErrors
 from provider.ledger.models import AccountType, EntryKind, LedgerAccount
@@ -174,8 +175,8 @@ def _issue_all(db: Session, drafts: list[Draft], on: date, actor_id: uuid.UUID |
                     award_id, n = ref[len(grants.PREFIX):].split(":")
                     grants_billed.append({"award_id": uuid.UUID(award_id), "number": int(n), "line_id": line_id,
                                           "expected_id": None, "pence": l.amount_pence})
-                    credits.append((accounts.want(f"receivable:grant:{award_id}", f"Grant receivable: "
-                                                  f"{draft.contract_reference}", AccountType.asset), l.amount_pence))
+                    credits.append((accounts.want(*grant_receivable(uuid.UUID(award_id), db), AccountType.asset),
+                                    l.amount_pence))
                 else:
                     billed.append({"part_id": uuid.UUID(ref), "line_id": line_id})
         if not credits:

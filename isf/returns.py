@@ -85,8 +85,8 @@ def repay(db: Session, notice: RepaymentNotice, on: date, actor_id: uuid.UUID | 
                     status=SpendStatus.approved, decided_on=on, decided_by_id=actor_id, asked_by_id=actor_id)
     db.add(back)
     db.flush()
-    post(db, EntryKind.isf_drawdown, [Line(service._held(db, agreement), debit=notice.pence),
-                                      Line(service._client_bank(db), credit=notice.pence)],
+    post(db, EntryKind.isf_drawdown, [Line(service.held_account(db, agreement), debit=notice.pence),
+                                      Line(service.client_bank_account(db), credit=notice.pence)],
          service_date=on, description=back.description, source_ref=f"isf_spend:{back.id}", group_id=agreement.id,
          actor_id=actor_id)
     return back
@@ -137,7 +137,7 @@ def advance(db: Session, agreement: IsfAgreement, fund_id: uuid.UUID | None, pen
     db.add(made)
     db.flush()
     post(db, EntryKind.isf_receipt, [Line(_advances_account(db), debit=pence),
-                                     Line(service._held(db, agreement), credit=pence)],
+                                     Line(service.held_account(db, agreement), credit=pence)],
          service_date=on, description=f"Advance from {fund.name}: {made.reason}", source_ref=f"isf_advance:{made.id}",
          group_id=agreement.id, actor_id=approver.id)
     return made
@@ -161,7 +161,7 @@ def recover(db: Session, agreement: IsfAgreement, receipt_pence: int, on: date,
                     decided_by_id=actor_id, asked_by_id=actor_id)
     db.add(back)
     db.flush()
-    post(db, EntryKind.isf_drawdown, [Line(service._held(db, agreement), debit=pence),
+    post(db, EntryKind.isf_drawdown, [Line(service.held_account(db, agreement), debit=pence),
                                       Line(_advances_account(db), credit=pence)],
          service_date=on, description=back.description, source_ref=f"isf_spend:{back.id}", group_id=agreement.id,
          actor_id=actor_id)

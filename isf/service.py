@@ -37,7 +37,7 @@ def ledger_code(agreement: IsfAgreement) -> str:
     return f"isf:{agreement.arrangement_id}"
 
 
-def _held(db: Session, agreement: IsfAgreement):
+def held_account(db: Session, agreement: IsfAgreement):
     """The account the who-pays engine's draw-downs use too, under the same name."""
     from provider.people.models import Child
 
@@ -46,7 +46,7 @@ def _held(db: Session, agreement: IsfAgreement):
                    AccountType.liability)
 
 
-def _client_bank(db: Session):
+def client_bank_account(db: Session):
     bank = db.exec(select(BankAccount).where(BankAccount.purpose == AccountPurpose.isf_client,
                                              BankAccount.is_active)).first()
     if bank is None:
@@ -129,7 +129,7 @@ def record_receipt(db: Session, agreement: IsfAgreement, pence: int | None, rece
                          created_by_id=actor_id)
     db.add(receipt)
     db.flush()
-    post(db, EntryKind.isf_receipt, [Line(_client_bank(db), debit=pence), Line(_held(db, agreement), credit=pence)],
+    post(db, EntryKind.isf_receipt, [Line(client_bank_account(db), debit=pence), Line(held_account(db, agreement), credit=pence)],
          service_date=received_on, description=f"ISF receipt: {reference or source}", source_ref=f"isf_receipt:"
          f"{receipt.id}", group_id=agreement.id, actor_id=actor_id)
     from isf.returns import recover
@@ -154,7 +154,7 @@ def post_fee(db: Session, agreement: IsfAgreement, period: schedule.Period, acto
     db.add(fee)
     db.flush()
     income = account(db, "income:isf_fees", "Income, ISF management fees", AccountType.income)
-    post(db, EntryKind.isf_drawdown, [Line(_held(db, agreement), debit=pence), Line(income, credit=pence)],
+    post(db, EntryKind.isf_drawdown, [Line(held_account(db, agreement), debit=pence), Line(income, credit=pence)],
          service_date=period.starts_on, description=f"ISF management fee, period {period.number}",
          source_ref=f"isf_spend:{fee.id}", group_id=agreement.id, actor_id=actor_id)
     return fee
@@ -225,8 +225,8 @@ def approve_spend(db: Session, spend: IsfSpend, approver: User, on: date, today:
     spend.status, spend.decided_by_id, spend.decided_on = SpendStatus.approved, approver.id, on
     db.add(spend)
     db.flush()
-    post(db, EntryKind.isf_drawdown, [Line(_held(db, agreement), debit=spend.pence),
-                                      Line(_client_bank(db), credit=spend.pence)],
+    post(db, EntryKind.isf_drawdown, [Line(held_account(db, agreement), debit=spend.pence),
+                                      Line(client_bank_account(db), credit=spend.pence)],
          service_date=spend.spent_on, description=f"ISF spend: {spend.description}", source_ref=f"isf_spend:"
          f"{spend.id}", group_id=agreement.id, actor_id=approver.id, on=on)
     return spend

@@ -186,15 +186,18 @@ async def invoice_adjust(request: Request, db: DB, invoice_id: uuid.UUID, user: 
     return _back(invoice)
 
 
-@router.get("/payments-approvals")
-def approvals(request: Request, db: DB, user: User = APPROVER):
+def _approvals(request: Request, db, user: User, errors: dict | None = None, status: int = 200):
     pending = db.exec(select(DebtAdjustment, Invoice).join(Invoice, Invoice.id == DebtAdjustment.invoice_id)
                       .where(DebtAdjustment.approved_on.is_(None), DebtAdjustment.refused_on.is_(None))
                       .order_by(DebtAdjustment.created_at)).all()
-    names = {u.id: u.name for u in db.exec(select(User))}
-    return render(request, "payments/approvals.html", {"pending": pending, "names": names, "me": user,
-                                                       "limit": service.write_off_limit(db),
-                                                       "errors": {}})
+    return render(request, "payments/approvals.html", {
+        "pending": pending, "names": {u.id: u.name for u in db.exec(select(User))}, "me": user,
+        "limit": service.write_off_limit(db), "errors": errors or {}}, status)
+
+
+@router.get("/payments-approvals")
+def approvals(request: Request, db: DB, user: User = APPROVER):
+    return _approvals(request, db, user)
 
 
 @router.post("/payments-approvals/{adjustment_id}")
@@ -210,9 +213,5 @@ async def approve(request: Request, db: DB, adjustment_id: uuid.UUID, user: User
             else:
                 service.approve_adjustment(db, adjustment, user, today(db))
     except FieldErrors as exc:
-        pending = db.exec(select(DebtAdjustment, Invoice).join(Invoice, Invoice.id == DebtAdjustment.invoice_id)
-                          .where(DebtAdjustment.approved_on.is_(None), DebtAdjustment.refused_on.is_(None))).all()
-        return render(request, "payments/approvals.html", {
-            "pending": pending, "names": {u.id: u.name for u in db.exec(select(User))}, "me": user,
-            "limit": service.write_off_limit(db), "errors": exc.errors}, 422)
+        return _approvals(request, db, user, exc.errors, 422)
     return RedirectResponse("/payments-approvals", status_code=303)
