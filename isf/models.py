@@ -88,6 +88,8 @@ class IsfOutcome(SQLModel, table=True):
     text: str = Field(sa_type=Text)
     source: str = Field(default="", sa_type=String(20))
     review_on: date | None = None
+    service_id: uuid.UUID | None = Field(default=None, foreign_key="services.id")   # the hospice's own service
+    # whose draw-downs serve this outcome: its nights or sessions name the outcome on the family's statement
 
 
 class IsfReceipt(SQLModel, table=True):
@@ -203,3 +205,24 @@ class Advance(SQLModel, table=True):
     asked_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
     approved_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
     created_at: datetime = timestamp_field()
+
+
+class ClearanceKind(StrEnum):
+    spend = "spend"              # a supplier's payment or a return, seen leaving the bank
+    transfer = "transfer"        # the hospice's own money (draw-downs, fees, advances repaid) moved to its operating account
+
+
+class IsfClearance(SQLModel, table=True):
+    """A line of money out on the ISF client account's statement, matched to what it paid: a posted record, never
+    changed."""
+
+    __tablename__ = "isf_clearances"
+    __table_args__ = (CheckConstraint("pence > 0", name="pence_positive"),)
+    id: uuid.UUID = id_field()
+    bank_line_id: uuid.UUID = Field(foreign_key="bank_lines.id", unique=True)
+    kind: ClearanceKind = Field(sa_type=String(20))
+    spend_id: uuid.UUID | None = Field(default=None, foreign_key="isf_spend.id", unique=True)
+    pence: int
+    cleared_on: date
+    created_at: datetime = timestamp_field()
+    created_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")

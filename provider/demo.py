@@ -70,12 +70,13 @@ def _demo_user(session: Session, email: str, name: str, role: str) -> User:
 
 
 def build(session: Session, *, care: bool = True, invoicing: bool = True, grants: bool = True,
-          payments: bool = True) -> None:
+          payments: bool = True, isf: bool = True) -> None:
     """Every row of the demo, in the caller's unit of work; the audit names the actor "system".
 
     Without `care` the hospice has its children and their funding but no bookings, attendance or charges yet;
     without `invoicing` the care is charged but nothing is invoiced; without `grants` the NHS children's hospice
-    funding is not recorded (tests of care invoicing alone); without `payments` nothing invoiced has been paid.
+    funding is not recorded (tests of care invoicing alone); without `payments` nothing invoiced has been paid;
+    without `isf` the ISF arrangements have no agreement yet, no money in and no fees (the ISF's year run by hand).
     """
     set_as_of_date(session, AS_OF)
     users = {role: _demo_user(session, email, name, role) for email, name, role in DEMO_USERS}
@@ -93,7 +94,8 @@ def build(session: Session, *, care: bool = True, invoicing: bool = True, grants
     if grants:
         demo_grants.build(session, demo_funders, users["finance"])
     session.flush()
-    demo_isf.build(session, users["coordinator"], users["finance"], users["admin"], AS_OF)
+    if isf:
+        demo_isf.build(session, users["coordinator"], users["finance"], users["admin"], AS_OF)
     if not care:
         return
     bookings.build(session, services, children, users["coordinator"], sen_budgets)
@@ -106,3 +108,5 @@ def build(session: Session, *, care: bool = True, invoicing: bool = True, grants
         demo_invoicing.invoice_months(session, users["finance"], date(2026, 12, 1), date(2027, 2, 1))
         if payments and grants:
             demo_payments.build(session, users["finance"], AS_OF)
+    if isf:
+        demo_isf.move_own_money(session, users["finance"], AS_OF)

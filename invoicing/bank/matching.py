@@ -172,7 +172,9 @@ def _unmatched(db: Session, line_id: uuid.UUID) -> BankLine:
                    .execution_options(populate_existing=True)).first()
     if line is None:
         raise NotFound("No such bank statement line")
-    if is_matched(db, line):
+    from isf.banking import is_used
+
+    if is_matched(db, line) or is_used(db, line.id):
         raise FieldErrors({"suggestion": "this line is matched already: its payment is recorded"})
     return line
 

@@ -38,9 +38,12 @@ class AccountView:
 
 def accounts(db: Session) -> list[AccountView]:
     layouts = {m.id: m for m in db.exec(select(ColumnMap))}
+    from isf.banking import used_line_ids
+
     waiting = dict(db.exec(select(BankLine.bank_account_id, func.count())
                            .outerjoin(Payment, Payment.bank_line_id == BankLine.id)
-                           .where(Payment.id.is_(None), BankLine.ignored_reason.is_(None))
+                           .where(Payment.id.is_(None), BankLine.ignored_reason.is_(None),
+                                  BankLine.id.not_in(used_line_ids()))
                            .group_by(BankLine.bank_account_id)).all())
     found = db.exec(select(BankAccount).order_by(BankAccount.is_active.desc(), BankAccount.label,
                                                  BankAccount.account_name))
@@ -77,7 +80,11 @@ def rows(db: Session, account_id: uuid.UUID | None = None, state: str | None = N
         query = query.where(BankLine.ignored_reason.is_not(None))
     elif state == "unmatched":
         query = query.where(Payment.id.is_(None), BankLine.ignored_reason.is_(None))
+    from isf.banking import used_line_ids
+
     found = db.exec(query).all()
+    used = set(db.exec(used_line_ids()).scalars().all()) if found else set()
+    found = [line for line in found if line.id not in used]    # matched to ISF money: on the ISF client account page
     waiting = [line for line in found if line.payment_id is None and not line.ignored_reason and line.amount_pence > 0]
     b = open_book(db) if waiting else None
     return [Row(line, line.payment_id, line.payer_name, suggest(b, line) if b and line.payment_id is None else [])

@@ -5,12 +5,20 @@ as delivered. Two Eastvale children hold smaller ISFs for day care and outings, 
 other suppliers, each with its receipt as evidence and an approval."""
 from __future__ import annotations
 
-from datetime import date
+import csv
+import io
+from collections import defaultdict
+from datetime import date, timedelta
 
+from dateutil.relativedelta import relativedelta
 from sqlmodel import Session, select
 
-from isf import service
-from isf.models import IsfAgreement, IsfOutcome, IsfSource, Supplier
+from invoicing.bank import importing
+from invoicing.bank.models import BankLine
+from isf import banking, service
+from isf.models import IsfAgreement, IsfOutcome, IsfSource, IsfSpend, Supplier
+from provider.funders.models import Funder
+from provider.ledger.models import LedgerAccount, LedgerEntry, LedgerLine
 from provider.catalogue.models import Service
 from provider.demo_data.funders import DemoFunders
 from provider.funders.models import FunderDepartment
@@ -54,6 +62,9 @@ def other_arrangements(session: Session, services: dict[str, Service], f: DemoFu
 
 
 def build(session: Session, coordinator: User, finance: User, admin: User, today: date) -> None:
+    """Each ISF's instalments arrive on the ISF client account's statement and are matched from it; the Eastvale
+    children's outings are paid from it and cleared."""
+    made = []
     for arrangement in session.exec(select(Arrangement).where(Arrangement.management == ManagementOption.isf)
                                     .order_by(Arrangement.name)):
         amira = arrangement.name.startswith("Amira")
@@ -65,30 +76,90 @@ def build(session: Session, coordinator: User, finance: User, admin: User, today
                               yearly_pence=arrangement.yearly_pence,
                               permitted=("Short breaks, activity breaks, and up to 6 sibling support sessions a year"
                                          if amira else "Day care, and outings with the family")))
-        outcomes = _outcomes(session, agreement, amira)
+        made.append((agreement, arrangement, _outcomes(session, agreement, amira), amira))
+    lines = _statement(session, finance, [
+        (period.starts_on, period.pence, f"ISF {arrangement.name.split(chr(39))[0].upper()} P{period.number}",
+         session.get(Funder, arrangement.funder_id).name.upper())
+        for agreement, arrangement, _, _ in made for period in service.periods_of(agreement)
+        if period.starts_on <= today] + [
+        (day + timedelta(days=2), -pence, _paid(name, day, arrangement), name.upper())
+        for agreement, arrangement, _, amira in made if not amira for name, _, pence, day in OUTINGS], "isf-client-2026-27.csv")
+    for agreement, arrangement, outcomes, amira in made:
         for period in service.periods_of(agreement):
             if period.starts_on > today:
                 break
-            service.record_receipt(session, agreement, period.pence, period.starts_on, "social_care",
-                                   f"ISF {arrangement.name.split(chr(39))[0].upper()} P{period.number}", period.number,
-                                   finance.id)
+            line = lines[(period.starts_on, period.pence,
+                          f"ISF {arrangement.name.split(chr(39))[0].upper()} P{period.number}")]
+            banking.accept(session, line.id, f"receipt:{agreement.id}:{period.number}", finance.id)
             service.post_fee(session, agreement, period, finance.id)
         if not amira:
-            _outings(session, agreement, outcomes[-1], coordinator, admin)
+            for spend in _outings(session, agreement, outcomes[-1], coordinator, admin):
+                supplier = session.get(Supplier, spend.supplier_id)
+                line = lines[(spend.spent_on + timedelta(days=2), -spend.pence,
+                              _paid(supplier.name, spend.spent_on, arrangement))]
+                banking.accept(session, line.id, f"spend:{spend.id}", finance.id)
+
+
+def _paid(supplier: str, day: date, arrangement: Arrangement) -> str:
+    return f"{supplier.split()[0].upper()} {day:%d%m} {arrangement.name.split(chr(39))[0].upper()}"
+
+
+def _statement(session: Session, finance: User, rows: list[tuple[date, int, str, str]], filename: str) -> dict:
+    """Import the ISF client account's statement of these lines; its lines by date, amount and reference."""
+    text = io.StringIO()
+    out = csv.writer(text)
+    out.writerow(["Date", "Amount (GBP)", "Reference", "Counter Party"])
+    for day, pence, reference, party in sorted(rows):
+        out.writerow([f"{day:%d/%m/%Y}", _pounds(pence), reference, party])
+    record = importing.import_file(session, banking.client_account(session), filename, text.getvalue().encode(),
+                                   finance.id)
+    return {(x.booked_on, x.amount_pence, x.reference): x
+            for x in session.exec(select(BankLine).where(BankLine.import_id == record.id))}
+
+
+def _pounds(pence: int) -> str:
+    sign = "-" if pence < 0 else ""
+    return f"{sign}{abs(pence) // 100}.{abs(pence) % 100:02d}"
+
+
+def move_own_money(session: Session, finance: User, today: date) -> None:
+    """On the 5th of each month, the hospice moves the month before's draw-downs and fees out of the ISF client
+    account into its operating account."""
+    months: dict[date, int] = defaultdict(int)
+    for day, pence in session.exec(
+            select(LedgerEntry.service_date, LedgerLine.debit_pence - LedgerLine.credit_pence)
+            .join(LedgerLine, LedgerLine.entry_id == LedgerEntry.id)
+            .join(LedgerAccount, LedgerAccount.id == LedgerLine.account_id)
+            .where(LedgerAccount.code.startswith("isf:"),
+                   LedgerEntry.kind.in_(("care_delivered", "care_reversed")))):
+        months[day.replace(day=1)] += pence
+    for spend in session.exec(select(IsfSpend).where(IsfSpend.kind.in_(("fee", "recovery")))):
+        months[spend.spent_on.replace(day=1)] += spend.pence
+    moves = [(month + relativedelta(months=1, day=5), -pence, f"TRF OWN {month:%b%y}".upper(), "WILLOW OPERATING")
+             for month, pence in sorted(months.items()) if pence > 0 and month + relativedelta(months=1, day=5) <= today]
+    if not moves:
+        return
+    lines = _statement(session, finance, moves, "isf-client-transfers-2026-27.csv")
+    for line in sorted(lines.values(), key=lambda x: x.booked_on):
+        banking.accept(session, line.id, "transfer", finance.id)
 
 
 def _outcomes(session: Session, agreement: IsfAgreement, amira: bool) -> list[IsfOutcome]:
-    texts = (["Amira has regular short breaks away from home, and her family has a rest",
-              "Sam has time of his own with other young carers"] if amira else
-             ["Has a day each month with friends outside the home", "The family does things together"])
-    found = [IsfOutcome(agreement_id=agreement.id, source="social_care", review_on=date(2026, 9, 30), text=t)
-             for t in texts]
+    """The plan's outcomes; Willow's own nights, sessions and days name the outcome they serve."""
+    served = (["Amira has regular short breaks away from home, and her family has a rest", "SHORT_BREAK_NIGHT"],
+              ["Sam has time of his own with other young carers", "SIBLING_SUPPORT"]) if amira else \
+        (["Has a day each month with friends outside the home", "DAY_CARE"], ["The family does things together", None])
+    codes = {s.code: s.id for s in session.exec(select(Service))}
+    found = [IsfOutcome(agreement_id=agreement.id, source="social_care", review_on=date(2026, 9, 30), text=text,
+                        service_id=codes[code] if code else None) for text, code in served]
     session.add_all(found)
     session.flush()
     return found
 
 
-def _outings(session: Session, agreement: IsfAgreement, outcome: IsfOutcome, asker: User, approver: User) -> None:
+def _outings(session: Session, agreement: IsfAgreement, outcome: IsfOutcome, asker: User,
+             approver: User) -> list[IsfSpend]:
+    made = []
     for name, description, pence, day in OUTINGS:
         supplier = session.exec(select(Supplier).where(Supplier.name == name)).first()
         if supplier is None:
@@ -99,4 +170,5 @@ def _outings(session: Session, agreement: IsfAgreement, outcome: IsfOutcome, ask
                                           "application/pdf", RECEIPT)
         spend = service.ask_spend(session, agreement, pence, day, description, outcome.id, supplier.id, evidence.id,
                                   asker)
-        service.approve_spend(session, spend, approver, day, day)
+        made.append(service.approve_spend(session, spend, approver, day, day))
+    return made

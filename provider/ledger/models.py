@@ -37,6 +37,8 @@ class EntryKind(StrEnum):
     debt_adjustment = "debt_adjustment"
     isf_receipt = "isf_receipt"
     isf_drawdown = "isf_drawdown"
+    isf_transfer = "isf_transfer"              # money of the hospice's own moved out of the ISF client account
+    charitable_income = "charitable_income"    # donations, legacies, events, trading and trust grants
     reversal = "reversal"
 
 
