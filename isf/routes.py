@@ -9,14 +9,15 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import select
 from starlette.datastructures import UploadFile
 
-from isf import attention, service
+from isf import attention, contributions, projection, service
 from isf.models import Evidence, IsfAgreement, IsfOutcome, IsfReceipt, IsfSpend, SpendStatus, Supplier
 from isf.suppliers import confirm_bank_details, propose_bank_details
 from provider.audit.routes import register_history
 from provider.clock import today
 from provider.db import unit_of_work
 from provider.errors import FieldErrors, NotFound
-from provider.funding.models import Arrangement
+from provider.catalogue.models import Service
+from provider.funding.models import Arrangement, ArrangementService
 from provider.people.models import Child
 from provider.users.models import Role, User
 from provider.web.deps import DB, allow
@@ -45,6 +46,13 @@ def isf_list(request: Request, db: DB, _: User = STAFF):
         "names": _names(db)})
 
 
+def _own_services(db, agreement: IsfAgreement) -> list[Service]:
+    """The hospice's services this ISF pays for, as the family agreed them."""
+    return db.exec(select(Service).join(ArrangementService, ArrangementService.service_id == Service.id)
+                   .where(ArrangementService.arrangement_id == agreement.arrangement_id)
+                   .order_by(Service.name)).all()
+
+
 def _page(request: Request, db, agreement: IsfAgreement, user: User, errors: dict | None = None,
           values: dict | None = None, status: int = 200):
     day = today(db)
@@ -66,7 +74,10 @@ def _page(request: Request, db, agreement: IsfAgreement, user: User, errors: dic
                                                            db.exec(select(Supplier).order_by(Supplier.name))],
         "outcome_choices": [("", "Choose an outcome")] + [(str(o.id), o.text) for o in db.exec(
             select(IsfOutcome).where(IsfOutcome.agreement_id == agreement.id))],
-        "errors": errors or {}, "values": values or {}}, status)
+        "service_choices": [("", "None: money paid to other suppliers")] + [
+            (str(s.id), s.name) for s in _own_services(db, agreement)],
+        "service_names": {s.id: s.name for s in _own_services(db, agreement)},
+        "split": contributions.of(db, agreement), "projection": projection.for_agreement(db, agreement, day), "errors": errors or {}, "values": values or {}}, status)
 
 
 @router.get("/isf/{agreement_id}")
@@ -145,9 +156,15 @@ async def isf_outcome(request: Request, db: DB, agreement_id: uuid.UUID, user: U
         review = date_field(data["review_on"], "review_on", required=True) if data.get("review_on") else None
     except FieldErrors as exc:
         return _page(request, db, agreement, user, exc.errors, data, 422)
+    served_by = None
+    if data.get("outcome_service_id"):
+        served_by = next((s.id for s in _own_services(db, agreement) if str(s.id) == data["outcome_service_id"]), None)
+        if served_by is None:
+            return _page(request, db, agreement, user, {"outcome_service_id": "must be one of the services this ISF "
+                                                                              "pays for"}, data, 422)
     with unit_of_work(db):
         db.add(IsfOutcome(agreement_id=agreement.id, text=text, source=data.get("outcome_source") or "",
-                          review_on=review))
+                          review_on=review, service_id=served_by))
     return RedirectResponse(f"/isf/{agreement.id}", status_code=303)
 
 
@@ -155,10 +172,13 @@ async def isf_outcome(request: Request, db: DB, agreement_id: uuid.UUID, user: U
 def isf_fees(request: Request, db: DB, agreement_id: uuid.UUID, user: User = allow(Role.finance)):
     """Post the fee of every period begun and not yet charged, each by itself."""
     agreement = service.get_agreement(db, agreement_id)
-    with unit_of_work(db):
-        for period in service.periods_of(agreement):
-            if period.starts_on <= today(db):
-                service.post_fee(db, agreement, period, user.id)
+    try:
+        with unit_of_work(db):
+            for period in service.periods_of(agreement):
+                if period.starts_on <= today(db):
+                    service.post_fee(db, agreement, period, user.id, today=today(db))
+    except FieldErrors as exc:
+        return _page(request, db, agreement, user, exc.errors, None, 422)
     return RedirectResponse(f"/isf/{agreement.id}", status_code=303)
 
 

@@ -52,6 +52,9 @@ def _routers():
     from invoicing.payments import api as payments_api
     from invoicing.payments import debt_api, debt_routes, export_routes
     from invoicing.payments import routes as payments_routes
+    from isf import agreement_routes as isf_agreement_routes
+    from isf import api as isf_api
+    from isf import bank_routes as isf_bank_routes
     from isf import routes as isf_routes
     from isf import statement_routes as isf_statement_routes
     from provider.grants import api as grants_api
@@ -84,6 +87,8 @@ def _routers():
         payments_routes.router,
         isf_routes.router,
         isf_statement_routes.router,
+        isf_agreement_routes.router,
+        isf_bank_routes.router,
         bank_routes.router,
         debt_routes.router,
         export_routes.router,
@@ -102,6 +107,8 @@ def _routers():
         ledger_api.router,
         grants_api.router,
         payments_api.router,
+        isf_api.router,
+        isf_bank_routes.api,
         bank_api.router,
         debt_api.router,
         export_routes.api,
