@@ -45,8 +45,10 @@ def alerts(db: Session, agreement: IsfAgreement, today: date) -> list[str]:
     position = service.position(db, agreement, today)
     found = []
     limit = schedule.surplus_limit(arrangement.yearly_pence or 0, agreement.surplus_weeks, agreement.surplus_pence)
-    if limit is not None and position.balance > limit:
-        found.append(f"{format_gbp(position.balance - limit)} above the surplus limit of {format_gbp(limit)}")
+    from isf.returns import above_limit
+
+    if limit is not None and (above := above_limit(db, agreement)) > 0:
+        found.append(f"{format_gbp(above)} above the surplus limit of {format_gbp(limit)}")
     periods = service.periods_of(agreement)
     elapsed = [p for p in periods if p.starts_on <= today]
     if periods and len(elapsed) * 12 >= len(periods) * 9 and len(elapsed) < len(periods):   # nine months in

@@ -27,15 +27,20 @@ from provider.users.models import Role, User
 
 
 def above_limit(db: Session, agreement: IsfAgreement) -> int:
+    """The commissioner's money held above the surplus limit (the family's own contribution is never surplus)."""
+    from isf import contributions
+
     arrangement = db.get(Arrangement, agreement.arrangement_id)
     limit = schedule.surplus_limit(arrangement.yearly_pence or 0, agreement.surplus_weeks, agreement.surplus_pence)
-    balance = service.position(db, agreement, None).balance
-    return max(0, balance - limit) if limit is not None else 0
+    held = contributions.of(db, agreement).commissioner
+    return max(0, held - limit) if limit is not None else 0
 
 
 def record_notice(db: Session, agreement: IsfAgreement, pence: int | None, reasons: str, deadline: date | None,
                   issued_on: date, repaid_by: str = "hospice", actor_id: uuid.UUID | None = None) -> RepaymentNotice:
     errors = {}
+    if agreement.closed_on is not None:
+        errors["agreement"] = f"the ISF closed on {agreement.closed_on:%d/%m/%Y}"
     if pence is None or pence <= 0:
         errors["pence"] = "must be more than nothing"
     if not (reasons or "").strip():
@@ -75,10 +80,24 @@ def ask_reconsideration(db: Session, notice: RepaymentNotice) -> RepaymentNotice
 
 def repay(db: Session, notice: RepaymentNotice, on: date, actor_id: uuid.UUID | None = None) -> IsfSpend:
     """Pay the notice's amount back from the ISF to the commissioner: posted as a return."""
+    from isf import contributions
+
+    if notice.state not in (NoticeState.open, NoticeState.reconsideration):
+        raise FieldErrors({"notice": f"is {notice.state} already"})
     agreement = db.get(IsfAgreement, notice.agreement_id)
-    balance = service.position(db, agreement, None).balance
+    now = service.position(db, agreement, on)
+    balance = now.balance
     if notice.pence > balance:
         raise FieldErrors({"notice": f"asks for {format_gbp(notice.pence)} but the ISF holds {format_gbp(balance)}"})
+    if notice.pence > now.available_with_contingency:
+        raise FieldErrors({"notice": f"asks for {format_gbp(notice.pence)} but {format_gbp(now.reserved)} of the "
+                                     f"{format_gbp(balance)} held is reserved for nights and sessions booked: "
+                                     f"{format_gbp(max(now.available_with_contingency, 0))} can go back now"})
+    theirs = contributions.of(db, agreement)
+    if notice.pence > theirs.commissioner:
+        raise FieldErrors({"notice": f"asks for {format_gbp(notice.pence)} but {format_gbp(theirs.family)} of the "
+                                     f"{format_gbp(balance)} held is the family's own contribution: the commissioner "
+                                     f"may have back at most {format_gbp(theirs.commissioner)}"})
     _settle(db, notice, NoticeState.repaid, on)
     back = IsfSpend(agreement_id=agreement.id, kind="return", spent_on=on, pence=notice.pence,
                     description=f"Unspent money returned to the commissioner (notice of {notice.issued_on:%d/%m/%Y})",
@@ -119,6 +138,8 @@ def _advances_account(db: Session):
 def advance(db: Session, agreement: IsfAgreement, fund_id: uuid.UUID | None, pence: int | None, reason: str,
             asker: User, approver: User, on: date) -> Advance:
     errors = {}
+    if agreement.closed_on is not None:
+        errors["agreement"] = f"the ISF closed on {agreement.closed_on:%d/%m/%Y}"
     fund = db.get(CharitableFund, fund_id) if fund_id else None
     if fund is None or not fund.is_active:
         errors["fund_id"] = "must be a charitable fund in use"

@@ -21,7 +21,7 @@ from isf.models import Evidence, FeeKind, IsfAgreement, IsfOutcome, IsfReceipt, 
 from provider.errors import FieldErrors, NotFound
 from provider.funding.models import Arrangement, ManagementOption
 from provider.ledger.models import AccountType, EntryKind
-from provider.ledger.post import Line, account, balances, post
+from provider.ledger.post import Line, account, post
 from provider.money import format_gbp
 from provider.organisation.models import AccountPurpose, BankAccount
 from provider.users.models import Role, User
@@ -103,6 +103,10 @@ def make_agreement(db: Session, shape: AgreementIn) -> IsfAgreement:
         errors["surplus_pence"] = "or weeks of funding: give the surplus limit one way, not both"
     if shape.fee_kind not in FeeKind.__members__:
         errors["fee_kind"] = "must be fixed or percent"
+    if shape.key_worker_id is not None:
+        worker = db.get(User, shape.key_worker_id)
+        if worker is None or not worker.is_active or worker.role not in (Role.coordinator, Role.finance, Role.admin):
+            errors["key_worker_id"] = "must be a member of staff using Lantern"
     if errors:
         raise FieldErrors(errors)
     agreement = IsfAgreement(**vars(shape))
@@ -139,15 +143,21 @@ def record_receipt(db: Session, agreement: IsfAgreement, pence: int | None, rece
 
 
 def post_fee(db: Session, agreement: IsfAgreement, period: schedule.Period, actor_id: uuid.UUID | None = None,
-             spend_in_period: int = 0) -> IsfSpend | None:
-    """The management fee for one period, by itself, once: fixed at the period's start, or a share of its spend."""
+             spend_in_period: int = 0, today: date | None = None) -> IsfSpend | None:
+    """The management fee for one period, by itself, once: fixed at the period's start, or a share of its spend;
+    never out of money booked care needs (reserved as of `today`; without it, only the balance is checked)."""
     if db.exec(select(IsfSpend).where(IsfSpend.agreement_id == agreement.id, IsfSpend.kind == "fee",
                                       IsfSpend.period_number == period.number)).first():
         return None
     pence = agreement.fee_pence if agreement.fee_kind == FeeKind.fixed else \
         spend_in_period * agreement.fee_basis_points // 10_000
-    if pence <= 0:
+    if pence <= 0 or agreement.closed_on is not None:
         return None
+    free = position(db, agreement, today).available_with_contingency
+    if pence > free:
+        raise FieldErrors({"fees": f"the fee for period {period.number} is {format_gbp(pence)} but the ISF has "
+                                   f"{format_gbp(max(free, 0))} not reserved for bookings: record the period's "
+                                   "instalment first"})
     fee = IsfSpend(agreement_id=agreement.id, kind="fee", period_number=period.number, spent_on=period.starts_on,
                    pence=pence, description=f"Management fee, period {period.number}", status=SpendStatus.approved,
                    decided_on=period.starts_on, decided_by_id=actor_id, asked_by_id=actor_id)
@@ -215,7 +225,8 @@ def approve_spend(db: Session, spend: IsfSpend, approver: User, on: date, today:
     if limit is not None and spend.pence > limit:
         raise FieldErrors({"spend": f"is {format_gbp(spend.pence)}: a {approver.role} may approve up to "
                                     f"{format_gbp(limit or 0)}"})
-    agreement = db.get(IsfAgreement, spend.agreement_id)
+    agreement = db.exec(select(IsfAgreement).where(IsfAgreement.id == spend.agreement_id).with_for_update()
+                        .execution_options(populate_existing=True)).one()    # two approvals at once never overdraw
     now = position(db, agreement, today)
     available = now.available_with_contingency if spend.from_contingency else now.available
     if spend.pence > available:
@@ -308,4 +319,8 @@ def position(db: Session, agreement: IsfAgreement, today: date | None) -> Positi
 
 def ledger_balance(db: Session, agreement: IsfAgreement) -> int:
     """The ISF account's balance in the ledger, as money held (credit positive)."""
-    return -balances(db).get(ledger_code(agreement), 0)
+    from provider.ledger.models import LedgerAccount, LedgerLine
+
+    return int(db.exec(select(func.coalesce(func.sum(LedgerLine.credit_pence - LedgerLine.debit_pence), 0))
+                       .join(LedgerAccount, LedgerAccount.id == LedgerLine.account_id)
+                       .where(LedgerAccount.code == ledger_code(agreement))).one())

@@ -228,6 +228,7 @@ class About:
     hospice: str
     hospice_address: str = ""
     outcomes: dict[uuid.UUID, str] = field(default_factory=dict)
+    service_outcomes: dict[uuid.UUID, str] = field(default_factory=dict)   # the outcome each own service serves
 
     @property
     def hospice_short(self) -> str:
@@ -248,11 +249,11 @@ class About:
 def about(db: Session, agreement: IsfAgreement) -> About:
     arrangement = db.get(Arrangement, agreement.arrangement_id)
     settings = db.get(ProviderSettings, 1)
-    outcomes = {o.id: o.text for o in db.exec(select(IsfOutcome).where(IsfOutcome.agreement_id == agreement.id)
-                                              .order_by(IsfOutcome.text))}
+    found = db.exec(select(IsfOutcome).where(IsfOutcome.agreement_id == agreement.id).order_by(IsfOutcome.text)).all()
     return About(agreement, arrangement, db.get(Child, arrangement.child_id),
                  db.get(Funder, arrangement.funder_id) if arrangement.funder_id else None,
-                 settings.name if settings else "the hospice", settings.address if settings else "", outcomes)
+                 settings.name if settings else "the hospice", settings.address if settings else "",
+                 {o.id: o.text for o in found}, {o.service_id: o.text for o in found if o.service_id})
 
 
 def _by_id(db: Session, columns, ids) -> dict:
@@ -288,7 +289,8 @@ def _care(db: Session, facts: About) -> list[Movement]:
             what, category = f"{what_service.name} for {participant.split()[0]}", SIBLING_SUPPORT
         else:
             what, category = what_service.name, OTHER_CARE
-        found.append(Movement(day, CARE, pence, what, category=category, stay=str(units[unit_id][1]),
+        found.append(Movement(day, CARE, pence, what, outcome=facts.service_outcomes.get(service_id, ""),
+                              category=category, stay=str(units[unit_id][1]),
                               units=units_paid or quantity, unit=str(what_service.unit),
                               booked_on=confirmed_at.date() if confirmed_at else None))
     return found

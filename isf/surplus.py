@@ -40,18 +40,21 @@ class Surplus:
     limit: int | None
     above_limit: int
     owed_to: str
+    family_contribution: int = 0     # the family's own money still held: theirs, never surplus
 
 
 def surplus(db: Session, agreement: IsfAgreement, as_of: date) -> Surplus:
     arrangement = db.get(Arrangement, agreement.arrangement_id)
     child = db.get(Child, arrangement.child_id)
     funder = db.get(Funder, arrangement.funder_id) if arrangement.funder_id else None
+    from isf import contributions, returns
+
     p = service.position(db, agreement, None)
     limit = schedule.surplus_limit(arrangement.yearly_pence or 0, agreement.surplus_weeks, agreement.surplus_pence)
     owed_to = funder.name if agreement.owed_to == "commissioner" and funder else "the direct-payment recipient"
     return Surplus(child.preferred_name or child.first_name, arrangement.name, funder.name if funder else "",
                    as_of, p.received, p.drawn, p.spent, p.fees, p.returned, p.balance, limit,
-                   max(0, p.balance - limit) if limit is not None else 0, owed_to)
+                   returns.above_limit(db, agreement), owed_to, contributions.of(db, agreement).family)
 
 
 def _html(found: Surplus, letter: bool) -> str:

@@ -10,7 +10,7 @@ from hypothesis import given, strategies as st
 from sqlmodel import func, select
 
 from invoicing.check import run_all
-from isf import schedule, service
+from isf import contributions, schedule, service
 from isf.models import IsfAgreement, IsfOutcome, IsfReceipt, IsfSpend, Supplier
 from provider import demo
 from provider.db import unit_of_work
@@ -333,3 +333,70 @@ def test_a_bereaved_familys_letter_waits_for_a_persons_decision(willow, test_set
         sent = surplus.send_family_letter(willow, test_settings, agreement, date(2027, 3, 31),
                                           decided_by="Head of family support")
     assert "Sent on the decision of Head of family support" in sent.subject
+
+
+def test_a_fee_the_isf_cannot_pay_is_refused_and_a_closed_isf_pays_none(willow):
+    from isf import returns
+
+    agreement = _amira(willow)
+    with unit_of_work(willow):
+        agreement.instalment_count = 14
+        willow.add(agreement)
+    fourteenth = service.periods_of(agreement)[-1]
+    with unit_of_work(willow):
+        notice = returns.record_notice(willow, agreement, 141_500, "Year end", ON, ON)
+        returns.repay(willow, notice, ON)
+    with pytest.raises(FieldErrors) as refused, unit_of_work(willow):
+        service.post_fee(willow, agreement, fourteenth)
+    assert refused.value.errors == {"fees": "the fee for period 14 is £15.00 but the ISF has £0.00 not reserved for "
+                                            "bookings: record the period's instalment first"}
+    with unit_of_work(willow):
+        returns.close(willow, agreement, "End of agreement", ON)
+        assert service.post_fee(willow, agreement, fourteenth) is None
+    with pytest.raises(FieldErrors) as notice_refused, unit_of_work(willow):
+        returns.record_notice(willow, agreement, 100, "More", ON, ON)
+    assert notice_refused.value.errors == {"agreement": "the ISF closed on 10/04/2027"}
+
+
+def test_a_key_worker_who_is_not_staff_is_refused(willow):
+    family = willow.exec(select(User).where(User.role == "family")).first()
+    arrangement = willow.get(Arrangement, _amira(willow).arrangement_id)
+    shape = service.AgreementIn(arrangement_id=arrangement.id, frequency="monthly", first_instalment_on=ON,
+                                instalment_count=12, instalment_pence=100, key_worker_id=family.id)
+    with pytest.raises(FieldErrors) as refused:
+        service.make_agreement(willow, shape)
+    assert refused.value.errors["key_worker_id"] == "must be a member of staff using Lantern"
+
+
+@given(st.integers(0, 500_000), st.integers(0, 500_000), st.integers(0, 1_000_000), st.booleans())
+def test_the_familys_contribution_and_the_commissioners_money_always_add_up_to_the_balance(contributed, other,
+                                                                                          used, first):
+    received = contributed + other
+    balance = max(received - used, 0)
+    found = contributions.split(contributed, received, min(used, received), balance, first)
+    assert found.family + found.commissioner == balance and 0 <= found.family <= contributed
+    if first:
+        assert found.family == max(0, contributed - min(used, received))
+
+
+def test_the_familys_contribution_is_spent_first_where_the_agreement_says_so_and_is_never_surplus(willow):
+    from isf import returns
+
+    agreement = _amira(willow)
+    with unit_of_work(willow):
+        service.record_receipt(willow, agreement, 20_000, ON, "family_contribution", "Family top-up")
+    # Shared: of the £1,615.00 left, the family's share is what they paid in of all that came in (£200 of £3,320).
+    assert contributions.of(willow, agreement) == contributions.Split(9_728, 151_772)
+    assert returns.above_limit(willow, agreement) == 151_772 - 48_000
+    with unit_of_work(willow):
+        notice = returns.record_notice(willow, agreement, 161_500, "Everything", ON, ON)
+    with pytest.raises(FieldErrors) as refused, unit_of_work(willow):
+        returns.repay(willow, notice, ON)
+    assert refused.value.errors == {"notice": "asks for £1,615.00 but £97.28 of the £1,615.00 held is the family's "
+                                              "own contribution: the commissioner may have back at most £1,517.72"}
+    with unit_of_work(willow):
+        agreement.family_contribution_first = True
+        willow.add(agreement)
+    # Spent first: the year's £1,705.00 of care and fees used all £200.00 of it; what is left is Northshire's.
+    assert contributions.of(willow, agreement) == contributions.Split(0, 161_500)
+    assert returns.above_limit(willow, agreement) == 113_500

@@ -161,11 +161,12 @@ def test_a_suppliers_payment_is_named_with_what_it_was_for(willow):
         service.approve_spend(willow, spend, _user(willow, "finance@willow.example"), date(2027, 3, 20), ON)
     found = statements.period_statement(willow, agreement, 13, ON)
     assert [(line.what, line.outcome, line.pence) for line in found.spend] == [
-        ("Short break at Willow: 1 night × £650.00", "", 65_000),
+        ("Short break at Willow: 1 night × £650.00",
+         "Amira has regular short breaks away from home, and her family has a rest", 65_000),
         ("Taxi for Sam to the young carers' group (paid to Northfield Cabs)", goal.text, 2_400)]
     assert found.closing == 141_500 - 2_400 == service.position(willow, agreement, ON).balance
     assert dict(found.by_outcome)[goal.text] == 2_400
-    assert dict(found.by_outcome)["Short breaks: not yet linked to an outcome of the plan"] == 65_000
+    assert dict(found.by_outcome)["Amira has regular short breaks away from home, and her family has a rest"] == 65_000
 
 
 def test_a_night_booked_for_later_is_set_aside_from_when_it_was_booked(willow):

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import or_
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from provider.catalogue.models import PricePeriod, Service
@@ -98,6 +98,7 @@ class _Related:
     shares: dict[uuid.UUID, list[ArrangementShare]]
     members: dict[uuid.UUID, FamilyMember]
     nominees: dict[uuid.UUID, Nominee]
+    isf_paid_out: dict[uuid.UUID, int]    # an ISF's money gone to other suppliers or back to the commissioner
 
     @classmethod
     def load(cls, db: Session, arrangements: list[Arrangement]) -> _Related:
@@ -112,7 +113,22 @@ class _Related:
         nominees = [a.nominee_id for a in arrangements if a.nominee_id]
         return cls(grouped[ArrangementService], grouped[ArrangementRate], grouped[ArrangementShare],
                    {m.id: m for m in _in_chunks(db, FamilyMember, FamilyMember.id, holders)},
-                   {n.id: n for n in _in_chunks(db, Nominee, Nominee.id, nominees)})
+                   {n.id: n for n in _in_chunks(db, Nominee, Nominee.id, nominees)},
+                   _isf_paid_out(db, [a.id for a in arrangements if a.kind == ArrangementKind.personal_budget]))
+
+
+def _isf_paid_out(db: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    from isf.models import IsfAgreement, IsfSpend
+
+    found: dict[uuid.UUID, int] = defaultdict(int)
+    for start in range(0, len(ids), 900):
+        for arrangement_id, pence in db.exec(
+                select(IsfAgreement.arrangement_id, func.sum(IsfSpend.pence))
+                .join(IsfSpend, IsfSpend.agreement_id == IsfAgreement.id)
+                .where(IsfAgreement.arrangement_id.in_(ids[start:start + 900]), IsfSpend.status == "approved",
+                       IsfSpend.kind.in_(("supplier", "return"))).group_by(IsfAgreement.arrangement_id)):
+            found[arrangement_id] += int(pence)
+    return found
 
 
 def _in_chunks(db: Session, model, column, ids: list, size: int = 900):
@@ -137,7 +153,9 @@ def _arrangement_funding(a: Arrangement, child: Child, related: _Related, funder
     family_held = a.kind == ArrangementKind.personal_budget and a.management in FAMILY_HELD
     cap_pence = a.cap_pence
     if cap_pence is None and a.kind == ArrangementKind.personal_budget and a.yearly_pence is not None:
-        cap_pence = max(0, a.yearly_pence - a.fees_pence_per_year)
+        # An ISF: its budget less fees due and what has gone to other suppliers or back to the commissioner; the
+        # engine takes off what its own services used and reserved (DOMAIN.md §3.3).
+        cap_pence = max(0, a.yearly_pence - a.fees_pence_per_year - related.isf_paid_out.get(a.id, 0))
     limits = ()
     if a.po_value_pence is not None and a.po_starts_on and a.po_ends_on:
         limits = (MoneyLimit(f"purchase order {a.po_number or ''}".strip(), a.po_value_pence, a.po_starts_on,
