@@ -342,6 +342,16 @@ def isf_statements(period: str = typer.Option(..., help="The month the statement
     typer.echo(f"Wrote {len(written)} statement(s) to {folder}", err=True)
 
 
+@app.command("report")
+def report(year: int = typer.Option(..., help="The financial year by the year it starts in: 2026 for 2026/27"),
+           csv: bool = typer.Option(False, "--csv", help="Print the table as CSV, amounts like 150000.00.")) -> None:
+    """Print the statutory income table for a financial year, tied to the ledger."""
+    from reports.cli import report as income_report
+
+    _require_schema()
+    income_report(year, csv)
+
+
 @app.command("check")
 def check() -> None:
     """Verify the whole database: every failure printed, exit status 1 if there is any."""

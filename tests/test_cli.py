@@ -1,4 +1,6 @@
 """The `lantern` console script: exit 0 on success, non-zero with a one-line reason on failure."""
+import csv
+import io
 import os
 import socket
 import subprocess
@@ -93,6 +95,20 @@ def test_demo_loads_once_and_prints_the_logins(run, fresh_database_url):
     quietly = run(fresh_database_url, "demo", "--if-empty")
     assert quietly.returncode == 0, quietly.stderr
     assert "admin@willow.example" in quietly.stdout
+
+
+def test_report_prints_the_statutory_income_table_as_csv(run, fresh_database_url):
+    assert run(fresh_database_url, "demo").returncode == 0
+    result = run(fresh_database_url, "report", "--year", "2026", "--csv")
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert rows[0] == ["Section", "Source", "Income", "Reference", "Income recognised", "Cash received", "Note"]
+    grant = next(r for r in rows if r[3] == "NHS-CHF-2627")
+    assert (grant[1], grant[4], grant[5]) == ("Riverside ICB", "310000.00", "232500.00")
+    tie = next(r for r in rows if r[0] == "Income in the ledger")
+    assert tie[6] == "agrees with the ledger"
+    refused = run(fresh_database_url, "report", "--year", "1999")
+    assert refused.returncode == 1 and one_line_reason(refused).startswith("lantern: year:")
 
 
 @pytest.mark.parametrize("command", [["serve"], ["demo"], ["users", "create", "--email", "a@example.org",

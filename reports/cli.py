@@ -1,0 +1,88 @@
+"""`lantern report --year 2026 [--csv]`: the statutory income table of a financial year, tied to the ledger."""
+from __future__ import annotations
+
+import csv as csv_files
+import io
+import math
+from fractions import Fraction
+
+import typer
+from sqlmodel import Session
+
+from provider.db import open_session
+from provider.errors import FieldErrors
+from provider.ledger.periods import parse_year, start_month
+from provider.money import format_gbp, pounds_text
+from reports.income import Report, statutory_income, year_period
+
+HEADERS = ["Section", "Source", "Income", "Reference", "Income recognised", "Cash received", "Note"]
+STATUTORY_NOTE = "NHS funding, ICBs, councils and all personal-budget income"
+
+
+def percent(share: Fraction | None) -> str:
+    """A share as a plain percentage to two decimals, halves up: Fraction(1, 8) is '12.50'; None is ''."""
+    if share is None:
+        return ""
+    hundredths = math.floor(share * 10_000 + Fraction(1, 2))
+    return f"{'-' if hundredths < 0 else ''}{abs(hundredths) // 100}.{abs(hundredths) % 100:02d}"
+
+
+def _tie(report: Report) -> str:
+    return "agrees with the ledger" if report.ties else "DOES NOT AGREE with the ledger"
+
+
+def csv_text(report: Report) -> str:
+    """One row a line, then the totals, the statutory share and the ledger's own figure; amounts as 150000.00."""
+    out = io.StringIO()
+    rows = csv_files.writer(out, lineterminator="\n")
+    rows.writerow(HEADERS)
+    for line in report.lines:
+        rows.writerow([line.section, line.source, line.stream, line.reference, pounds_text(line.pence),
+                       "" if line.cash is None else pounds_text(line.cash), line.note])
+    empty = f"no income is recorded for {report.label}" if report.is_empty else ""
+    rows.writerow(["Total income", "", "", "", pounds_text(report.total), pounds_text(report.cash_total), empty])
+    rows.writerow(["Statutory income", "", "", "", pounds_text(report.statutory_pence), "", STATUTORY_NOTE])
+    rows.writerow(["Statutory share (%)", "", "", "", percent(report.share), "", ""])
+    rows.writerow(["Income in the ledger", "", "", "", pounds_text(report.ledger_pence), "", _tie(report)])
+    return out.getvalue()
+
+
+def table_text(report: Report) -> str:
+    title = f"Statutory income {report.label} ({report.first:%d/%m/%Y} to {report.last:%d/%m/%Y})"
+    if report.is_empty:
+        return f"{title}\n  No income is recorded for {report.label}.\n"
+    labels = [f"{x.source}: {x.stream}" + (f" {x.reference}" if x.reference else "") for x in report.lines]
+    width = max(len(label) for label in labels + [STATUTORY_NOTE])
+    out, section = [title, f"  {'':<{width}} {'income':>15} {'cash received':>15}"], None
+    for line, label in zip(report.lines, labels):
+        if line.section != section:
+            section = line.section
+            out.append(section)
+        cash = "" if line.cash is None else format_gbp(line.cash)
+        out.append(f"  {label:<{width}} {format_gbp(line.pence):>15} {cash:>15}  {line.note}".rstrip())
+    out.append(f"  {'Total income':<{width}} {format_gbp(report.total):>15} {format_gbp(report.cash_total):>15}")
+    out.append(f"  {'Statutory income':<{width}} {format_gbp(report.statutory_pence):>15}  "
+               f"{percent(report.share) or '-'}% of income")
+    out.append(f"  {'Income in the ledger':<{width}} {format_gbp(report.ledger_pence):>15}  {_tie(report)}")
+    return "\n".join(out) + "\n"
+
+
+def report_text(db: Session, year: int | str, csv: bool = False) -> str:
+    """The statutory income table of the financial year starting in `year` (2026 for 2026/27)."""
+    period = year_period(parse_year(year), start_month(db))
+    found = statutory_income(db, period.first, period.last)
+    return csv_text(found) if csv else table_text(found)
+
+
+def report(year: int = typer.Option(..., help="The financial year by the year it starts in: 2026 for 2026/27"),
+           csv: bool = typer.Option(False, "--csv", help="Print the table as CSV, amounts like 150000.00.")) -> None:
+    """Print the statutory income table for a financial year: income by source, the cash received beside it, the
+    statutory share, and the ledger's own total."""
+    session = open_session(read_only=True)
+    try:
+        typer.echo(report_text(session, year, csv), nl=False)
+    except FieldErrors as exc:
+        typer.echo(f"lantern: {exc}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        session.close()

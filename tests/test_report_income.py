@@ -1,0 +1,309 @@
+"""The statutory income report (issue 8, item 2; DOMAIN.md §2, §7): Willow's 2026/27 income by source, with the
+cash received beside it, tying to the ledger to the penny; quarters, months, year against year, and the CSV that
+`lantern report --year 2026 --csv` prints."""
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from datetime import date
+from fractions import Fraction
+
+import pytest
+import typer
+from sqlalchemy import text
+from sqlmodel import Session, select
+
+from invoicing.credits import credit, lines_of
+from invoicing.models import Invoice
+from invoicing.payments import service as payments
+from invoicing.payments.models import Allocation, Payment
+from provider import demo
+from provider.db import unit_of_work
+from provider.errors import FieldErrors
+from provider.funders.models import DepartmentKind, Funder, FunderDepartment, FunderKind
+from provider.ledger.models import AccountType, EntryKind
+from provider.ledger.post import Line, account, post
+from provider.organisation.models import BankAccount
+from provider.users.models import User
+from reports import cli, income
+
+YEAR = income.year_period(2026)
+
+# Willow's 2026/27 as the demo leaves it on 10 April 2027 (DOMAIN.md §10): (section, source, stream, reference,
+# income, cash received). Northshire's block is £137,500.00, not £150,000.00: each month's deferred income is
+# released by the next month's invoice run, and March 2027's run is left for a new user.
+STATUTORY_LINES = [
+    ("NHS children's hospice funding", "Riverside ICB", "grant award", "NHS-CHF-2627", 31_000_000, 23_250_000),
+    ("ICBs", "Riverside ICB", "spot packages", "", 216_000, 144_000),
+    ("Councils", "Eastvale Council", "managed budgets (social care)", "", 130_000, 100_000),
+    ("Councils", "Northshire County Council", "block contract", "NCC-SB-2627", 13_750_000, 11_250_000),
+    ("Councils", "Northshire County Council", "managed budgets (education)", "", 54_000, 54_000),
+    ("Personal budgets", "Direct payments from families", "care delivered", "", 48_000, 42_000),
+    ("Personal budgets", "Direct payments to nominees", "care delivered", "", 54_000, 54_000),
+    ("Personal budgets", "ISF draw-downs", "care delivered", "", 173_000, 832_000),
+]
+
+
+@pytest.fixture
+def willow(db):
+    with unit_of_work(db):
+        demo.build(db)
+    return db
+
+
+def ledger_income(db: Session, first: date, last: date) -> int:
+    """The hand-written aggregate the report must agree with: the net credit of every income account."""
+    return db.execute(text(
+        "SELECT COALESCE(SUM(l.credit_pence - l.debit_pence), 0) FROM ledger_lines l "
+        "JOIN ledger_accounts a ON a.id = l.account_id JOIN ledger_entries e ON e.id = l.entry_id "
+        "WHERE a.code LIKE 'income:%' AND e.posted_on BETWEEN :first AND :last"),
+        {"first": first, "last": last}).scalar_one()
+
+
+def rows(report: income.Report, section: str | None = None) -> list[tuple]:
+    return [(x.section, x.source, x.stream, x.reference, x.pence, x.cash) for x in report.lines
+            if section is None or x.section == section]
+
+
+def line(report: income.Report, source: str, stream: str) -> income.Line:
+    return next(x for x in report.lines if (x.source, x.stream) == (source, stream))
+
+
+def test_willows_2026_27_by_source_with_the_cash_received_and_the_statutory_share(willow):
+    report = income.statutory_income(willow, YEAR.first, YEAR.last)
+    assert [r for r in rows(report) if r[0] in income.STATUTORY] == STATUTORY_LINES
+    assert report.statutory_pence == 45_425_000
+    fees = line(report, "ISF management fees", "taken from the ISFs")
+    assert (fees.pence, fees.cash, fees.statutory) == (58_500, None, False)
+    assert fees.note                                    # says why no cash stands beside it
+    assert report.share == Fraction(45_425_000, report.total)
+    assert report.total == report.ledger_pence == ledger_income(willow, YEAR.first, YEAR.last)
+    assert report.label == "2026/27"
+    assert report.section_totals()[:3] == [("NHS children's hospice funding", 31_000_000),
+                                           ("ICBs", 216_000), ("Councils", 13_934_000)]
+
+
+def test_the_grant_is_kept_apart_from_riversides_contract_income(willow):
+    report = income.statutory_income(willow, YEAR.first, YEAR.last)
+    riverside = [r for r in rows(report) if r[1] == "Riverside ICB"]
+    assert riverside == [STATUTORY_LINES[0], STATUTORY_LINES[1]]
+    assert {r[0] for r in riverside} == {"NHS children's hospice funding", "ICBs"}
+
+
+def test_totals_tie_to_the_ledger_with_a_credit_note_and_a_waiver_in_the_year(willow):
+    before = income.statutory_income(willow, YEAR.first, YEAR.last)
+    invoices = {i.number: i for i in willow.exec(select(Invoice))}
+    finance = willow.exec(select(User).where(User.email == "finance@willow.example")).one()
+    admin = willow.exec(select(User).where(User.email == "admin@willow.example")).one()
+    with unit_of_work(willow):
+        # Q1's block instalment is all released: crediting it takes the income back.
+        [block] = lines_of(willow, invoices["INV2627000001"])
+        credit(willow, invoices["INV2627000001"], "Two nights of April not provided", {block.id: 100_000},
+               finance.id, date(2027, 3, 20))
+        asked = payments.ask_adjustment(willow, invoices["INV2627000009"], "waiver", 30_000,
+                                        "Eastvale's £300 short payment not pursued", date(2027, 3, 24), finance)
+        payments.approve_adjustment(willow, asked, admin, date(2027, 3, 25))
+    after = income.statutory_income(willow, YEAR.first, YEAR.last)
+    assert line(after, "Northshire County Council", "block contract").pence == 13_650_000
+    waived = line(after, "Income waived", "waivers approved on invoices")
+    assert (waived.pence, waived.cash, waived.section) == (-30_000, None, "Other income")
+    assert after.total == before.total - 130_000
+    assert after.total == after.ledger_pence == ledger_income(willow, YEAR.first, YEAR.last)
+
+
+def test_quarters_and_months_add_up_to_the_year_each_tied_to_the_ledger(willow):
+    year = income.statutory_income(willow, YEAR.first, YEAR.last)
+    quarters = [income.quarter_period(2026, q) for q in (1, 2, 3, 4)]
+    months = [income.month_period(2026 + (m < 4), m) for m in (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)]
+    for periods in (quarters, months):
+        found = [income.statutory_income(willow, p.first, p.last) for p in periods]
+        assert all(r.total == ledger_income(willow, r.first, r.last) for r in found)
+        assert sum(r.total for r in found) == year.total
+        assert sum(r.cash_total for r in found) == year.cash_total
+
+
+def test_a_quarter_shows_the_grant_entitled_in_april_and_the_cash_that_came_later(willow):
+    q1, q3 = (income.quarter_period(2026, q) for q in (1, 3))
+    first = income.statutory_income(willow, q1.first, q1.last)
+    assert (q1.label, first.label) == ("2026/27 Q1 (April to June 2026)", "April to June 2026")
+    grant = line(first, "Riverside ICB", "grant award")
+    assert (grant.pence, grant.cash) == (31_000_000, 7_750_000)
+    # Income is recognised when posted: April's block release is posted by May's run, so Q1 has two months.
+    assert line(first, "Northshire County Council", "block contract").pence == 2_500_000
+    third = income.statutory_income(willow, q3.first, q3.last)
+    grant = line(third, "Riverside ICB", "grant award")
+    assert (grant.pence, grant.cash) == (0, 7_750_000)     # the income was April's; October's money beside it
+
+
+def test_a_month(willow):
+    october = income.month_period(2026, 10)
+    report = income.statutory_income(willow, october.first, october.last)
+    assert report.label == "October 2026"
+    assert line(report, "Riverside ICB", "spot packages").pence == 216_000      # Ben's 3 nights, 6–9 October
+    assert report.total == ledger_income(willow, october.first, october.last)
+
+
+def test_a_year_with_no_data_is_an_empty_report_not_an_error(willow):
+    before = income.year_period(2025)
+    report = income.statutory_income(willow, before.first, before.last)
+    assert (report.is_empty, report.total, report.share, report.ties) == (True, 0, None, True)
+    assert "no income is recorded for 2025/26" in cli.csv_text(report)
+    assert "No income is recorded for 2025/26." in cli.table_text(report)
+
+
+def test_a_period_that_ends_before_it_starts_is_refused_naming_the_field(db):
+    with pytest.raises(FieldErrors) as refused:
+        income.statutory_income(db, date(2026, 4, 1), date(2026, 3, 31))
+    assert list(refused.value.errors) == ["last"]
+    assert "before the period starts (01/04/2026)" in refused.value.errors["last"]
+    with pytest.raises(FieldErrors) as refused:
+        income.quarter_period(2026, 5)
+    assert list(refused.value.errors) == ["quarter"]
+    with pytest.raises(FieldErrors) as refused:
+        income.month_period(2026, 13)
+    assert list(refused.value.errors) == ["month"]
+
+
+def test_year_against_year(willow):
+    both = income.compare(willow, 2026)
+    assert (both.this.label, both.last.label, both.last.is_empty) == ("2026/27", "2025/26", True)
+    block = next(x for x in both.lines if (x.source, x.stream) == ("Northshire County Council", "block contract"))
+    assert (block.this_year, block.last_year, block.change) == (13_750_000, 0, 13_750_000)
+    assert sum(x.this_year for x in both.lines) == both.this.total
+    later = income.compare(willow, 2027)
+    assert sum(x.last_year for x in later.lines) == both.this.total
+
+
+def test_the_csv_has_amounts_as_plain_numbers_with_two_decimals(willow):
+    found = list(csv.reader(io.StringIO(cli.report_text(willow, 2026, csv=True))))
+    assert found[0] == cli.HEADERS
+    assert found[1] == ["NHS children's hospice funding", "Riverside ICB", "grant award", "NHS-CHF-2627",
+                        "310000.00", "232500.00", ""]
+    assert ["Councils", "Northshire County Council", "block contract", "NCC-SB-2627", "137500.00",
+            "112500.00", ""] in found
+    by_label = {row[0]: row for row in found}
+    assert by_label["Statutory income"][4] == "454250.00"
+    assert by_label["Income in the ledger"][6] == "agrees with the ledger"
+    total = by_label["Total income"][4]
+    assert total == by_label["Income in the ledger"][4]
+    assert by_label["Statutory share (%)"][4] == cli.percent(Fraction(45_425_000, int(total.replace(".", ""))))
+
+
+def test_the_report_command_prints_the_csv(willow, connection, monkeypatch, capsys):
+    monkeypatch.setattr(cli, "open_session", lambda **_: Session(bind=connection,
+                                                                join_transaction_mode="create_savepoint"))
+    cli.report(2026, True)
+    assert capsys.readouterr().out == cli.report_text(willow, 2026, csv=True)
+    cli.report(2026, False)
+    printed = capsys.readouterr().out
+    assert "Statutory income 2026/27" in printed and "£137,500.00" in printed
+    with pytest.raises(typer.Exit) as failed:
+        cli.report(1999, True)
+    assert failed.value.exit_code == 1
+    assert capsys.readouterr().err.startswith("lantern: year: must be the year a financial year starts in")
+
+
+def test_percent_rounds_halves_up():
+    assert [cli.percent(x) for x in (Fraction(1, 8), Fraction(2, 3), Fraction(1, 20000), None)] == \
+        ["12.50", "66.67", "0.01", ""]
+
+
+# A hand-made ledger: the cases the demo does not reach.
+
+def _funder(db, name: str, kind: FunderKind) -> Funder:
+    funder = Funder(kind=kind, name=name, billing_address=f"{name}\nSomewhere")
+    db.add(funder)
+    db.flush()
+    return funder
+
+
+def _post(db, day: date, kind: EntryKind, *pairs: tuple[str, str, int]) -> None:
+    """One entry: each (debit account, credit account, pence), income accounts credited."""
+    lines = []
+    for debit_code, credit_code, pence in pairs:
+        debit_type = AccountType.income if debit_code.startswith("income:") else AccountType.asset
+        credit_type = AccountType.income if credit_code.startswith("income:") else AccountType.liability
+        lines += [Line(account(db, debit_code, debit_code, debit_type), debit=pence),
+                  Line(account(db, credit_code, credit_code, credit_type), credit=pence)]
+    post(db, kind, lines, service_date=day, description="test", source_ref=f"test:{uuid.uuid4()}")
+
+
+def test_each_part_of_a_shared_charge_goes_to_its_own_payer_and_charity_is_not_statutory(db):
+    with unit_of_work(db):
+        icb, council = _funder(db, "Hillshire ICB", FunderKind.icb), _funder(db, "Westdale Council",
+                                                                              FunderKind.local_authority)
+        education = FunderDepartment(funder_id=council.id, kind=DepartmentKind.education, name="SEN team")
+        db.add(education)
+        db.flush()
+        day = date(2026, 6, 10)
+        # A joint package split 50/50, the same account and amount for both payers.
+        _post(db, day, EntryKind.care_delivered, (f"accrued:funder:{icb.id}", "income:joint:NIGHT", 32_500),
+              (f"accrued:funder:{council.id}", "income:joint:NIGHT", 32_500))
+        # A spot package's money cap runs out; the council's education budget pays the rest.
+        _post(db, day, EntryKind.care_delivered, (f"accrued:funder:{icb.id}", "income:spot:NIGHT", 40_000),
+              (f"accrued:funder:{council.id}:{education.id}", "income:commissioner_managed:NIGHT", 25_000))
+        _post(db, day, EntryKind.charitable_income, ("bank:x", "income:charitable:donation:unrestricted", 300_000),
+              ("bank:x", "income:charitable:trust_grant:restricted", 100_000))
+    report = income.statutory_income(db, YEAR.first, YEAR.last)
+    assert rows(report) == [
+        ("ICBs", "Hillshire ICB", "joint packages", "", 32_500, 0),
+        ("ICBs", "Hillshire ICB", "spot packages", "", 40_000, 0),
+        ("Councils", "Westdale Council", "joint packages", "", 32_500, 0),
+        ("Councils", "Westdale Council", "managed budgets (education)", "", 25_000, 0),
+        ("Charitable income", "Restricted funds", "trust grants", "", 100_000, None),
+        ("Charitable income", "Unrestricted funds", "donations", "", 300_000, None),
+    ]
+    assert report.share == Fraction(130_000, 530_000)
+    assert report.total == ledger_income(db, YEAR.first, YEAR.last)
+
+
+def test_a_reversed_charge_takes_its_income_back_from_the_same_payer(db):
+    with unit_of_work(db):
+        icb = _funder(db, "Hillshire ICB", FunderKind.icb)
+        code = f"accrued:funder:{icb.id}"
+        _post(db, date(2026, 6, 10), EntryKind.care_delivered, (code, "income:spot:NIGHT", 72_000))
+        _post(db, date(2026, 7, 1), EntryKind.care_reversed, ("income:spot:NIGHT", code, 72_000))
+        _post(db, date(2026, 7, 1), EntryKind.care_delivered, (code, "income:spot:NIGHT", 65_000))
+    report = income.statutory_income(db, YEAR.first, YEAR.last)
+    assert rows(report) == [("ICBs", "Hillshire ICB", "spot packages", "", 65_000, 0)]
+    june = income.month_period(2026, 6)
+    assert rows(income.statutory_income(db, june.first, june.last))[0][4] == 72_000
+
+
+def _paid_invoice(db, payer_ref: str, number: str, pence: int, paid_on: date) -> None:
+    """An invoice to `payer_ref` paid on `paid_on`: the rows the report reads cash from, nothing more."""
+    bank = db.exec(select(BankAccount)).first()
+    if bank is None:
+        bank = BankAccount(purpose="operating", bank_name="Bank", account_name="Hospice", sort_code="000000",
+                           account_number="00000000")
+        db.add(bank)
+        db.flush()
+    invoice = Invoice(number=number, payer_ref=payer_ref, payer_name="payer", period_start=paid_on,
+                      period_end=paid_on, issued_on=paid_on, due_on=paid_on, total_pence=pence, data="{}",
+                      data_sha256="0" * 64)
+    payment = Payment(payer_ref=payer_ref, payer_name="payer", bank_account_id=bank.id, received_on=paid_on,
+                      amount_pence=pence, method="bank_transfer")
+    db.add_all([invoice, payment])
+    db.flush()
+    db.add(Allocation(payment_id=payment.id, invoice_id=invoice.id, pence=pence, allocated_on=paid_on))
+    db.flush()
+
+
+def test_cash_for_several_lines_stands_beside_the_first_and_cash_for_earlier_income_has_its_own_line(db):
+    with unit_of_work(db):
+        icb, council = _funder(db, "Hillshire ICB", FunderKind.icb), _funder(db, "Westdale Council",
+                                                                              FunderKind.local_authority)
+        code = f"accrued:funder:{icb.id}"
+        _post(db, date(2026, 6, 10), EntryKind.care_delivered, (code, "income:spot:NIGHT", 72_000),
+              (code, "income:commissioner_managed:HYDRO", 6_000))
+        _paid_invoice(db, f"funder:{icb.id}", "INV2627000001", 78_000, date(2026, 8, 1))
+        _paid_invoice(db, f"funder:{council.id}", "INV2526000009", 13_000, date(2026, 4, 20))
+    report = income.statutory_income(db, YEAR.first, YEAR.last)
+    assert [(x.source, x.stream, x.pence, x.cash, x.note) for x in report.lines] == [
+        ("Hillshire ICB", "commissioner-managed budgets", 6_000, 78_000,
+         "received for all of: commissioner-managed budgets, spot packages"),
+        ("Hillshire ICB", "spot packages", 72_000, None, "in the cash beside commissioner-managed budgets"),
+        ("Westdale Council", "care recognised earlier", 0, 13_000, ""),
+    ]
+    assert (report.total, report.cash_total) == (78_000, 91_000)
