@@ -5,10 +5,12 @@
 Without --database-url it uses DATABASE_URL, else the file bench/out/bench.db (replaced on each run). The
 years are the Y financial years up to 2026/27; the clock stands at the demo's 10 April 2027. One
 function per kind of record (`make_*`), each appending rows through `Bench.insert`: later issues add
-their own records (ISF accounts, income) the same way. Funding arrangements, bookings with each
+their own records (income) the same way. Funding arrangements, bookings with each
 unit's attendance, and the charges the engine allocates for them (with their ledger postings) are made by
 `make_block_contracts`, `make_arrangements` and `make_bookings`; `make_invoices` then runs the app's own
-invoicing month by month up to `OPEN_MONTH`, which it leaves for `bench.invoice_month`.
+invoicing month by month up to `OPEN_MONTH`, which it leaves for `bench.invoice_month`, and `make_payments` pays
+the invoices. Last, `make_isfs` (bench/generate_isf.py) gives every ISF arrangement its agreement, receipts, fees
+and supplier payments.
 """
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ from sqlalchemy import Connection, func, insert, inspect, select, text
 from sqlmodel import Session, SQLModel
 
 import provider.models  # noqa: F401  (every table in the metadata)
+from bench.generate_isf import make_isfs
 from invoicing.models import BilledInstalment, BilledPart, CreditNote, Invoice, InvoiceLine
 from invoicing.payments.models import Allocation, Payment
 from invoicing.payments import service as payments
@@ -431,10 +434,35 @@ def make_arrangements(b: Bench) -> None:
             arrangements.append(row)
             links += [_service_link(row, services[code], cap=6 if code == "SIBLING_SUPPORT" else None,
                                     agreed=ok) for code, ok in agreed]
+    if not any(row.get("management") == ManagementOption.isf for row in arrangements):
+        _one_isf(b, arrangements, links)
     b.insert(Arrangement, arrangements)
     b.insert(ArrangementService, links)
     b.insert(ArrangementRate, rates)
     b.insert(ArrangementShare, shares)
+
+
+def _one_isf(b: Bench, arrangements: list[dict], links: list[dict]) -> None:
+    """An ISF for the first child with none of its own budget, when the dice made no ISF (a small generation): so
+    that every generation has one for `make_isfs`. A generation that made an ISF of its own is unchanged."""
+    budgets = {row["child_id"] for row in arrangements if row["kind"] == ArrangementKind.personal_budget}
+    children = [c for c in b.ids["children"] if _active_window(b, c)]
+    if not children:
+        return
+    child = next((c for c in children if c["id"] not in budgets), children[0])
+    first, last = _active_window(b, child)
+    council = child["home_authority_id"]
+    parents = b.ids["family_by_child"].get(child["id"], {}).get("parents", [])
+    row = _arrangement(
+        b, child, ArrangementKind.personal_budget, f"{child['preferred_name'] or child['first_name']}'s ISF", first,
+        ends_on=None if child["status"] == ChildStatus.active else last, funder_id=council,
+        department_id=b.ids["care_departments"][council], source=BudgetSource.social_care,
+        law=BudgetLaw.children_act, management=ManagementOption.isf, yearly_pence=312_000,
+        fees_pence_per_year=13 * 1_500, family_agreed_by=f"{parents[0][1]} (parent)" if parents else None,
+        family_agreed_on=first)
+    arrangements.append(row)
+    links += [_service_link(row, b.ids["services"][code], cap=6 if code == "SIBLING_SUPPORT" else None, agreed=True)
+              for code in ("SHORT_BREAK_NIGHT", "SIBLING_SUPPORT", "ACTIVITY_BREAK_DAY")]
 
 
 def _service_link(row: dict, service_id: uuid.UUID, cap: int | None = None, agreed: bool = False) -> dict:
@@ -822,7 +850,7 @@ def make_payments(b: Bench) -> None:
 
 STEPS = [make_clock, make_settings, make_users, make_funders, make_services, make_funds, make_children,
          make_families, make_nominees, make_nominations, make_block_contracts, make_arrangements, make_bookings,
-         make_invoices, make_payments]
+         make_invoices, make_payments, make_isfs]
 
 
 def generate(database_url: str, children: int, years: int, seed: int = 2027, reset: bool = False) -> Bench:
@@ -884,6 +912,7 @@ def main(argv: list[str] | None = None) -> dict[str, int]:
           f"two runs each): {done['issued']} invoices issued, {done['held back']} drafts held back with an exception, "
           f"in {done['seconds']:.1f} s; {OPEN_MONTH:%B %Y} left for bench.invoice_month")
     print(f"Paid: {done['remittances']} remittances recorded and allocated in {done['payments seconds']:.1f} s")
+    print(f"ISFs made: {done['isfs']}, with their receipts, fees and supplier payments, in {done['isf seconds']:.1f} s")
     for table, rows in bench.counts.items():
         print(f"  {table:<20} {rows:>7}")
     return bench.counts
