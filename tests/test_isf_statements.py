@@ -362,3 +362,11 @@ def test_lantern_statements_refuses_a_period_that_is_not_a_month(run, fresh_data
     result = run(fresh_database_url, "statements", "--period", "March")
     assert result.returncode == 1
     assert result.stderr.strip() == "lantern: --period must be a month written YYYY-MM, like 2026-10 (got 'March')"
+
+
+def test_a_name_with_an_apostrophe_reads_as_written_at_the_foot_of_each_page(willow):
+    import dataclasses
+
+    found = dataclasses.replace(statements.period_statement(willow, _amira(willow), 13, ON), child="Niamh O'Brien")
+    text = _pdf_text(statements.render_pdf(found))
+    assert "Niamh O'Brien: ISF statement" in text and "&#39;" not in text
