@@ -11,6 +11,7 @@ from provider.clock import set_as_of_date
 from provider.db import open_session, unit_of_work
 from provider.demo_data import bookings, catalogue, funders, funding, organisation, people
 from provider.demo_data import bank as demo_bank
+from provider.demo_data import charity as demo_charity
 from provider.demo_data import council_budgets
 from provider.demo_data import grants as demo_grants
 from provider.demo_data import invoicing as demo_invoicing
@@ -70,13 +71,14 @@ def _demo_user(session: Session, email: str, name: str, role: str) -> User:
 
 
 def build(session: Session, *, care: bool = True, invoicing: bool = True, grants: bool = True,
-          payments: bool = True, isf: bool = True) -> None:
+          payments: bool = True, isf: bool = True, charity: bool = True) -> None:
     """Every row of the demo, in the caller's unit of work; the audit names the actor "system".
 
     Without `care` the hospice has its children and their funding but no bookings, attendance or charges yet;
     without `invoicing` the care is charged but nothing is invoiced; without `grants` the NHS children's hospice
     funding is not recorded (tests of care invoicing alone); without `payments` nothing invoiced has been paid;
-    without `isf` the ISF arrangements have no agreement yet, no money in and no fees (the ISF's year run by hand).
+    without `isf` the ISF arrangements have no agreement yet, no money in and no fees (the ISF's year run by hand);
+    without `charity` no donations, legacies, events, trading or trust grants are recorded.
     """
     set_as_of_date(session, AS_OF)
     users = {role: _demo_user(session, email, name, role) for email, name, role in DEMO_USERS}
@@ -93,6 +95,8 @@ def build(session: Session, *, care: bool = True, invoicing: bool = True, grants
     sen_budgets = council_budgets.arrangements(session, services, demo_funders, scenario)
     if grants:
         demo_grants.build(session, demo_funders, users["finance"])
+    if charity:
+        demo_charity.build(session, users["finance"])
     session.flush()
     if isf:
         demo_isf.build(session, users["coordinator"], users["finance"], users["admin"], AS_OF)

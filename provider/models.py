@@ -21,6 +21,7 @@ from invoicing.models import (  # noqa: F401
     ExpectedPayment, Invoice, InvoiceLine, SentMessage,
 )
 from provider.grants.models import BilledGrantInstalment, GrantAward  # noqa: F401
+from provider.charity.models import CharitableIncome  # noqa: F401
 from invoicing.bank.models import BankImport, BankLine  # noqa: F401
 from invoicing.payments.models import (  # noqa: F401
     Allocation, DebtAdjustment, Dispute, NominalCode, Payment, Refund, Reminder,
