@@ -338,7 +338,7 @@ def _line(x1, y1, x2, y2, colour) -> str:
 def _svg(cid: str, title: str, desc: str, width: float, height: float, parts: list[str]) -> str:
     return (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="{cid}-title {cid}-desc" '
             f'width="{width:.0f}" height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" '
-            f'style="max-width:100%;height:auto" font-family="system-ui, sans-serif" font-size="12">'
+            f'font-family="system-ui, sans-serif" font-size="12">'
             f'<title id="{cid}-title">{escape(title)}</title><desc id="{cid}-desc">{escape(desc)}</desc>'
             f'<rect width="100%" height="100%" fill="#fff"/>' + "".join(parts) + "</svg>")
 

@@ -57,6 +57,8 @@ def _routers():
     from isf import bank_routes as isf_bank_routes
     from isf import routes as isf_routes
     from isf import statement_routes as isf_statement_routes
+    from provider.charity import api as charity_api
+    from provider.charity import routes as charity_routes
     from provider.grants import api as grants_api
     from provider.grants import routes as grants_routes
     from provider.ledger import api as ledger_api
@@ -69,6 +71,7 @@ def _routers():
     from provider.users import api as users_api
     from provider.users import routes as users_routes
     from provider.web import pages
+    from reports import routes as reports_routes
 
     return [
         pages.router,
@@ -84,6 +87,7 @@ def _routers():
         invoicing_routes.router,
         ledger_routes.router,
         grants_routes.router,
+        charity_routes.router,
         payments_routes.router,
         isf_routes.router,
         isf_statement_routes.router,
@@ -93,6 +97,7 @@ def _routers():
         debt_routes.router,
         export_routes.router,
         audit_routes.router,
+        reports_routes.router,
         users_api.router,
         people_api.router,
         hold_routes.api,
@@ -106,6 +111,7 @@ def _routers():
         invoicing_api.router,
         ledger_api.router,
         grants_api.router,
+        charity_api.router,
         payments_api.router,
         isf_api.router,
         isf_bank_routes.api,
@@ -113,4 +119,5 @@ def _routers():
         debt_api.router,
         export_routes.api,
         audit_routes.api,
+        reports_routes.api,
     ]

@@ -34,13 +34,14 @@ NAVIGATION = {
     Role.finance: [("Home", "/"), ("Arrangements", "/arrangements"), ("Contracts", "/contracts"),
                    ("Contract use", "/contracts/usage"), ("Charges", "/charges"), ("Invoices", "/invoices"),
                    ("Payments", "/payments"), ("Bank", "/bank"), ("Debt", "/debt"), ("ISFs", "/isf"),
-                   ("Bookings", "/bookings"), ("Funders", "/funders"), ("Funds", "/funds"), ("Services", "/services"),
+                   ("Bookings", "/bookings"), ("Funders", "/funders"), ("Funds", "/funds"),
+                   ("Charitable income", "/charity"), ("Services", "/services"), ("Reports", "/reports"),
                    ("Settings", "/settings")],
     Role.coordinator: [("Home", "/"), ("Today", "/today"), ("Bookings", "/bookings"), ("Occupancy", "/occupancy"),
                         ("Children", "/children"), ("ISFs", "/isf"), ("Nominees", "/nominees"),
                         ("Services", "/services"),
                         ("Funders", "/funders")],
-    Role.trustee: [("Home", "/")],
+    Role.trustee: [("Home", "/"), ("Reports", "/reports"), ("Charitable income", "/charity")],
     Role.family: [("Home", "/")],
 }
 

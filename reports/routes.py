@@ -1,0 +1,346 @@
+"""Trustee reports in the app (issue 8, items 2, 6, 7 and 8): the statutory income report for a financial year, a
+quarter, a month or chosen dates, with year against year and two charts; its table as CSV; the trustee pack as a PDF;
+the same figures as JSON. Trustees, finance and admin read them.
+
+Every figure is an aggregate from reports.income, whose lines name funders, funds and budget types, never a child:
+the ISF draw-downs, the direct payments and the nominees' payments are one line each for all children together.
+
+Cost of care (reports/cost.py), contract use (reports/contracts.py) and activity (reports/activity.py) join at the
+places marked PLUG IN: here, in templates/reports/income.html and in templates/reports/pack_pdf.html.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+from sqlmodel import Session
+
+from invoicing.documents import html_to_pdf, pdf_templates
+from provider.clock import financial_year_label, financial_year_start, today
+from provider.errors import FieldErrors
+from provider.ledger.periods import parse_month, parse_year, start_month, year_of
+from provider.money import format_gbp
+from provider.organisation.models import ProviderSettings
+from provider.users.models import Role, User
+from provider.web.deps import API_ERRORS, DB, allow
+from provider.web.templating import render
+from reports import income
+from reports.charts import Series, Table, bar_chart, data_table, format_percent, line_chart
+from reports.cli import STATUTORY_NOTE, csv_text, percent
+
+router = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api/reports", responses=API_ERRORS, tags=["reports"])
+READERS = allow(Role.trustee, Role.finance, Role.admin)
+SHARE_YEARS = 5
+DATE_FORMAT = "must be a date written YYYY-MM-DD, like 2026-04-01"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The period asked for
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """The dates asked for, and the financial year they fall in (for year against year and the charts)."""
+    year: int
+    start: int                  # the month the hospice's financial years start in
+    period: income.Period
+    quarter: int | None = None
+    month: str | None = None    # YYYY-MM
+    dates: bool = False         # chosen by first and last day
+
+    @property
+    def year_label(self) -> str:
+        return financial_year_label(date(self.year, self.start, 1), self.start)
+
+    @property
+    def query(self) -> str:
+        """The choice as a query string, for the links to its CSV and PDF."""
+        if self.dates:
+            return urlencode({"first": self.period.first.isoformat(), "last": self.period.last.isoformat()})
+        if self.month:
+            return urlencode({"month": self.month})
+        return urlencode({"year": self.year, **({"quarter": self.quarter} if self.quarter else {})})
+
+    @property
+    def slug(self) -> str:
+        return f"{self.period.first.isoformat()}-to-{self.period.last.isoformat()}"
+
+
+def _day(text: str, field: str, errors: dict[str, str]) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        errors[field] = DATE_FORMAT
+        return None
+
+
+def choose(db: Session, year: str | None = None, quarter: str | None = None, month: str | None = None,
+           first: str | None = None, last: str | None = None) -> Chosen:
+    """A financial year (the current one by default), a quarter of it, a month, or a first and last day; anything
+    else is refused naming the field."""
+    year, quarter, month, first, last = ((v or "").strip() or None for v in (year, quarter, month, first, last))
+    start = start_month(db)
+    if first or last:
+        if quarter or month:
+            raise FieldErrors({"first": "give a first and last day, or a quarter or month, not both"})
+        errors = {name: "is required with the other day: a date written YYYY-MM-DD"
+                  for name, value in (("first", first), ("last", last)) if not value}
+        begin = _day(first, "first", errors) if first else None
+        end = _day(last, "last", errors) if last else None
+        if errors:
+            raise FieldErrors(errors)
+        income.check_period(begin, end)
+        return Chosen(financial_year_start(begin, start).year, start,
+                      income.Period(begin, end, income.period_label(begin, end)), dates=True)
+    if month:
+        if quarter:
+            raise FieldErrors({"month": "choose a quarter or a month, not both"})
+        day = parse_month(month)
+        fy = financial_year_start(day, start).year
+        if year and parse_year(year) != fy:
+            asked = financial_year_label(date(parse_year(year), start, 1), start)
+            raise FieldErrors({"month": f"{day:%B %Y} is not in {asked}: choose a month of that year"})
+        return Chosen(fy, start, income.month_period(day.year, day.month), month=f"{day:%Y-%m}")
+    fy = parse_year(year) if year else year_of(db, today(db))
+    if quarter:
+        if not quarter.isdigit():
+            raise FieldErrors({"quarter": "must be 1, 2, 3 or 4"})
+        return Chosen(fy, start, income.quarter_period(fy, int(quarter), start), quarter=int(quarter))
+    return Chosen(fy, start, income.year_period(fy, start))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The figures, the charts and their tables
+
+
+PAGE_WIDTH_MM = 170      # an A4 page less the pack's margins, with a little to spare
+
+
+@dataclass(frozen=True)
+class Chart:
+    title: str
+    svg: str
+    table: Table
+
+    @property
+    def screen_svg(self) -> str:
+        """The SVG as drawn; the stylesheet's `.chart svg` rule lets it shrink to the page."""
+        return self.svg
+
+    @property
+    def print_svg(self) -> str:
+        """The SVG sized in mm for WeasyPrint, shrunk to the page's width if wider."""
+        tag = self._tag()
+        width, height = (float(re.search(f' {name}="([0-9.]+)"', tag).group(1)) for name in ("width", "height"))
+        mm = min(width * 25.4 / 96, PAGE_WIDTH_MM) / width
+        size = f' width="{width * mm:.1f}mm" height="{height * mm:.1f}mm"'
+        sized = re.sub(r' width="[0-9.]+" height="[0-9.]+"', size, tag, count=1)
+        return sized + self.svg[len(tag):]
+
+    def _tag(self) -> str:
+        return re.match(r"<svg [^>]*>", self.svg).group(0)
+
+
+@dataclass(frozen=True)
+class Figures:
+    chosen: Chosen
+    report: income.Report
+    compared: income.YearOnYear
+    charts: list[Chart]
+    hospice: str
+    prepared_on: date
+    statutory = income.STATUTORY        # the sections DOMAIN.md §7 counts as statutory
+    statutory_note = STATUTORY_NOTE
+
+    @property
+    def share(self) -> str:
+        """'99.87%', or '' with no income."""
+        return f"{percent(self.report.share)}%" if self.report.share is not None else ""
+
+    @property
+    def tie(self) -> str:
+        return "agrees with the ledger" if self.report.ties else "DOES NOT AGREE with the ledger"
+
+    @property
+    def closing_note(self) -> str:
+        r = self.report
+        if r.is_empty:
+            return f"No income is recorded for {self.chosen.period.label}."
+        share = f" ({self.share} of it)" if self.share else ""
+        return (f"For {self.chosen.period.label} the hospice recognised {format_gbp(r.total)} of income, of which "
+                f"{format_gbp(r.statutory_pence)} was statutory{share}, and received {format_gbp(r.cash_total)} "
+                f"in the same dates. The total {self.tie}: its income accounts hold {format_gbp(r.ledger_pence)} "
+                f"for these dates.")
+
+
+def _quarter_chart(db: Session, chosen: Chosen) -> Chart:
+    """Income by source in each quarter of the year: a bar for each section, the quarters as categories."""
+    periods = [income.quarter_period(chosen.year, q, chosen.start) for q in (1, 2, 3, 4)]
+    totals = [dict(income.statutory_income(db, p.first, p.last).section_totals()) for p in periods]
+    sections = [s for s in income.SECTIONS if any(s in t for t in totals)]
+    categories = [f"Q{q} {p.first:%b}–{p.last:%b}" for q, p in enumerate(periods, 1)]
+    series = [Series(s, [t.get(s, 0) for t in totals]) for s in sections]
+    title = f"Income by source in each quarter of {chosen.year_label}"
+    desc = (f"Bars for the four quarters of {chosen.year_label}, one for each source of income: "
+            f"{', '.join(sections)}. The table after the chart holds the same figures." if sections else
+            f"No income is recorded for {chosen.year_label}.")
+    return Chart(title, bar_chart(title, desc, categories, series, chart_id="income-by-quarter"),
+                 data_table(categories, series, category_label="Quarter", total=True))
+
+
+def _share_chart(db: Session, chosen: Chosen, compared: income.YearOnYear) -> Chart:
+    """The statutory share of each of up to five years to this one, from the first of them with any income."""
+    earlier = [income.year_period(chosen.year - k, chosen.start) for k in range(SHARE_YEARS - 1, 1, -1)]
+    reports = [income.statutory_income(db, p.first, p.last) for p in earlier] + [compared.last, compared.this]
+    while reports and reports[0].share is None:
+        reports.pop(0)
+    labels = [r.label for r in reports]
+    series = [Series("Statutory share", [r.share for r in reports])] if reports else []
+    title = f"Statutory share of income, {labels[0]} to {labels[-1]}" if len(labels) > 1 else \
+        f"Statutory share of income, {chosen.year_label}"
+    latest = next((r for r in reversed(reports) if r.share is not None), None)
+    desc = (f"The share of each year's income that came from {STATUTORY_NOTE}: {format_percent(latest.share)} in "
+            f"{latest.label}. The table after the chart holds the same figures." if latest else
+            "No income is recorded in these years.")
+    rows = [[r.label, format_gbp(r.statutory_pence), format_gbp(r.total),
+             format_percent(r.share) if r.share is not None else "no income"] for r in reports]
+    return Chart(title, line_chart(title, desc, labels, series, chart_id="statutory-share"),
+                 Table(["Year", "Statutory income", "All income", "Statutory share"], rows))
+
+
+def figures(db: Session, chosen: Chosen) -> Figures:
+    compared = income.compare(db, chosen.year, chosen.start)
+    whole = (compared.this.first, compared.this.last) == (chosen.period.first, chosen.period.last)
+    report = compared.this if whole else income.statutory_income(db, chosen.period.first, chosen.period.last)
+    # PLUG IN: cost of care against income by service (reports/cost.py, paired_bar_chart) is the third chart.
+    charts = [_quarter_chart(db, chosen), _share_chart(db, chosen, compared)]
+    settings = db.get(ProviderSettings, 1)
+    return Figures(chosen, report, compared, charts, settings.name if settings else "The hospice", today(db))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Pages, files
+
+
+def _periods(chosen: Chosen) -> list[tuple[str, str, bool]]:
+    """Links to the whole year, its quarters and its months: (label, query, is it the one shown)."""
+    links = [(f"The whole of {chosen.year_label}", urlencode({"year": chosen.year}),
+              not (chosen.quarter or chosen.month or chosen.dates))]
+    links += [(f"Q{q}", urlencode({"year": chosen.year, "quarter": q}), chosen.quarter == q) for q in (1, 2, 3, 4)]
+    first = date(chosen.year, chosen.start, 1)
+    for n in range(12):
+        month = date(first.year + (first.month - 1 + n) // 12, (first.month - 1 + n) % 12 + 1, 1)
+        links.append((f"{month:%b %Y}", urlencode({"month": f"{month:%Y-%m}"}), chosen.month == f"{month:%Y-%m}"))
+    return links
+
+
+@router.get("/reports")
+def income_page(request: Request, db: DB, year: str | None = None, quarter: str | None = None,
+                month: str | None = None, first: str | None = None, last: str | None = None, _: User = READERS):
+    chosen = choose(db, year, quarter, month, first, last)
+    return render(request, "reports/income.html", {
+        "f": figures(db, chosen), "periods": _periods(chosen),
+        "years": [(f"{when} year, {financial_year_label(date(y, chosen.start, 1), chosen.start)}", y)
+                  for when, y in (("The previous", chosen.year - 1), ("The next", chosen.year + 1))]})
+
+
+@router.get("/reports/income.csv")
+def income_csv(db: DB, year: str | None = None, quarter: str | None = None, month: str | None = None,
+               first: str | None = None, last: str | None = None, _: User = READERS):
+    chosen = choose(db, year, quarter, month, first, last)
+    report = income.statutory_income(db, chosen.period.first, chosen.period.last)
+    return Response(csv_text(report), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="statutory-income-{chosen.slug}.csv"'})
+
+
+def pack_html(found: Figures) -> str:
+    return pdf_templates.get_template("reports/pack_pdf.html").render(f=found)
+
+
+@router.get("/reports/pack.pdf")
+def trustee_pack(db: DB, year: str | None = None, quarter: str | None = None, month: str | None = None,
+                 first: str | None = None, last: str | None = None, _: User = READERS):
+    found = figures(db, choose(db, year, quarter, month, first, last))
+    return Response(html_to_pdf(pack_html(found)), media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="trustee-pack-{found.chosen.slug}.pdf"'})
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# JSON
+
+
+class LineOut(BaseModel):
+    section: str
+    source: str
+    stream: str
+    reference: str
+    statutory: bool
+    income_pence: int
+    cash_pence: int | None      # None where the cash cannot be tied to this line (the note says why)
+    note: str
+
+
+class SectionOut(BaseModel):
+    section: str
+    statutory: bool
+    income_pence: int
+
+
+class ComparedOut(BaseModel):
+    section: str
+    source: str
+    stream: str
+    this_year_pence: int
+    last_year_pence: int
+    change_pence: int
+
+
+class YearOnYearOut(BaseModel):
+    this_year: str
+    last_year: str
+    this_year_pence: int
+    last_year_pence: int
+    lines: list[ComparedOut]
+
+
+class StatutoryIncomeOut(BaseModel):
+    period: str
+    first: date
+    last: date
+    empty: bool
+    lines: list[LineOut]
+    sections: list[SectionOut]
+    total_pence: int
+    statutory_pence: int
+    statutory_share_percent: str | None     # "99.87", to two decimals; None with no income
+    cash_pence: int
+    ledger_pence: int
+    agrees_with_ledger: bool
+    year_against_year: YearOnYearOut
+
+
+@api.get("/statutory-income", response_model=StatutoryIncomeOut)
+def statutory_income_json(db: DB, year: str | None = None, quarter: str | None = None, month: str | None = None,
+                          first: str | None = None, last: str | None = None, _: User = READERS):
+    chosen = choose(db, year, quarter, month, first, last)
+    r = income.statutory_income(db, chosen.period.first, chosen.period.last)
+    both = income.compare(db, chosen.year, chosen.start)
+    return StatutoryIncomeOut(
+        period=chosen.period.label, first=r.first, last=r.last, empty=r.is_empty,
+        lines=[LineOut(section=x.section, source=x.source, stream=x.stream, reference=x.reference,
+                       statutory=x.statutory, income_pence=x.pence, cash_pence=x.cash, note=x.note) for x in r.lines],
+        sections=[SectionOut(section=s, statutory=s in income.STATUTORY, income_pence=pence)
+                  for s, pence in r.section_totals()],
+        total_pence=r.total, statutory_pence=r.statutory_pence, statutory_share_percent=percent(r.share) or None,
+        cash_pence=r.cash_total, ledger_pence=r.ledger_pence, agrees_with_ledger=r.ties,
+        year_against_year=YearOnYearOut(
+            this_year=both.this.label, last_year=both.last.label, this_year_pence=both.this.total,
+            last_year_pence=both.last.total,
+            lines=[ComparedOut(section=x.section, source=x.source, stream=x.stream, this_year_pence=x.this_year,
+                               last_year_pence=x.last_year, change_pence=x.change) for x in both.lines]))
