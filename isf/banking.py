@@ -193,9 +193,10 @@ def _receipt(db: Session, line: BankLine, rest: str, actor_id) -> IsfReceipt:
         agreement = service.get_agreement(db, uuid.UUID(agreement_id))
     except (ValueError, NotFound):
         raise FieldErrors({"agreement_id": "choose the ISF this money is for"}) from None
-    numbers = {e.number for e in expected(db) if e.agreement_id == agreement.id}
     instalment = int(number) if number.isdigit() else None
-    if instalment is not None and instalment not in numbers:
+    received = db.exec(select(IsfReceipt.id).where(IsfReceipt.agreement_id == agreement.id,
+                                                   IsfReceipt.instalment_number == instalment)).first()
+    if instalment is not None and (received or instalment not in {p.number for p in service.periods_of(agreement)}):
         raise FieldErrors({"instalment_number": f"instalment {instalment} of this ISF is received already, or is not "
                                                 "in its schedule"})
     sources = db.exec(select(IsfSource.source).where(IsfSource.agreement_id == agreement.id)).all()

@@ -29,18 +29,14 @@ def isf_balances(db: Session) -> list[str]:
 def isf_liability(db: Session) -> list[str]:
     """The ledger's ISF accounts against the ISFs: each account with no agreement named, then the totals."""
     from isf import reconcile
-    from provider.ledger.models import AccountType, LedgerAccount, LedgerLine
-    from sqlalchemy import func
+    from provider.ledger.models import LedgerAccount
 
-    held = dict(db.exec(select(LedgerAccount.code, func.sum(LedgerLine.credit_pence - LedgerLine.debit_pence))
-                        .join(LedgerLine, LedgerLine.account_id == LedgerAccount.id)
-                        .where(LedgerAccount.code.startswith("isf:"), LedgerAccount.type == AccountType.liability)
-                        .group_by(LedgerAccount.code)).all())
+    held = reconcile.liability_by_account(db)
     names = dict(db.exec(select(LedgerAccount.code, LedgerAccount.name).where(LedgerAccount.code.in_(list(held)))).all())
     agreed = {service.ledger_code(a) for a in db.exec(select(IsfAgreement))}
-    failures = [f"{names[code]}: the ledger holds {format_gbp(int(pence))} for it, but it has no ISF agreement."
+    failures = [f"{names[code]}: the ledger holds {format_gbp(pence)} for it, but it has no ISF agreement."
                 for code, pence in sorted(held.items()) if code not in agreed and pence]
-    total, ledger = reconcile.isf_total(db), sum(int(p) for code, p in held.items() if code in agreed)
+    total, ledger = reconcile.isf_total(db), sum(p for code, p in held.items() if code in agreed)
     if total != ledger:
         failures.append(f"ISFs: their balances add up to {format_gbp(total)} but the ledger holds "
                         f"{format_gbp(ledger)} for them.")

@@ -52,12 +52,17 @@ def isf_total(db: Session) -> int:
     return sum(service.position(db, a, None).balance for a in db.exec(select(IsfAgreement)))
 
 
+def liability_by_account(db: Session) -> dict[str, int]:
+    """What the ledger holds for others in each ISF account (`isf:` liabilities), credit positive."""
+    return {code: int(pence) for code, pence in db.exec(
+        select(LedgerAccount.code, func.sum(LedgerLine.credit_pence - LedgerLine.debit_pence))
+        .join(LedgerLine, LedgerLine.account_id == LedgerAccount.id)
+        .where(LedgerAccount.code.startswith("isf:"), LedgerAccount.type == AccountType.liability)
+        .group_by(LedgerAccount.code))}
+
+
 def liability_total(db: Session) -> int:
-    """What the ledger holds for others in ISFs: every `isf:` account, credit positive."""
-    found = db.exec(select(func.coalesce(func.sum(LedgerLine.credit_pence - LedgerLine.debit_pence), 0))
-                    .join(LedgerAccount, LedgerAccount.id == LedgerLine.account_id)
-                    .where(LedgerAccount.code.startswith("isf:"), LedgerAccount.type == AccountType.liability)).one()
-    return int(found)
+    return sum(liability_by_account(db).values())
 
 
 def reconcile(db: Session) -> Reconciliation:

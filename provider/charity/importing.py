@@ -30,8 +30,9 @@ from datetime import date, datetime
 from sqlmodel import Session, select
 
 from provider.charity.models import DEFAULTS, TYPE_LABELS, CharitableIncome, IncomeType
-from provider.charity.service import (MAX_PENCE, NAMES_A_CHILD, Values, child_names, lock, names_a_child,
-                                      operating_bank, write)
+from provider.charity.service import (NAMES_A_CHILD, Values, child_names, lock, names_a_child, operating_bank,
+                                      write)
+from provider.funding.service import MAX_PENCE
 from provider.errors import FieldErrors
 from provider.funders.models import CharitableFund
 from provider.money import MoneyError, format_gbp, parse_gbp

@@ -6,12 +6,10 @@ or, when negative, the other way round. Reports read charitable income from thos
 """
 from __future__ import annotations
 
-import math
 import re
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from typing import Annotated, Any
 
 from dateutil.relativedelta import relativedelta
@@ -24,39 +22,23 @@ from invoicing.payments.service import bank_ledger
 from provider.charity.models import DEFAULTS, TYPE_LABELS, TYPE_PLURALS, CharitableIncome, IncomeType, SorpHead
 from provider.errors import FieldErrors, NotFound
 from provider.funders.models import CharitableFund
-from provider.funding.service import Notes, checked
+from provider.funding.service import Notes, checked, pence_in
 from provider.ledger import periods
 from provider.ledger.models import AccountType, EntryKind, LedgerAccount
 from provider.ledger.post import Line, account, post
-from provider.money import MoneyError, format_gbp, parse_gbp
+from provider.money import format_gbp
 from provider.organisation.models import AccountPurpose, BankAccount
 from provider.people.fields import blank_is_none, optional
 from provider.people.models import Child
 
 CHARITY_LOCK = 7_202_620     # recording charitable income takes this advisory lock on PostgreSQL
-MAX_PENCE = 2_000_000_000    # the database's whole numbers hold up to £21m
 NOT_MONEY = "is not an amount of money: write pounds and pence, like 1,234.50"
 
 
 def _amount(value: Any, info: ValidationInfo) -> int | None:
     """Whole pence, either sign (only a correction may be negative). A form sends pounds; JSON sends pence."""
-    value = blank_is_none(value)
-    if value is None:
-        return None
-    if isinstance(value, str) and (info.context or {}).get("pounds"):
-        try:
-            pence = parse_gbp(value)
-        except MoneyError as exc:
-            raise ValueError("must not be finer than a penny" if "penny" in str(exc) else NOT_MONEY) from None
-    elif isinstance(value, bool) or not isinstance(value, (int, float, Decimal)) or not math.isfinite(value):
-        raise ValueError("must be a whole number of pence, like 2500 for £25.00")
-    elif value != int(value):
-        raise ValueError("must not be finer than a penny: send whole pence")
-    else:
-        pence = int(value)
-    if abs(pence) > MAX_PENCE:
-        raise ValueError("is more than Lantern can hold: at most £20,000,000.00")
-    return pence
+    return pence_in(value, info, example="2500 for £25.00", signed=True,
+                    money_message=lambda exc: "must not be finer than a penny" if "penny" in str(exc) else NOT_MONEY)
 
 
 Amount = Annotated[int | None, BeforeValidator(_amount)]

@@ -52,8 +52,10 @@ PERSONAL_BUDGET_FIELDS = ("source", "law", "management", "holder_id", "nominee_i
 
 # --- money and validation shared by arrangements and block contracts ------------------------------------------
 
-def _pence(value: Any, info: ValidationInfo) -> int | None:
-    """Whole pence. A form sends pounds ("650.00", context pounds=True); JSON sends integer pence."""
+def pence_in(value: Any, info: ValidationInfo, *, example: str, signed: bool = False,
+             money_message=str) -> int | None:
+    """Whole pence, for a pydantic field: a form sends pounds ("650.00", context pounds=True); JSON sends integer pence.
+    `example` shows JSON's form ("65000 for £650.00"); `money_message` words a MoneyError for the form."""
     value = blank_is_none(value)
     if value is None:
         return None
@@ -61,18 +63,22 @@ def _pence(value: Any, info: ValidationInfo) -> int | None:
         try:
             pence = parse_gbp(value)
         except MoneyError as exc:
-            raise ValueError(str(exc)) from None
+            raise ValueError(money_message(exc)) from None
     elif isinstance(value, bool) or not isinstance(value, (int, float, Decimal)) or not math.isfinite(value):
-        raise ValueError("must be a whole number of pence, like 65000 for £650.00")
+        raise ValueError(f"must be a whole number of pence, like {example}")
     elif value != int(value):
         raise ValueError("must not be finer than a penny: send whole pence")
     else:
         pence = int(value)
-    if pence < 0:
+    if pence < 0 and not signed:
         raise ValueError("must not be negative")
-    if pence > MAX_PENCE:
+    if abs(pence) > MAX_PENCE:
         raise ValueError("is more than Lantern can hold: at most £20,000,000.00")
     return pence
+
+
+def _pence(value: Any, info: ValidationInfo) -> int | None:
+    return pence_in(value, info, example="65000 for £650.00")
 
 
 def _whole(value: Any) -> Any:
