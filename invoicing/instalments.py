@@ -138,7 +138,8 @@ def still_deferred(db: Session, billed_row: BilledInstalment, amount: int) -> in
 
 def release_deferred(db: Session, through: date, on: date, actor_id=None) -> int:
     """Post, for every instalment invoiced in advance, the months it covers that have ended by `through` and are
-    not yet released: deferred income becomes income. A month's share never takes more than is still deferred
+    not yet released: deferred income becomes income, in the month it was earned (or the first open month after,
+    if that one is closed), whenever the release is run. A month's share never takes more than is still deferred
     (a credit note may have taken some). Returns how many monthly releases were posted."""
     rows = db.exec(select(BilledInstalment, BlockContract, InvoiceLine.amount_pence)
                    .join(BlockContract, BlockContract.id == BilledInstalment.contract_id)
@@ -164,7 +165,8 @@ def release_deferred(db: Session, through: date, on: date, actor_id=None) -> int
                              AccountType.income)
             post(db, EntryKind.deferred_released, [Line(deferred, debit=share), Line(income, credit=share)],
                  service_date=month_end, description=f"{contract.reference} instalment {billed_row.number}: "
-                 f"{month_end:%B %Y} released", source_ref=ref, group_id=contract.id, actor_id=actor_id, on=on)
+                 f"{month_end:%B %Y} released", source_ref=ref, group_id=contract.id, actor_id=actor_id,
+                 on=min(month_end, on))
             left -= share
             posted += 1
     return posted

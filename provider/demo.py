@@ -110,6 +110,7 @@ def build(session: Session, *, care: bool = True, invoicing: bool = True, grants
     set_as_of_date(session, AS_OF)
     if invoicing:
         demo_invoicing.invoice_months(session, users["finance"], date(2026, 12, 1), date(2027, 2, 1))
+        demo_invoicing.month_end(session, users["finance"], date(2027, 3, 31))
         if payments and grants:
             demo_payments.build(session, users["finance"], AS_OF)
     if isf:

@@ -73,6 +73,25 @@ def test_an_instalment_in_advance_is_deferred_then_released_as_its_quarter_passe
     assert run_all(willow) == []
 
 
+def test_a_months_share_is_income_in_that_month_and_closing_a_month_releases_it(willow):
+    from provider.ledger.models import EntryKind, LedgerEntry
+    from provider.ledger.periods import close
+
+    with unit_of_work(willow):
+        issue_run(willow, *month_bounds("2026-04"), on=date(2026, 4, 1), instalments_only=True)
+        # No run in May or June: closing April and May on 15 June releases their shares all the same.
+        close(willow, [date(2026, 4, 1), date(2026, 5, 1)], date(2026, 6, 15), None)
+    contract = willow.exec(select(BlockContract)).one()
+    releases = willow.exec(select(LedgerEntry.service_date, LedgerEntry.posted_on)
+                           .where(LedgerEntry.kind == EntryKind.deferred_released)
+                           .order_by(LedgerEntry.service_date)).all()
+    # Each posted in the month it was earned, not on the day the release was run.
+    assert releases == [(date(2026, 4, 30), date(2026, 4, 30)), (date(2026, 5, 31), date(2026, 5, 31))]
+    ledger = balances(willow)
+    assert (ledger[f"deferred:block:{contract.id}"], ledger[f"income:block:{contract.id}"]) == (-1_250_000, -2_500_000)
+    assert run_all(willow) == []
+
+
 def test_an_instalment_is_invoiced_once(willow):
     with unit_of_work(willow):
         issue_run(willow, *month_bounds("2026-10"))

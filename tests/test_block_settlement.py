@@ -97,9 +97,9 @@ def test_under_use_clawed_back_is_credited_on_the_latest_instalments_and_comes_o
     assert all("99 of 240 units not used, £61,875.00 clawed back" in n.reason for n in notes)
     after = balances(willow)
     income, deferred = f"income:block:{contract.id}", f"deferred:block:{contract.id}"
-    # The whole year is released first (March's £12,500 was still deferred), then the claw-back comes off income.
-    assert after.get(deferred, 0) == 0
-    assert after[income] == before[income] - 1_250_000 + 6_187_500 == -8_812_500
+    # The whole year was released as it passed (March's £12,500 at March's end); the claw-back comes off income.
+    assert before.get(deferred, 0) == after.get(deferred, 0) == 0
+    assert after[income] == before[income] + 6_187_500 == -8_812_500
     # October's quarter was paid: the £24,375 credited on it is Northshire's money, held to be repaid.
     from invoicing.payments.balances import credit_held
     assert list(credit_held(willow).values()) == [2_437_500]

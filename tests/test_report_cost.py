@@ -21,7 +21,7 @@ YEAR = income.year_period(2026)
 
 # (service, units, children, full cost, statutory paid, charity paid (full cost), gap), as the demo leaves 2026/27.
 # Short breaks: 141 block nights, Ben's 3 (Riverside, £720), Amira's 2 from her ISF, Dev's 2 (Eastvale), 136 charity.
-# The block paid £137,500.00 for its 141 nights: March's £12,500.00 is released by March's run, not yet done.
+# The block paid £150,000.00 for its 141 nights, each month's £12,500.00 for that month's nights.
 SERVICES = [
     ("Activity-break day", 3, 3, 72_000, 54_000, 0, 18_000),
     ("Bereavement support session", 4, 1, 32_000, 0, 32_000, 32_000),
@@ -29,7 +29,7 @@ SERVICES = [
     ("Day care", 30, 23, 930_000, 22_000, 899_000, 908_000),
     ("End-of-life care night", 4, 1, 560_000, 0, 560_000, 560_000),
     ("Hydrotherapy session", 17, 2, 127_500, 102_000, 0, 25_500),
-    ("Short-break night", 284, 37, 32_660_000, 14_226_000, 15_640_000, 18_434_000),
+    ("Short-break night", 284, 37, 32_660_000, 15_476_000, 15_640_000, 17_184_000),
     ("Sibling support session", 10, 1, 60_000, 21_000, 24_000, 39_000),
 ]
 
@@ -74,7 +74,7 @@ def test_willows_2026_27_at_full_cost_by_service_against_what_statutory_funders_
     report = cost.cost_of_care(willow, YEAR.first, YEAR.last)
     assert rows(report) == SERVICES
     assert (report.full_cost_pence, report.statutory_pence, report.charity_pence, report.gap_pence) == (
-        34_711_500, 14_425_000, 17_425_000, 20_286_500)
+        34_711_500, 15_675_000, 17_425_000, 19_036_500)
     assert report.label == "2026/27" and not report.is_empty
     nights = service(report, "Short-break night")
     assert nights.full_cost_pence == nights.units * 115_000          # £1,150 a night
@@ -84,7 +84,7 @@ def test_willows_2026_27_at_full_cost_by_service_against_what_statutory_funders_
 def test_short_breaks_by_who_paid_the_block_spread_over_its_nights(willow):
     nights = service(cost.cost_of_care(willow, YEAR.first, YEAR.last), "Short-break night")
     assert paid(nights) == [
-        ("Block contracts", True, 141, 13_750_000, 18),
+        ("Block contracts", True, 141, 15_000_000, 18),
         ("ICB packages (spot and joint)", True, 3, 216_000, 1),               # Ben: 3 × £720
         ("Personal budgets: ISFs", True, 2, 130_000, 1),                      # Amira: 2 × £650
         ("Personal budgets: managed by the commissioner", True, 2, 130_000, 1),   # Dev: 2 × £650
@@ -125,13 +125,13 @@ def test_statutory_paid_ties_to_the_statutory_income_for_care(willow):
     report = cost.cost_of_care(willow, YEAR.first, YEAR.last)
     statutory = income.statutory_income(willow, YEAR.first, YEAR.last)
     care = sum(x.pence for x in statutory.lines if x.statutory and x.section != income.NHS_GRANT)
-    assert report.statutory_pence == care == 14_425_000
+    assert report.statutory_pence == care == 15_675_000
 
 
 def test_by_who_paid_over_every_service(willow):
     report = cost.cost_of_care(willow, YEAR.first, YEAR.last)
     assert [(p.payer, p.units, p.pence, p.children) for p in report.payers] == [
-        ("Block contracts", 141, 13_750_000, 18),
+        ("Block contracts", 141, 15_000_000, 18),
         ("ICB packages (spot and joint)", 3, 216_000, 1),
         ("Personal budgets: ISFs", 9, 173_000, 2),
         ("Personal budgets: direct payments", 8, 48_000, 1),
@@ -148,8 +148,8 @@ def test_the_block_pays_each_month_for_that_months_nights_whatever_their_number(
     periods = [income.quarter_period(2026, n) for n in (1, 2, 3, 4)]
     quarters = [cost.cost_of_care(willow, q.first, q.last) for q in periods]
     block = [sum(p.pence for s in q.services for p in s.paid_by if p.code == "block") for q in quarters]
-    assert block == [3_750_000, 3_750_000, 3_750_000, 2_500_000]      # March's release is still to come
-    assert sum(block) == 13_750_000
+    assert block == [3_750_000, 3_750_000, 3_750_000, 3_750_000]      # £12,500 released at each month's end
+    assert sum(block) == 15_000_000
     assert sum(q.full_cost_pence for q in quarters) == 34_711_500
     # 31 May: May's £12,500 is released for the month, and no block night falls that day: it pays for none.
     may = service(cost.cost_of_care(willow, date(2026, 5, 31), date(2026, 5, 31)), "Short-break night")
@@ -165,7 +165,7 @@ def test_trustees_see_services_and_payers_of_fewer_than_five_children_combined(w
     assert full.total == 34_711_500
     assert [x.label for x in shown["gap_pence"].lines] == ["Day care", "Short-break night", "Other service"]
     assert [(x.label, x.kind, x.pence) for x in shown["paid_by"].lines] == [
-        ("Block contracts", "statutory", 13_750_000), ("Other statutory", "statutory", 675_000),
+        ("Block contracts", "statutory", 15_000_000), ("Other statutory", "statutory", 675_000),
         ("Other not statutory", "not statutory", 17_425_000)]
     # One family's care alone (Ellie's, Chloe's) is never a line of its own.
     labels = {x.label for d in shown.values() for x in d.lines}

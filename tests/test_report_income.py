@@ -31,13 +31,13 @@ from reports import cli, income
 YEAR = income.year_period(2026)
 
 # Willow's 2026/27 as the demo leaves it on 10 April 2027 (DOMAIN.md §10): (section, source, stream, reference,
-# income, cash received). Northshire's block is £137,500.00, not £150,000.00: each month's deferred income is
-# released by the next month's invoice run, and March 2027's run is left for a new user.
+# income, cash received). Northshire's block is all £150,000.00: each month's deferred income is released as income
+# at the month's end, March's too, though March 2027's invoice run is left for a new user.
 STATUTORY_LINES = [
     ("NHS children's hospice funding", "Riverside ICB", "grant award", "NHS-CHF-2627", 31_000_000, 23_250_000),
     ("ICBs", "Riverside ICB", "spot packages", "", 216_000, 144_000),
     ("Councils", "Eastvale Council", "managed budgets (social care)", "", 130_000, 100_000),
-    ("Councils", "Northshire County Council", "block contract", "NCC-SB-2627", 13_750_000, 11_250_000),
+    ("Councils", "Northshire County Council", "block contract", "NCC-SB-2627", 15_000_000, 11_250_000),
     ("Councils", "Northshire County Council", "managed budgets (education)", "", 54_000, 54_000),
     ("Personal budgets", "Direct payments from families", "care delivered", "", 48_000, 42_000),
     ("Personal budgets", "Direct payments to nominees", "care delivered", "", 54_000, 54_000),
@@ -73,15 +73,15 @@ def line(report: income.Report, source: str, stream: str) -> income.Line:
 def test_willows_2026_27_by_source_with_the_cash_received_and_the_statutory_share(willow):
     report = income.statutory_income(willow, YEAR.first, YEAR.last)
     assert [r for r in rows(report) if r[0] in income.STATUTORY] == STATUTORY_LINES
-    assert report.statutory_pence == 45_425_000
+    assert report.statutory_pence == 46_675_000
     fees = line(report, "ISF management fees", "taken from the ISFs")
     assert (fees.pence, fees.cash, fees.statutory) == (58_500, None, False)
     assert fees.note                                    # says why no cash stands beside it
-    assert report.share == Fraction(45_425_000, report.total)
+    assert report.share == Fraction(46_675_000, report.total)
     assert report.total == report.ledger_pence == ledger_income(willow, YEAR.first, YEAR.last)
     assert report.label == "2026/27"
     assert report.section_totals()[:3] == [("NHS children's hospice funding", 31_000_000),
-                                           ("ICBs", 216_000), ("Councils", 13_934_000)]
+                                           ("ICBs", 216_000), ("Councils", 15_184_000)]
 
 
 def test_the_grant_is_kept_apart_from_riversides_contract_income(willow):
@@ -105,7 +105,7 @@ def test_totals_tie_to_the_ledger_with_a_credit_note_and_a_waiver_in_the_year(wi
                                         "Eastvale's £300 short payment not pursued", date(2027, 3, 24), finance)
         payments.approve_adjustment(willow, asked, admin, date(2027, 3, 25))
     after = income.statutory_income(willow, YEAR.first, YEAR.last)
-    assert line(after, "Northshire County Council", "block contract").pence == 13_650_000
+    assert line(after, "Northshire County Council", "block contract").pence == 14_900_000
     waived = line(after, "Income waived", "waivers approved on invoices")
     assert (waived.pence, waived.cash, waived.section) == (-30_000, None, "Other income")
     assert after.total == before.total - 130_000
@@ -129,8 +129,8 @@ def test_a_quarter_shows_the_grant_entitled_in_april_and_the_cash_that_came_late
     assert (q1.label, first.label) == ("2026/27 Q1 (April to June 2026)", "April to June 2026")
     grant = line(first, "Riverside ICB", "grant award")
     assert (grant.pence, grant.cash) == (31_000_000, 7_750_000)
-    # Income is recognised when posted: April's block release is posted by May's run, so Q1 has two months.
-    assert line(first, "Northshire County Council", "block contract").pence == 2_500_000
+    # Each month's share of the block is income at that month's end, whenever the release was run.
+    assert line(first, "Northshire County Council", "block contract").pence == 3_750_000
     third = income.statutory_income(willow, q3.first, q3.last)
     grant = line(third, "Riverside ICB", "grant award")
     assert (grant.pence, grant.cash) == (0, 7_750_000)     # the income was April's; October's money beside it
@@ -169,7 +169,7 @@ def test_year_against_year(willow):
     both = income.compare(willow, 2026)
     assert (both.this.label, both.last.label, both.last.is_empty) == ("2026/27", "2025/26", True)
     block = next(x for x in both.lines if (x.source, x.stream) == ("Northshire County Council", "block contract"))
-    assert (block.this_year, block.last_year, block.change) == (13_750_000, 0, 13_750_000)
+    assert (block.this_year, block.last_year, block.change) == (15_000_000, 0, 15_000_000)
     assert sum(x.this_year for x in both.lines) == both.this.total
     later = income.compare(willow, 2027)
     assert sum(x.last_year for x in later.lines) == both.this.total
@@ -180,14 +180,14 @@ def test_the_csv_has_amounts_as_plain_numbers_with_two_decimals(willow):
     assert found[0] == cli.HEADERS
     assert found[1] == ["NHS children's hospice funding", "Riverside ICB", "grant award", "NHS-CHF-2627",
                         "310000.00", "232500.00", ""]
-    assert ["Councils", "Northshire County Council", "block contract", "NCC-SB-2627", "137500.00",
+    assert ["Councils", "Northshire County Council", "block contract", "NCC-SB-2627", "150000.00",
             "112500.00", ""] in found
     by_label = {row[0]: row for row in found}
-    assert by_label["Statutory income"][4] == "454250.00"
+    assert by_label["Statutory income"][4] == "466750.00"
     assert by_label["Income in the ledger"][6] == "agrees with the ledger"
     total = by_label["Total income"][4]
     assert total == by_label["Income in the ledger"][4]
-    assert by_label["Statutory share (%)"][4] == cli.percent(Fraction(45_425_000, int(total.replace(".", ""))))
+    assert by_label["Statutory share (%)"][4] == cli.percent(Fraction(46_675_000, int(total.replace(".", ""))))
 
 
 def test_the_report_command_prints_the_csv(willow, connection, monkeypatch, capsys):
@@ -197,7 +197,7 @@ def test_the_report_command_prints_the_csv(willow, connection, monkeypatch, caps
     assert capsys.readouterr().out == cli.report_text(willow, 2026, csv=True)
     cli.report(2026, False)
     printed = capsys.readouterr().out
-    assert "Statutory income 2026/27" in printed and "£137,500.00" in printed
+    assert "Statutory income 2026/27" in printed and "£150,000.00" in printed
     with pytest.raises(typer.Exit) as failed:
         cli.report(1999, True)
     assert failed.value.exit_code == 1

@@ -90,18 +90,18 @@ def test_a_trustee_reads_2026_27_to_the_penny_with_the_share_the_cash_and_the_ti
     report = report_2026(willow)
     assert "Statutory income, 2026/27" in text
     assert "Riverside ICB grant award NHS-CHF-2627 £310,000.00 £232,500.00" in text   # the NHS grant
-    assert "Northshire County Council block contract NCC-SB-2627 £137,500.00 £112,500.00" in text
+    assert "Northshire County Council block contract NCC-SB-2627 £150,000.00 £112,500.00" in text
     assert "NHS children's hospice funding (statutory)" in text and "Personal budgets (statutory)" in text
     assert all(row_text(line) in text for line in report.lines)
     total = format_gbp(ledger_income(willow, YEAR.first, YEAR.last))
     assert report.total == report.ledger_pence == ledger_income(willow, YEAR.first, YEAR.last)
     assert f"Total income {total} {format_gbp(report.cash_total)}" in text
-    assert f"Statutory income £454,250.00 {cli.percent(report.share)}% of income" in text
+    assert f"Statutory income £466,750.00 {cli.percent(report.share)}% of income" in text
     assert f"Income in the ledger {total} agrees with the ledger" in text
     assert f"Cash received {format_gbp(report.cash_total)} in the same dates" in text
     assert "2026/27 against 2025/26" in text
     assert "Riverside ICB (NHS children's hospice funding) grant award £310,000.00 £0.00 £310,000.00" in text
-    assert f"For 2026/27 the hospice recognised {total} of income, of which £454,250.00 was statutory" in text
+    assert f"For 2026/27 the hospice recognised {total} of income, of which £466,750.00 was statutory" in text
 
 
 def test_a_quarter_and_a_month(trustee, willow):
@@ -185,9 +185,9 @@ def test_each_chart_has_a_title_a_description_and_its_figures_in_a_table_beside_
     first = income.statutory_income(willow, q1.first, q1.last)
     charity = sum(line.pence for line in first.lines if line.section == "Charitable income")
     assert charity > 0
-    assert f"Q1 Apr–Jun £310,000.00 £0.00 £25,000.00 £225.00 {format_gbp(charity)} £180.00 " \
+    assert f"Q1 Apr–Jun £310,000.00 £0.00 £37,500.00 £225.00 {format_gbp(charity)} £180.00 " \
            f"{format_gbp(first.total)}" in text
-    assert f"2026/27 £454,250.00 {format_gbp(report.total)} 22.8%" in text
+    assert f"2026/27 £466,750.00 {format_gbp(report.total)} 23.3%" in text
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -220,14 +220,14 @@ def test_the_trustee_pack_is_a_pdf_with_a_cover_the_table_the_charts_the_share_a
     text = pdf_text(pack)
     report = report_2026(willow)
     total = format_gbp(ledger_income(willow, YEAR.first, YEAR.last))
-    for figure in ("£310,000.00", "£232,500.00", "£137,500.00", "NHS-CHF-2627", "£454,250.00", total,
+    for figure in ("£310,000.00", "£232,500.00", "£150,000.00", "NHS-CHF-2627", "£466,750.00", total,
                    f"{cli.percent(report.share)}% of income", "agrees with the ledger", "ISF draw-downs"):
         assert figure in text, figure
     assert "Income by source in each quarter of 2026/27" in text and "Statutory share of income, 2026/27" in text
     assert "The figures of the chart" in text and "Q1 Apr–Jun" in text          # each chart's table
-    assert "Personal budgets" in text and "22.8%" in text                       # the legend and the line's label
+    assert "Personal budgets" in text and "23.3%" in text                       # the legend and the line's label
     assert "How income is recognised" in text and "when the hospice becomes entitled to it" in text
-    assert f"For 2026/27 the hospice recognised {total} of income, of which £454,250.00 was statutory" in text
+    assert f"For 2026/27 the hospice recognised {total} of income, of which £466,750.00 was statutory" in text
     assert len(reader.pages) >= 4
 
 
@@ -243,7 +243,7 @@ def test_the_api_gives_the_same_figures_in_pence(trustee, willow):
         [(x.source, x.stream, x.pence, x.cash) for x in report.lines]
     assert (found["period"], found["first"], found["last"]) == ("2026/27", "2026-04-01", "2027-03-31")
     assert found["total_pence"] == found["ledger_pence"] == ledger_income(willow, YEAR.first, YEAR.last)
-    assert (found["statutory_pence"], found["statutory_share_percent"]) == (45_425_000, cli.percent(report.share))
+    assert (found["statutory_pence"], found["statutory_share_percent"]) == (46_675_000, cli.percent(report.share))
     assert (found["cash_pence"], found["agrees_with_ledger"], found["empty"]) == (report.cash_total, True, False)
     assert found["sections"][0] == {"section": "NHS children's hospice funding", "statutory": True,
                                     "income_pence": 31_000_000}

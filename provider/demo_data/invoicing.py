@@ -1,5 +1,6 @@
 """Willow's invoicing of 2026/27: each month from April to February issued early the next month, March left for a
-new user to run; the hospital day of scenario 6 credited by the December run."""
+new user to run (its block income released at the month's end all the same); the hospital day of scenario 6
+credited by the December run."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -7,6 +8,7 @@ from datetime import date, timedelta
 from dateutil.relativedelta import relativedelta
 from sqlmodel import Session, select
 
+from invoicing.instalments import release_deferred
 from invoicing.runs import issue_run
 from provider.organisation.models import Holiday, HolidayKind
 from provider.users.models import User
@@ -29,3 +31,9 @@ def invoice_months(session: Session, finance: User, first: date, last: date) -> 
         issue_run(session, month, end, finance.id, on=_first_working_day(session, month), instalments_only=True)
         issue_run(session, month, end, finance.id, on=_first_working_day(session, following))
         month = following
+
+
+def month_end(session: Session, finance: User, last_day: date) -> None:
+    """Finance's month-end, without the invoicing: the block contracts' deferred income for the month that has just
+    ended is released, so the year's block income is whole before its last invoice run."""
+    release_deferred(session, last_day, _first_working_day(session, last_day + timedelta(days=1)), finance.id)

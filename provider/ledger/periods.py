@@ -107,7 +107,8 @@ def months_of_year(db: Session, year: int) -> list[MonthState]:
 def close(db: Session, months: list[date], today: date, actor_id: uuid.UUID | None,
           field: str = "month") -> list[AccountingPeriod]:
     """Close `months` in order, or refuse (FieldErrors on `field`) before writing anything: each must have ended
-    by `today`, be open, and have every earlier month of its financial year closed or closed with it."""
+    by `today`, be open, and have every earlier month of its financial year closed or closed with it. The block
+    contracts' deferred income for those months is released before they close."""
     closed, start = _closed(db), start_month(db)
     closing: set[date] = set()
     for month in sorted({m.replace(day=1) for m in months}):
@@ -122,6 +123,10 @@ def close(db: Session, months: list[date], today: date, actor_id: uuid.UUID | No
                                           f"{financial_year_label(month, start)} close in order"})
             earlier += relativedelta(months=1)
         closing.add(month)
+    # A month closes with its block contracts' income in it: what was invoiced in advance is released first.
+    from invoicing.instalments import release_deferred  # invoicing builds on the ledger, not the other way round
+    if closing:
+        release_deferred(db, last_day(max(closing)), today, actor_id)
     periods = [AccountingPeriod(year=m.year, month=m.month, closed_by_id=actor_id) for m in sorted(closing)]
     db.add_all(periods)
     db.flush()
