@@ -345,3 +345,33 @@ def _svg(cid: str, title: str, desc: str, width: float, height: float, parts: li
 
 def _empty(cid: str, title: str, desc: str) -> str:
     return _svg(cid, title, desc, 480, 80, [_text("No figures to show for this period.", 240, 44, anchor="middle")])
+
+
+# ---- a chart with its table, for the pages and the pack ----
+
+PAGE_WIDTH_MM = 170      # an A4 page less the pack's margins, with a little to spare
+
+
+@dataclass(frozen=True)
+class Chart:
+    title: str
+    svg: str
+    table: Table
+
+    @property
+    def screen_svg(self) -> str:
+        """The SVG as drawn; the stylesheet's `.chart svg` rule lets it shrink to the page."""
+        return self.svg
+
+    @property
+    def print_svg(self) -> str:
+        """The SVG sized in mm for WeasyPrint, shrunk to the page's width if wider."""
+        tag = self._tag()
+        width, height = (float(re.search(f' {name}="([0-9.]+)"', tag).group(1)) for name in ("width", "height"))
+        mm = min(width * 25.4 / 96, PAGE_WIDTH_MM) / width
+        size = f' width="{width * mm:.1f}mm" height="{height * mm:.1f}mm"'
+        sized = re.sub(r' width="[0-9.]+" height="[0-9.]+"', size, tag, count=1)
+        return sized + self.svg[len(tag):]
+
+    def _tag(self) -> str:
+        return re.match(r"<svg [^>]*>", self.svg).group(0)

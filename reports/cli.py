@@ -13,7 +13,9 @@ from provider.db import open_session
 from provider.errors import FieldErrors
 from provider.ledger.periods import parse_year, start_month
 from provider.money import format_gbp, pounds_text
+from reports.charts import Table
 from reports.income import Report, statutory_income, year_period
+from reports.trustee import HELD_BACK, TrusteeReport
 
 HEADERS = ["Section", "Source", "Income", "Reference", "Income recognised", "Cash received", "Note"]
 STATUTORY_NOTE = "NHS funding, ICBs, councils and all personal-budget income"
@@ -31,19 +33,33 @@ def _tie(report: Report) -> str:
     return "agrees with the ledger" if report.ties else "DOES NOT AGREE with the ledger"
 
 
-def csv_text(report: Report) -> str:
-    """One row a line, then the totals, the statutory share and the ledger's own figure; amounts as 150000.00."""
+def _plain(pence: int | None) -> str:
+    return "" if pence is None else pounds_text(pence)
+
+
+def csv_text(report: Report | TrusteeReport) -> str:
+    """One row a line, then the totals, the statutory share and the ledger's own figure; amounts as 150000.00.
+    An amount held back from trustees (reports/trustee.py) is empty, and its note says so."""
     out = io.StringIO()
     rows = csv_files.writer(out, lineterminator="\n")
     rows.writerow(HEADERS)
     for line in report.lines:
-        rows.writerow([line.section, line.source, line.stream, line.reference, pounds_text(line.pence),
-                       "" if line.cash is None else pounds_text(line.cash), line.note])
+        rows.writerow([line.section, line.source, line.stream, line.reference, _plain(line.pence),
+                       _plain(line.cash), line.note])
     empty = f"no income is recorded for {report.label}" if report.is_empty else ""
-    rows.writerow(["Total income", "", "", "", pounds_text(report.total), pounds_text(report.cash_total), empty])
-    rows.writerow(["Statutory income", "", "", "", pounds_text(report.statutory_pence), "", STATUTORY_NOTE])
-    rows.writerow(["Statutory share (%)", "", "", "", percent(report.share), "", ""])
-    rows.writerow(["Income in the ledger", "", "", "", pounds_text(report.ledger_pence), "", _tie(report)])
+    held = HELD_BACK if report.total is None else ""
+    rows.writerow(["Total income", "", "", "", _plain(report.total), _plain(report.cash_total), empty or held])
+    rows.writerow(["Statutory income", "", "", "", _plain(report.statutory_pence), "", STATUTORY_NOTE])
+    rows.writerow(["Statutory share (%)", "", "", "", percent(report.share), "", held])
+    rows.writerow(["Income in the ledger", "", "", "", _plain(report.ledger_pence), "", held or _tie(report)])
+    return out.getvalue()
+
+
+def table_csv(table: Table) -> str:
+    out = io.StringIO()
+    rows = csv_files.writer(out, lineterminator="\n")
+    rows.writerow(table.headers)
+    rows.writerows(table.rows)
     return out.getvalue()
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from fractions import Fraction
 
@@ -20,11 +20,12 @@ from sqlmodel import Session
 
 from invoicing.models import BilledInstalment, Invoice, InvoiceLine
 from invoicing.payments.models import Allocation
-from isf.models import IsfReceipt
+from isf.models import IsfAgreement, IsfReceipt
+from provider.charges.models import Charge, ChargePart, ChargeState
 from provider.clock import financial_year_label
 from provider.errors import FieldErrors
 from provider.funders.models import Funder, FunderDepartment, FunderKind
-from provider.funding.models import BlockContract
+from provider.funding.models import Arrangement, BlockContract
 from provider.grants.models import BilledGrantInstalment, GrantAward
 from provider.ledger.models import EntryKind, LedgerAccount, LedgerEntry, LedgerLine
 
@@ -104,6 +105,7 @@ class Line:
     pence: int               # income recognised in the period
     cash: int | None         # received in the period; None where it cannot be tied to this line
     note: str = ""           # why the cash is blank, or what it covers
+    children: int | None = None   # children the line's income and cash came from (None: from no child, or not counted)
 
     @property
     def statutory(self) -> bool:
@@ -116,6 +118,7 @@ class Report:
     last: date
     lines: list[Line]
     ledger_pence: int        # the net credit of every income account in the period, as the ledger holds it
+    children_counted: bool = False     # read with `children=True`: each line's `children` is set
 
     @property
     def total(self) -> int:
@@ -175,21 +178,67 @@ def _side(first: date, last: date, income: bool):
                    (LedgerLine.credit_pence - LedgerLine.debit_pence).label("pence"),
                    func.row_number().over(partition_by=(LedgerLine.entry_id, size),
                                           order_by=(LedgerAccount.code, LedgerLine.id)).label("n"))
+            .add_columns(LedgerEntry.group_id.label("charge_id"))
             .join(LedgerAccount, LedgerAccount.id == LedgerLine.account_id)
             .join(LedgerEntry, LedgerEntry.id == LedgerLine.entry_id)
             .where(LedgerEntry.kind.in_(CARE_KINDS), _in_period(first, last), code if income else ~code)
             .subquery())
 
 
-def _care_payers(db: Session, first: date, last: date) -> list[tuple[str, str | None, int]]:
-    """(income account, payer account, net credit) of care delivered: each income line paired with the payer line
-    of its entry for the same amount (an entry holds one such pair for each part of a charge)."""
+def _care_payers(db: Session, first: date, last: date, by_child: bool) -> list[tuple[str, str | None, object, int]]:
+    """(income account, payer account, child or None, net credit) of care delivered: each income line paired with
+    the payer line of its entry for the same amount (an entry holds one such pair for each part of a charge). The
+    child, from the charge the entry is for, only `by_child`."""
     income, payer = _side(first, last, True), _side(first, last, False)
-    rows = db.execute(select(income.c.code, payer.c.code, func.sum(income.c.pence))
-                      .outerjoin(payer, and_(payer.c.entry_id == income.c.entry_id, payer.c.size == income.c.size,
-                                             payer.c.n == income.c.n))
-                      .group_by(income.c.code, payer.c.code))
-    return [(code, payer_code, int(pence)) for code, payer_code, pence in rows]
+    keys = (income.c.code, payer.c.code) + ((Charge.child_id,) if by_child else ())
+    query = (select(*keys, func.sum(income.c.pence))
+             .outerjoin(payer, and_(payer.c.entry_id == income.c.entry_id, payer.c.size == income.c.size,
+                                    payer.c.n == income.c.n)))
+    if by_child:
+        query = query.outerjoin(Charge, Charge.id == income.c.charge_id)
+    rows = db.execute(query.group_by(*keys))
+    return [(row[0], row[1], row[2] if by_child else None, int(row[-1])) for row in rows]
+
+
+def _children_of_cash(db: Session, first: date, last: date) -> dict[tuple, set]:
+    """The children whose invoices were paid in the period (by the cash key the payment counts under), and whose
+    ISFs received money in it."""
+    found: dict[tuple, set] = defaultdict(set)
+    for payer_ref, child_id in db.execute(select(Invoice.payer_ref, InvoiceLine.child_id).distinct()
+                                          .select_from(Allocation)
+                                          .join(Invoice, Invoice.id == Allocation.invoice_id)
+                                          .join(InvoiceLine, InvoiceLine.invoice_id == Invoice.id)
+                                          .where(Allocation.allocated_on.between(first, last),
+                                                 InvoiceLine.child_id.is_not(None))):
+        found[_payer_key(payer_ref)].add(child_id)
+    for (child_id,) in db.execute(select(Arrangement.child_id).distinct().select_from(Arrangement)
+                                  .join(IsfAgreement, IsfAgreement.arrangement_id == Arrangement.id)
+                                  .join(IsfReceipt, IsfReceipt.agreement_id == IsfAgreement.id)
+                                  .where(IsfReceipt.received_on.between(first, last))):
+        found[("isf",)].add(child_id)
+    return found
+
+
+def _isfs_charged_fees(db: Session, first: date, last: date) -> set[str]:
+    """The ISFs (one a child) whose fees are among the period's income: the `isf:` accounts of the fee entries."""
+    fees = (select(LedgerLine.entry_id).join(LedgerAccount, LedgerAccount.id == LedgerLine.account_id)
+            .where(LedgerAccount.code == "income:isf_fees"))
+    return set(db.execute(select(LedgerAccount.code).distinct()
+                          .select_from(LedgerLine).join(LedgerAccount, LedgerAccount.id == LedgerLine.account_id)
+                          .join(LedgerEntry, LedgerEntry.id == LedgerLine.entry_id)
+                          .where(LedgerAccount.code.like("isf:%"), LedgerLine.entry_id.in_(fees),
+                                 _in_period(first, last))).scalars())
+
+
+def _children_of_blocks(db: Session, first: date, last: date) -> dict[str, set]:
+    """Each block contract's children: those whose care in the period it paid for, in whole or in part."""
+    found: dict[str, set] = defaultdict(set)
+    for ref, child_id in db.execute(select(ChargePart.arrangement_ref, Charge.child_id).distinct()
+                                    .join(Charge, Charge.id == ChargePart.charge_id)
+                                    .where(ChargePart.kind == "block", Charge.state == ChargeState.current,
+                                           Charge.day.between(first, last))):
+        found[ref.removeprefix("block:")].add(child_id)
+    return found
 
 
 def _cash(db: Session, first: date, last: date) -> dict[tuple, tuple[int, str]]:
@@ -318,31 +367,36 @@ def _other_key(names: _Names, code: str, name: str) -> tuple[tuple, tuple | None
         return ((CHARITABLE, fund, CHARITY_TYPES.get(parts[2], parts[2].replace("_", " ")), ""), None,
                 "not invoiced: its money is in the fundraising records")
     if code == "income:isf_fees":
-        return (OTHER, "ISF management fees", "taken from the ISFs", ""), None, \
+        return (PERSONAL, "ISF management fees", "taken from the ISFs", ""), None, \
             "taken from money already received into the ISFs"
     if code == "income:waived":
         return (OTHER, "Income waived", "waivers approved on invoices", ""), None, "income given up: no money"
     return (OTHER, name, "", ""), None, "not tied to payments"
 
 
-def statutory_income(db: Session, first: date, last: date) -> Report:
+def statutory_income(db: Session, first: date, last: date, children: bool = False) -> Report:
     """Income recognised from `first` to `last` by source, with the cash received beside it, tied to the ledger.
 
     Recognised by the entry's posted_on, not its service date: a closed month takes no postings and a late change
     posts in the first open month (its service date kept), so a month, quarter or year once closed keeps its
     figures and agrees with the trial balance and year-end schedules, which also go by posted_on.
+
+    With `children`, each line also counts the children its income and cash came from, for the small numbers
+    trustees may not see (reports/trustee.py); the NHS grant, charitable income, fees and waivers come from none.
     """
     check_period(first, last)
     totals = _account_totals(db, first, last)
-    care = [(code, _payer_key(payer), pence) for code, payer, pence in _care_payers(db, first, last)]
+    care = [(code, _payer_key(payer), child, pence)
+            for code, payer, child, pence in _care_payers(db, first, last, children)]
     cash = _cash(db, first, last)
-    care_codes = {code for code, _, _ in care}
+    care_codes = {code for code, _, _, _ in care}
     others = [code.split(":")[1:] for code in totals if code not in care_codes]
-    names = _Names(db, [p for _, p, _ in care] + list(cash), _ids(others, "block") + _ids(cash, "block"),
+    names = _Names(db, [p for _, p, _, _ in care] + list(cash), _ids(others, "block") + _ids(cash, "block"),
                    _ids(others, "grant") + _ids(cash, "grant"))
     pence: dict[tuple, int] = defaultdict(int)
     cash_of: dict[tuple, tuple] = {}
     notes: dict[tuple, str] = {}
+    whose: dict[tuple, set] = defaultdict(set)      # line -> its children, only with `children`
 
     def add(key: tuple, amount: int, cash_key: tuple | None, note: str = "") -> None:
         pence[key] += amount
@@ -352,20 +406,39 @@ def statutory_income(db: Session, first: date, last: date) -> Report:
             notes[key] = note
 
     paired: dict[str, int] = defaultdict(int)
-    for code, payer, amount in care:
+    for code, payer, child, amount in care:
         key, cash_key, note = _care_key(names, code.split(":")[1], payer)
         add(key, amount, cash_key, note)
         paired[code] += amount
+        if child is not None:
+            whose[key].add(child)
+    blocks = _children_of_blocks(db, first, last) if children else {}
     for code, (name, amount) in totals.items():
         if code not in paired:
             key, cash_key, note = _other_key(names, code, name)
             add(key, amount, cash_key, note)
+            if cash_key and cash_key[0] == "block" and blocks.get(cash_key[1]):
+                whose[key] |= blocks[cash_key[1]]
+            if code == "income:isf_fees" and children:
+                whose[key] |= _isfs_charged_fees(db, first, last)
         elif amount != paired[code]:    # lines of a care account outside care entries
             add((OTHER, name, "outside care entries", ""), amount - paired[code], None, "not tied to payments")
     for cash_key, (_, payer_name) in cash.items():
         if cash_key not in cash_of.values():
             add(_cash_only_key(names, cash_key, payer_name), 0, cash_key)
-    return Report(first, last, _lines(pence, cash_of, notes, cash), sum(amount for _, amount in totals.values()))
+    if children:
+        paid_for = _children_of_cash(db, first, last)
+        for key, cash_key in cash_of.items():
+            if cash_key[0] not in ("grant", "block"):    # care's cash: children not found count as none, so fewer
+                whose[key] |= paid_for.get(cash_key, set())
+    lines = _lines(pence, cash_of, notes, cash)
+    if children:
+        lines = [replace(x, children=len(whose[_key(x)])) if _key(x) in whose else x for x in lines]
+    return Report(first, last, lines, sum(amount for _, amount in totals.values()), children)
+
+
+def _key(line: Line) -> tuple:
+    return (line.section, line.source, line.stream, line.reference)
 
 
 def _order(key: tuple) -> tuple:

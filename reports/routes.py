@@ -10,12 +10,11 @@ places marked PLUG IN: here, in templates/reports/income.html and in templates/r
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlmodel import Session
@@ -29,9 +28,9 @@ from provider.organisation.models import ProviderSettings
 from provider.users.models import Role, User
 from provider.web.deps import API_ERRORS, DB, allow
 from provider.web.templating import render
-from reports import income
-from reports.charts import Series, Table, bar_chart, data_table, format_percent, line_chart
-from reports.cli import STATUTORY_NOTE, csv_text, percent
+from reports import care as care_report, income, trustee
+from reports.charts import Chart, Series, Table, bar_chart, data_table, format_percent, line_chart
+from reports.cli import STATUTORY_NOTE, csv_text, percent, table_csv
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/reports", responses=API_ERRORS, tags=["reports"])
@@ -119,42 +118,16 @@ def choose(db: Session, year: str | None = None, quarter: str | None = None, mon
 # The figures, the charts and their tables
 
 
-PAGE_WIDTH_MM = 170      # an A4 page less the pack's margins, with a little to spare
-
-
-@dataclass(frozen=True)
-class Chart:
-    title: str
-    svg: str
-    table: Table
-
-    @property
-    def screen_svg(self) -> str:
-        """The SVG as drawn; the stylesheet's `.chart svg` rule lets it shrink to the page."""
-        return self.svg
-
-    @property
-    def print_svg(self) -> str:
-        """The SVG sized in mm for WeasyPrint, shrunk to the page's width if wider."""
-        tag = self._tag()
-        width, height = (float(re.search(f' {name}="([0-9.]+)"', tag).group(1)) for name in ("width", "height"))
-        mm = min(width * 25.4 / 96, PAGE_WIDTH_MM) / width
-        size = f' width="{width * mm:.1f}mm" height="{height * mm:.1f}mm"'
-        sized = re.sub(r' width="[0-9.]+" height="[0-9.]+"', size, tag, count=1)
-        return sized + self.svg[len(tag):]
-
-    def _tag(self) -> str:
-        return re.match(r"<svg [^>]*>", self.svg).group(0)
-
-
 @dataclass(frozen=True)
 class Figures:
     chosen: Chosen
-    report: income.Report
-    compared: income.YearOnYear
+    report: income.Report | trustee.TrusteeReport
+    compared: income.YearOnYear | trustee.YearOnYear
     charts: list[Chart]
     hospice: str
     prepared_on: date
+    care: care_report.Care
+    for_trustees: bool                  # small lines combined (reports/trustee.py), as trustees and the pack see it
     statutory = income.STATUTORY        # the sections DOMAIN.md §7 counts as statutory
     statutory_note = STATUTORY_NOTE
 
@@ -165,13 +138,22 @@ class Figures:
 
     @property
     def tie(self) -> str:
+        if self.report.total is None:
+            return "is held back, so as not to show the money of fewer than 5 children"
         return "agrees with the ledger" if self.report.ties else "DOES NOT AGREE with the ledger"
+
+    @property
+    def care_tables(self) -> dict[str, Table]:
+        return care_report.tables(self.care)
 
     @property
     def closing_note(self) -> str:
         r = self.report
         if r.is_empty:
             return f"No income is recorded for {self.chosen.period.label}."
+        if r.total is None:
+            return (f"Some of the income of {self.chosen.period.label} comes from fewer than 5 children, so its "
+                    "total is held back; staff can read the full lines.")
         share = f" ({self.share} of it)" if self.share else ""
         return (f"For {self.chosen.period.label} the hospice recognised {format_gbp(r.total)} of income, of which "
                 f"{format_gbp(r.statutory_pence)} was statutory{share}, and received {format_gbp(r.cash_total)} "
@@ -179,11 +161,17 @@ class Figures:
                 f"for these dates.")
 
 
-def _quarter_chart(db: Session, chosen: Chosen) -> Chart:
+def _reader(for_trustees: bool):
+    """The income report as trustees see it, or as staff do."""
+    return trustee.trustee_income if for_trustees else income.statutory_income
+
+
+def _quarter_chart(db: Session, chosen: Chosen, for_trustees: bool) -> Chart:
     """Income by source in each quarter of the year: a bar for each section, the quarters as categories."""
     periods = [income.quarter_period(chosen.year, q, chosen.start) for q in (1, 2, 3, 4)]
-    totals = [dict(income.statutory_income(db, p.first, p.last).section_totals()) for p in periods]
-    sections = [s for s in income.SECTIONS if any(s in t for t in totals)]
+    totals = [dict(_reader(for_trustees)(db, p.first, p.last).section_totals()) for p in periods]
+    sections = list(dict.fromkeys([s for s in income.SECTIONS if any(s in t for t in totals)] +
+                                  [s for t in totals for s in t]))
     categories = [f"Q{q} {p.first:%b}–{p.last:%b}" for q, p in enumerate(periods, 1)]
     series = [Series(s, [t.get(s, 0) for t in totals]) for s in sections]
     title = f"Income by source in each quarter of {chosen.year_label}"
@@ -194,10 +182,10 @@ def _quarter_chart(db: Session, chosen: Chosen) -> Chart:
                  data_table(categories, series, category_label="Quarter", total=True))
 
 
-def _share_chart(db: Session, chosen: Chosen, compared: income.YearOnYear) -> Chart:
+def _share_chart(db: Session, chosen: Chosen, compared, for_trustees: bool) -> Chart:
     """The statutory share of each of up to five years to this one, from the first of them with any income."""
     earlier = [income.year_period(chosen.year - k, chosen.start) for k in range(SHARE_YEARS - 1, 1, -1)]
-    reports = [income.statutory_income(db, p.first, p.last) for p in earlier] + [compared.last, compared.this]
+    reports = [_reader(for_trustees)(db, p.first, p.last) for p in earlier] + [compared.last, compared.this]
     while reports and reports[0].share is None:
         reports.pop(0)
     labels = [r.label for r in reports]
@@ -208,20 +196,27 @@ def _share_chart(db: Session, chosen: Chosen, compared: income.YearOnYear) -> Ch
     desc = (f"The share of each year's income that came from {STATUTORY_NOTE}: {format_percent(latest.share)} in "
             f"{latest.label}. The table after the chart holds the same figures." if latest else
             "No income is recorded in these years.")
-    rows = [[r.label, format_gbp(r.statutory_pence), format_gbp(r.total),
-             format_percent(r.share) if r.share is not None else "no income"] for r in reports]
+    rows = [[r.label, _gbp(r.statutory_pence), _gbp(r.total),
+             format_percent(r.share) if r.share is not None else "not shown" if r.total is None else "no income"]
+            for r in reports]
     return Chart(title, line_chart(title, desc, labels, series, chart_id="statutory-share"),
                  Table(["Year", "Statutory income", "All income", "Statutory share"], rows))
 
 
-def figures(db: Session, chosen: Chosen) -> Figures:
-    compared = income.compare(db, chosen.year, chosen.start)
+def _gbp(pence: int | None) -> str:
+    return "not shown" if pence is None else format_gbp(pence)
+
+
+def figures(db: Session, chosen: Chosen, for_trustees: bool) -> Figures:
+    """Everything the page and the pack show; `for_trustees`, with small numbers combined or held back."""
+    compared = (trustee.compare if for_trustees else income.compare)(db, chosen.year, chosen.start)
     whole = (compared.this.first, compared.this.last) == (chosen.period.first, chosen.period.last)
-    report = compared.this if whole else income.statutory_income(db, chosen.period.first, chosen.period.last)
-    # PLUG IN: cost of care against income by service (reports/cost.py, paired_bar_chart) is the third chart.
-    charts = [_quarter_chart(db, chosen), _share_chart(db, chosen, compared)]
+    report = compared.this if whole else _reader(for_trustees)(db, chosen.period.first, chosen.period.last)
+    found = care_report.care(db, chosen.period.first, chosen.period.last)
+    charts = [_quarter_chart(db, chosen, for_trustees), _share_chart(db, chosen, compared, for_trustees), found.chart]
     settings = db.get(ProviderSettings, 1)
-    return Figures(chosen, report, compared, charts, settings.name if settings else "The hospice", today(db))
+    return Figures(chosen, report, compared, charts, settings.name if settings else "The hospice", today(db), found,
+                   for_trustees)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -242,21 +237,39 @@ def _periods(chosen: Chosen) -> list[tuple[str, str, bool]]:
 
 @router.get("/reports")
 def income_page(request: Request, db: DB, year: str | None = None, quarter: str | None = None,
-                month: str | None = None, first: str | None = None, last: str | None = None, _: User = READERS):
+                month: str | None = None, first: str | None = None, last: str | None = None, user: User = READERS):
     chosen = choose(db, year, quarter, month, first, last)
     return render(request, "reports/income.html", {
-        "f": figures(db, chosen), "periods": _periods(chosen),
+        "f": figures(db, chosen, user.role == Role.trustee), "periods": _periods(chosen),
         "years": [(f"{when} year, {financial_year_label(date(y, chosen.start, 1), chosen.start)}", y)
                   for when, y in (("The previous", chosen.year - 1), ("The next", chosen.year + 1))]})
 
 
 @router.get("/reports/income.csv")
 def income_csv(db: DB, year: str | None = None, quarter: str | None = None, month: str | None = None,
-               first: str | None = None, last: str | None = None, _: User = READERS):
+               first: str | None = None, last: str | None = None, user: User = READERS):
     chosen = choose(db, year, quarter, month, first, last)
-    report = income.statutory_income(db, chosen.period.first, chosen.period.last)
-    return Response(csv_text(report), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="statutory-income-{chosen.slug}.csv"'})
+    report = _reader(user.role == Role.trustee)(db, chosen.period.first, chosen.period.last)
+    return _csv(csv_text(report), f"statutory-income-{chosen.slug}")
+
+
+CARE_TABLES = {"cost-of-care": "cost", "paid-by": "payers", "contracts": "contracts", "activity": "activity"}
+
+
+@router.get("/reports/{name}.csv")
+def care_csv(name: str, db: DB, year: str | None = None, quarter: str | None = None, month: str | None = None,
+             first: str | None = None, last: str | None = None, _: User = READERS):
+    """The cost of care, who paid, the block contracts and activity, each as trustees see it."""
+    if name not in CARE_TABLES:
+        raise HTTPException(404, "No such table")
+    chosen = choose(db, year, quarter, month, first, last)
+    table = care_report.tables(care_report.care(db, chosen.period.first, chosen.period.last), plain=True)
+    return _csv(table_csv(table[CARE_TABLES[name]]), f"{name}-{chosen.slug}")
+
+
+def _csv(text: str, name: str) -> Response:
+    return Response(text, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
 
 
 def pack_html(found: Figures) -> str:
@@ -266,7 +279,7 @@ def pack_html(found: Figures) -> str:
 @router.get("/reports/pack.pdf")
 def trustee_pack(db: DB, year: str | None = None, quarter: str | None = None, month: str | None = None,
                  first: str | None = None, last: str | None = None, _: User = READERS):
-    found = figures(db, choose(db, year, quarter, month, first, last))
+    found = figures(db, choose(db, year, quarter, month, first, last), for_trustees=True)
     return Response(html_to_pdf(pack_html(found)), media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="trustee-pack-{found.chosen.slug}.pdf"'})
 
@@ -281,31 +294,32 @@ class LineOut(BaseModel):
     stream: str
     reference: str
     statutory: bool
-    income_pence: int
-    cash_pence: int | None      # None where the cash cannot be tied to this line (the note says why)
+    income_pence: int | None    # None: held back from trustees (fewer than 5 children)
+    cash_pence: int | None      # None where the cash cannot be tied to this line or is held back (the note says)
     note: str
+    children: str | None        # trustees only: "fewer than 5", a count, or "" for money from no child
 
 
 class SectionOut(BaseModel):
     section: str
     statutory: bool
-    income_pence: int
+    income_pence: int | None
 
 
 class ComparedOut(BaseModel):
     section: str
     source: str
     stream: str
-    this_year_pence: int
-    last_year_pence: int
-    change_pence: int
+    this_year_pence: int | None     # None: combined or held back that year (trustees)
+    last_year_pence: int | None
+    change_pence: int | None
 
 
 class YearOnYearOut(BaseModel):
     this_year: str
     last_year: str
-    this_year_pence: int
-    last_year_pence: int
+    this_year_pence: int | None
+    last_year_pence: int | None
     lines: list[ComparedOut]
 
 
@@ -316,31 +330,65 @@ class StatutoryIncomeOut(BaseModel):
     empty: bool
     lines: list[LineOut]
     sections: list[SectionOut]
-    total_pence: int
-    statutory_pence: int
-    statutory_share_percent: str | None     # "99.87", to two decimals; None with no income
-    cash_pence: int
-    ledger_pence: int
+    total_pence: int | None                 # None: held back from trustees
+    statutory_pence: int | None
+    statutory_share_percent: str | None     # "99.87", to two decimals; None with no income or held back
+    cash_pence: int | None
+    ledger_pence: int | None
     agrees_with_ledger: bool
+    for_trustees: bool                      # lines from fewer than 5 children combined, as a trustee reads it
     year_against_year: YearOnYearOut
 
 
 @api.get("/statutory-income", response_model=StatutoryIncomeOut)
 def statutory_income_json(db: DB, year: str | None = None, quarter: str | None = None, month: str | None = None,
-                          first: str | None = None, last: str | None = None, _: User = READERS):
+                          first: str | None = None, last: str | None = None, user: User = READERS):
     chosen = choose(db, year, quarter, month, first, last)
-    r = income.statutory_income(db, chosen.period.first, chosen.period.last)
-    both = income.compare(db, chosen.year, chosen.start)
+    for_trustees = user.role == Role.trustee
+    r = _reader(for_trustees)(db, chosen.period.first, chosen.period.last)
+    both = (trustee.compare if for_trustees else income.compare)(db, chosen.year, chosen.start)
     return StatutoryIncomeOut(
         period=chosen.period.label, first=r.first, last=r.last, empty=r.is_empty,
         lines=[LineOut(section=x.section, source=x.source, stream=x.stream, reference=x.reference,
-                       statutory=x.statutory, income_pence=x.pence, cash_pence=x.cash, note=x.note) for x in r.lines],
-        sections=[SectionOut(section=s, statutory=s in income.STATUTORY, income_pence=pence)
-                  for s, pence in r.section_totals()],
+                       statutory=x.statutory, income_pence=x.pence, cash_pence=x.cash, note=x.note,
+                       children=x.children if for_trustees else None) for x in r.lines],
+        sections=[SectionOut(section=s, statutory=any(x.statutory for x in r.lines if x.section == s),
+                             income_pence=pence) for s, pence in r.section_totals()],
         total_pence=r.total, statutory_pence=r.statutory_pence, statutory_share_percent=percent(r.share) or None,
-        cash_pence=r.cash_total, ledger_pence=r.ledger_pence, agrees_with_ledger=r.ties,
+        cash_pence=r.cash_total, ledger_pence=r.ledger_pence, agrees_with_ledger=r.ties, for_trustees=for_trustees,
         year_against_year=YearOnYearOut(
             this_year=both.this.label, last_year=both.last.label, this_year_pence=both.this.total,
             last_year_pence=both.last.total,
             lines=[ComparedOut(section=x.section, source=x.source, stream=x.stream, this_year_pence=x.this_year,
                                last_year_pence=x.last_year, change_pence=x.change) for x in both.lines]))
+
+
+class TableOut(BaseModel):
+    headers: list[str]
+    rows: list[list[str]]
+
+
+class CareOut(BaseModel):
+    period: str
+    first: date
+    last: date
+    full_cost_pence: int | None
+    statutory_pence: int | None
+    charity_pence: int | None
+    children: str
+    relatives: str
+    families: str
+    tables: dict[str, TableOut]     # cost, payers, contracts, activity: as the page shows them
+
+
+@api.get("/care", response_model=CareOut)
+def care_json(db: DB, year: str | None = None, quarter: str | None = None, month: str | None = None,
+              first: str | None = None, last: str | None = None, _: User = READERS):
+    """The cost of care, who paid, block contract use and activity, with small numbers combined or held back."""
+    chosen = choose(db, year, quarter, month, first, last)
+    c = care_report.care(db, chosen.period.first, chosen.period.last)
+    return CareOut(period=chosen.period.label, first=chosen.period.first, last=chosen.period.last,
+                   full_cost_pence=c.shown["full_cost_pence"].total, statutory_pence=c.shown["statutory_pence"].total,
+                   charity_pence=c.shown["charity_pence"].total, children=c.activity.children_text,
+                   relatives=c.activity.relatives_text, families=c.activity.families_text,
+                   tables={name: TableOut(headers=t.headers, rows=t.rows) for name, t in care_report.tables(c).items()})

@@ -136,6 +136,38 @@ def connection(engine):
     conn.close()
 
 
+def demo_once_per_module(**flags):
+    """For a module whose tests each start from the demo: `demo_connection, connection = demo_once_per_module(...)`.
+
+    The demo (built with `flags`, as `demo.build` takes them) is built once, in a transaction the module holds open
+    and rolls back at its end; each test then runs in a savepoint of it, rolled back when the test ends, so tests
+    still never see each other's rows. On SQLite the module holds the write lock throughout, as a test does."""
+
+    @pytest.fixture(scope="module")
+    def demo_connection(engine):
+        from provider import demo
+        from provider.db import unit_of_work
+
+        conn = engine.connect()
+        outer = conn.begin()
+        session = _bound_session(conn)
+        with unit_of_work(session):
+            demo.build(session, **flags)
+        session.close()
+        yield conn
+        outer.rollback()
+        conn.close()
+
+    @pytest.fixture
+    def connection(demo_connection):
+        savepoint = demo_connection.begin_nested()
+        yield demo_connection
+        if savepoint.is_active:
+            savepoint.rollback()
+
+    return demo_connection, connection
+
+
 def _bound_session(connection) -> Session:
     return Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
 

@@ -8,20 +8,20 @@ import pytest
 from sqlmodel import select
 
 from invoicing.activity import activity_csv, activity_return, quarter_bounds
-from provider import demo
 from provider.charges.models import Charge, ChargePart, ChargeState
 from provider.db import unit_of_work
 from provider.errors import FieldErrors
 from provider.funders.models import Funder, FunderKind
 from provider.funding.models import BlockContract
-from tests.conftest import api
+from tests.conftest import api, demo_once_per_module
 from tests.test_cli import run  # noqa: F401  (the fixture)
+
+
+demo_connection, connection = demo_once_per_module(invoicing=False, grants=False)
 
 
 @pytest.fixture
 def willow(db):
-    with unit_of_work(db):
-        demo.build(db, invoicing=False, grants=False)
     return db
 
 

@@ -8,20 +8,20 @@ import pytest
 from sqlmodel import select
 
 from invoicing.runs import draft_run, issue_run, month_bounds
-from provider import demo
 from provider.db import unit_of_work
 from provider.errors import FieldErrors
 from provider.people import holds, service
 from provider.people.models import BereavementHold, Child
-from tests.conftest import api, post_form
+from tests.conftest import api, post_form, demo_once_per_module
 
 SEPTEMBER = month_bounds("2026-09")
 
 
+demo_connection, connection = demo_once_per_module(invoicing=False, grants=False)
+
+
 @pytest.fixture
 def willow(db):
-    with unit_of_work(db):
-        demo.build(db, invoicing=False, grants=False)
     return db
 
 

@@ -12,10 +12,10 @@ from invoicing.check import run_all
 from invoicing.instalments import monthly_release, schedule
 from invoicing.models import Invoice
 from invoicing.runs import draft_run, issue_run, month_bounds
-from provider import demo
 from provider.db import unit_of_work
 from provider.funding.models import BlockContract
 from provider.ledger.post import balances
+from tests.conftest import demo_once_per_module
 
 
 def test_northshire_pays_150000_pounds_in_four_quarterly_instalments_in_advance():
@@ -48,10 +48,11 @@ def test_instalments_add_up_to_the_contract_and_releases_to_each_instalment(valu
         assert sum(pence for _, pence in monthly_release(item)) == item.pence
 
 
+demo_connection, connection = demo_once_per_module(invoicing=False, grants=False)
+
+
 @pytest.fixture
 def willow(db):
-    with unit_of_work(db):
-        demo.build(db, invoicing=False, grants=False)
     return db
 
 

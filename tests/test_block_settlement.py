@@ -14,18 +14,13 @@ from sqlmodel import func, select
 
 from invoicing import settlement
 from invoicing.check import run_all
-from invoicing.credits import credit
-from invoicing.instalments import release_deferred
 from invoicing.models import BilledInstalment, ContractSettlement, CreditNote, Invoice, InvoiceLine
-from invoicing.runs import issue_run, month_bounds
-from provider import demo
-from provider.clock import set_as_of_date
 from provider.db import unit_of_work
 from provider.errors import FieldErrors
 from provider.funding.inputs import fundings
 from provider.funding.models import BlockContract, BlockContractService, UnderUse
 from provider.ledger.post import balances
-from tests.conftest import api, post_form
+from tests.conftest import api, post_form, demo_once_per_module
 
 
 @given(contracted=st.integers(1, 5_000), carried=st.integers(0, 500), value=st.integers(0, 2_000_000_000),
@@ -50,10 +45,11 @@ def test_nothing_used_gives_back_the_whole_value_and_a_full_contract_nothing():
     assert (nothing.pence, full.pence, full.unused_units) == (15_000_000, 0, 0)
 
 
+demo_connection, connection = demo_once_per_module()
+
+
 @pytest.fixture
 def willow(db):
-    with unit_of_work(db):
-        demo.build(db)
     return db
 
 
@@ -124,14 +120,6 @@ def test_a_contract_still_running_cannot_be_settled(willow):
     assert willow.exec(select(func.count()).select_from(ContractSettlement)).one() == 0
 
 
-def test_an_instalment_not_yet_invoiced_stops_the_settlement(db):
-    with unit_of_work(db):
-        demo.build(db, invoicing=False)
-    with pytest.raises(FieldErrors) as refused, unit_of_work(db):
-        settlement.make(db, _northshire(db), date(2027, 4, 10))
-    assert "Instalment 1 of 4 (due 01/04/2026) is not invoiced yet" in refused.value.errors["contract"]
-
-
 def _next_year(db, contract: BlockContract) -> BlockContract:
     with unit_of_work(db):
         following = BlockContract(reference="NCC-SB-2728", funder_id=contract.funder_id,
@@ -175,25 +163,6 @@ def test_a_contract_counting_late_cancellations_gives_its_funding_that_rule(will
     assert funding.charges_cancellations is True
     assert settlement.preview(willow, contract, date(2027, 4, 10)).counts_as_used == (
         "units delivered, and late cancellations (the family's, or a child not brought)")
-
-
-def test_a_credit_on_an_instalment_in_advance_takes_what_is_still_deferred_first(db):
-    with unit_of_work(db):
-        demo.build(db, invoicing=False)
-        set_as_of_date(db, date(2027, 1, 4))
-        issued = issue_run(db, *month_bounds("2027-01"), on=date(2027, 1, 4), instalments_only=True).issued
-        release_deferred(db, date(2027, 1, 31), date(2027, 2, 1))
-    contract = _northshire(db)
-    [invoice] = [i for i in issued if i.kind == "invoice"]   # the other is the NHS grant's
-    deferred, income = f"deferred:block:{contract.id}", f"income:block:{contract.id}"
-    assert (balances(db)[deferred], balances(db)[income]) == (-2_500_000, -1_250_000)
-    line = db.exec(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id)).one()
-    with unit_of_work(db):
-        credit(db, invoice, "Contract varied", {line.id: 3_000_000}, on=date(2027, 2, 2))
-    assert (balances(db)[deferred], balances(db)[income]) == (0, -750_000)
-    with unit_of_work(db):
-        release_deferred(db, date(2027, 3, 31), date(2027, 4, 1))
-    assert (balances(db)[deferred], balances(db)[income]) == (0, -750_000)   # nothing left to release
 
 
 def test_finance_settles_from_the_contract_page_and_the_api_shows_it(client, willow, signed_in):

@@ -6,19 +6,19 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from provider import demo
 from provider.catalogue import service as catalogue
 from provider.catalogue.models import Service
 from provider.charges.models import Charge, ChargeState
 from provider.db import unit_of_work
 from provider.people.models import Child
-from tests.conftest import api, post_form
+from tests.conftest import api, post_form, demo_once_per_module
+
+
+demo_connection, connection = demo_once_per_module()
 
 
 @pytest.fixture
 def willow(db):
-    with unit_of_work(db):
-        demo.build(db)
     return db
 
 

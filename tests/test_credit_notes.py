@@ -11,7 +11,6 @@ from sqlmodel import func, select
 from invoicing.credits import credit, left_to_credit, lines_of, pending_corrections
 from invoicing.models import CreditNote, Invoice
 from invoicing.runs import draft_run, issue_run, month_bounds
-from provider import demo
 from provider.bookings import service as bookings
 from provider.bookings.models import Booking, BookingUnit
 from provider.catalogue.models import Service
@@ -23,14 +22,16 @@ from invoicing.check import run_all
 from provider.ledger.post import balances
 from provider.numbering import NumberSeries
 from provider.people.models import Child
+from tests.conftest import demo_once_per_module
 
 OCTOBER, DECEMBER = month_bounds("2026-10"), month_bounds("2026-12")
 
 
+demo_connection, connection = demo_once_per_module(invoicing=False, grants=False)
+
+
 @pytest.fixture
 def willow(db):
-    with unit_of_work(db):
-        demo.build(db, invoicing=False, grants=False)
     return db
 
 

@@ -27,17 +27,18 @@ from provider.ledger.models import AccountType, EntryKind
 from provider.ledger.post import Line, account, balances, post
 from provider.organisation.models import AccountPurpose, BankAccount
 from provider.people.models import FamilyMember
-from tests.conftest import api, post_form
+from tests.conftest import api, post_form, demo_once_per_module
 from tests.test_cli import run  # noqa: F401  (the fixture)
 from tests.test_invoice_sending import smtp  # noqa: F401  (the fixture)
 
 TODAY = date(2027, 4, 10)
 
 
+demo_connection, connection = demo_once_per_module()
+
+
 @pytest.fixture
 def willow(db):
-    with unit_of_work(db):
-        demo.build(db)
     return db
 
 
@@ -99,24 +100,6 @@ def test_aged_debt_on_the_demo_to_the_penny_with_the_disputed_night_apart(willow
     assert figures(before)["Riverside ICB"] == (("£77,500.00", NOTHING, "£2,160.00", NOTHING, NOTHING), NOTHING)
     assert figures(before)["Total"] == (("£115,060.00", NOTHING, "£2,160.00", "£300.00", NOTHING), NOTHING)
     assert before.disputed == [] and before.agrees
-
-
-def test_aged_debt_when_nothing_is_paid_falls_into_every_band(db):
-    with unit_of_work(db):
-        demo.build(db, payments=False)
-    report = debt.aged_debt(db, TODAY)
-    rows = figures(report)
-    assert rows["Riverside ICB"] == ((NOTHING, NOTHING, NOTHING, "£77,500.00", "£234,660.00"), NOTHING)
-    # Councils: Northshire's January quarter, Eastvale's Dev (over 90 days), and the three children's activity
-    # days Northshire's education department owes since 31 March.
-    assert rows["Councils"] == ((NOTHING, "£540.00", NOTHING, "£37,500.00", "£113,800.00"), NOTHING)
-    assert rows["Brightway Direct Payment Support"] == ((NOTHING, NOTHING, NOTHING, NOTHING, "£540.00"), NOTHING)
-    assert rows["Leila Haddad"] == ((NOTHING, "£60.00", NOTHING, "£60.00", "£360.00"), NOTHING)
-    assert rows["Total"] == ((NOTHING, "£600.00", NOTHING, "£115,060.00", "£349,360.00"), NOTHING)
-    assert report.total.total == 46_502_000 == debtors_in_ledger(db) and report.agrees
-    earlier = debt.aged_debt(db, date(2026, 12, 1))
-    assert figures(earlier)["Total"] == (("£2,280.00", NOTHING, "£116,360.00", "£660.00", "£230,120.00"), NOTHING)
-    assert earlier.agrees
 
 
 def test_payments_make_the_bands_fall_and_the_total_still_ties_to_the_ledger(willow):

@@ -6,23 +6,26 @@ from datetime import date
 import pytest
 from sqlmodel import func, select
 
+from invoicing.models import Invoice, InvoiceLine
+from invoicing.runs import draft_run, month_bounds
 from provider import demo
 from provider.audit.models import AuditEvent
 from provider.catalogue.models import PricePeriod, Service, TimeBand
 from provider.clock import today
-from provider.db import unit_of_work
 from provider.funders.models import CharitableFund, CodeKind, Funder, FunderCode, FunderDepartment, FundService
 from provider.organisation.models import BankAccount, Holiday, HolidayKind, ProviderSettings
 from provider.people.access import children_of_family_user
 from provider.people.models import Child, ChildRelationship, FamilyMember, Nomination, Nominee, Relationship
 from provider.people.nhs import nhs_number_problem
 from provider.users.models import Role, User
+from tests.conftest import demo_once_per_module
+
+
+demo_connection, connection = demo_once_per_module()
 
 
 @pytest.fixture
 def willow(db):
-    with unit_of_work(db):
-        demo.build(db)
     return db
 
 
@@ -191,3 +194,14 @@ def test_loading_again_into_a_database_that_has_users_changes_nothing(willow):
     with pytest.raises(demo.NotEmpty):
         demo.load(session=willow)
     assert [count(willow, model) for model in (User, Child, Service, AuditEvent)] == before
+
+
+def test_the_demo_bills_the_grant_in_four_quarterly_invoices(willow):
+    db = willow
+    grants = db.exec(select(Invoice).where(Invoice.kind == "grant").order_by(Invoice.number)).all()
+    assert [(g.issued_on, g.total_pence) for g in grants] == [
+        (date(2026, 4, 1), 7_750_000), (date(2026, 7, 1), 7_750_000), (date(2026, 10, 1), 7_750_000),
+        (date(2027, 1, 4), 7_750_000)]
+    assert all(line.child_id is None and line.service_id is None
+               for line in db.exec(select(InvoiceLine).join(Invoice).where(Invoice.kind == "grant")))
+    assert [d for d in draft_run(db, *month_bounds("2027-03")) if d.kind == "grant"] == []

@@ -17,7 +17,6 @@ from invoicing.payments.balances import outstanding
 from invoicing.payments.exports import money
 from invoicing.payments.models import DebtAdjustment, NominalCode, Payment
 from invoicing.payments.service import PaymentIn, allocate, ask_adjustment, record_payment
-from provider import demo
 from provider.catalogue.models import Service
 from provider.clock import today
 from provider.db import unit_of_work
@@ -25,7 +24,7 @@ from provider.money import format_gbp
 from provider.funders.models import Funder
 from provider.organisation.models import AccountPurpose, BankAccount
 from provider.people.models import Child
-from tests.conftest import api, post_form
+from tests.conftest import api, post_form, demo_once_per_module
 
 # Written out by hand from the documentation, so that a slip in the code cannot hide itself.
 XERO = ("*ContactName,EmailAddress,POAddressLine1,POAddressLine2,POAddressLine3,POAddressLine4,POCity,PORegion,"
@@ -40,10 +39,11 @@ PAYMENTS = ["Date", "Payer", "Bank account", "Bank nominal", "Debtors nominal", 
 YEAR = "from=2026-04-01&to=2027-04-10"
 
 
+demo_connection, connection = demo_once_per_module()
+
+
 @pytest.fixture
 def willow(db):
-    with unit_of_work(db):
-        demo.build(db)
     return db
 
 

@@ -15,9 +15,8 @@ from sqlmodel import func, select
 from invoicing.check import run_all
 from invoicing.credits import credit
 from invoicing.documents import render_invoice_pdf
-from invoicing.models import ExpectedPayment, Invoice, InvoiceLine
-from invoicing.runs import draft_run, issue_run, month_bounds
-from provider import demo
+from invoicing.models import ExpectedPayment, Invoice
+from invoicing.runs import issue_run, month_bounds
 from provider.db import unit_of_work
 from provider.errors import FieldErrors
 from provider.funders.models import Funder
@@ -25,16 +24,17 @@ from provider.grants.models import GrantAward
 from provider.grants.service import record_award
 from provider.ledger.models import EntryKind, LedgerEntry
 from provider.ledger.post import balances
-from tests.conftest import api, post_form
+from tests.conftest import api, post_form, demo_once_per_module
 
 AWARD = {"reference": "NHS-CHF-2627", "paid_by_id": None, "starts_on": "2026-04-01", "ends_on": "2027-03-31",
          "amount_pence": 31_000_000, "entitled_on": "2026-04-01", "instalments": "quarterly"}
 
 
+demo_connection, connection = demo_once_per_module(invoicing=False, grants=False)
+
+
 @pytest.fixture
 def willow(db):
-    with unit_of_work(db):
-        demo.build(db, invoicing=False, grants=False)
     return db
 
 
@@ -182,13 +182,3 @@ def test_only_finance_sees_the_grant(client, willow, signed_in):
                                                     "reference": "X"}).status_code == 403
 
 
-def test_the_demo_bills_the_grant_in_four_quarterly_invoices(db):
-    with unit_of_work(db):
-        demo.build(db)
-    grants = db.exec(select(Invoice).where(Invoice.kind == "grant").order_by(Invoice.number)).all()
-    assert [(g.issued_on, g.total_pence) for g in grants] == [
-        (date(2026, 4, 1), 7_750_000), (date(2026, 7, 1), 7_750_000), (date(2026, 10, 1), 7_750_000),
-        (date(2027, 1, 4), 7_750_000)]
-    assert all(line.child_id is None and line.service_id is None
-               for line in db.exec(select(InvoiceLine).join(Invoice).where(Invoice.kind == "grant")))
-    assert [d for d in draft_run(db, *month_bounds("2027-03")) if d.kind == "grant"] == []

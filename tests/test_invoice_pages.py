@@ -11,15 +11,15 @@ from pypdf import PdfReader
 from sqlmodel import func, select
 
 from invoicing.models import CreditNote, Document, Invoice
-from provider import demo
 from provider.db import unit_of_work
-from tests.conftest import api, csrf_token, post_form
+from tests.conftest import api, csrf_token, post_form, demo_once_per_module
+
+
+demo_connection, connection = demo_once_per_module(invoicing=False, grants=False)
 
 
 @pytest.fixture
 def willow(db):
-    with unit_of_work(db):
-        demo.build(db, invoicing=False, grants=False)
     return db
 
 

@@ -11,21 +11,22 @@ from sqlmodel import select
 
 from invoicing.models import BilledPart, Invoice, InvoiceLine
 from invoicing.runs import draft_run, frozen, issue_run, month_bounds
-from provider import demo
 from provider.db import unit_of_work
 from provider.funding.models import Arrangement
 from invoicing.check import run_all
 from provider.ledger.post import balances
 from provider.errors import FieldErrors
 from provider.people.models import Nomination
+from tests.conftest import demo_once_per_module
 
 OCTOBER, AUGUST, SEPTEMBER = month_bounds("2026-10"), month_bounds("2026-08"), month_bounds("2026-09")
 
 
+demo_connection, connection = demo_once_per_module(invoicing=False, grants=False)
+
+
 @pytest.fixture
 def willow(db):
-    with unit_of_work(db):
-        demo.build(db, invoicing=False, grants=False)
     return db
 
 

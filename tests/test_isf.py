@@ -12,20 +12,21 @@ from sqlmodel import func, select
 from invoicing.check import run_all
 from isf import contributions, schedule, service
 from isf.models import IsfAgreement, IsfOutcome, IsfReceipt, IsfSpend, Supplier
-from provider import demo
 from provider.db import unit_of_work
 from provider.errors import FieldErrors
 from provider.funding.models import Arrangement
 from provider.users.models import User
+from tests.conftest import demo_once_per_module
 
 ON = date(2027, 4, 10)
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
+demo_connection, connection = demo_once_per_module()
+
+
 @pytest.fixture
 def willow(db):
-    with unit_of_work(db):
-        demo.build(db)
     return db
 
 

@@ -13,21 +13,21 @@ from sqlmodel import func, select
 from invoicing.check import run_all
 from isf import projection, schedule, service
 from isf.models import Advance, IsfAgreement, IsfReceipt, IsfSource, RepaymentNotice
-from provider import demo
 from provider.db import unit_of_work
 from provider.funders.models import CharitableFund
 from provider.funding.models import Arrangement, ArrangementKind, BudgetLaw, BudgetSource, ManagementOption
 from provider.people.models import Child
 from provider.users.models import User
-from tests.conftest import post_form, sign_in
+from tests.conftest import post_form, sign_in, demo_once_per_module
 
 NEW = "/isf-agreements/new"
 
 
+demo_connection, connection = demo_once_per_module()
+
+
 @pytest.fixture
 def willow(db):
-    with unit_of_work(db):
-        demo.build(db)
     return db
 
 

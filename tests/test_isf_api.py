@@ -20,17 +20,18 @@ from provider.funding.models import Arrangement, ArrangementKind, ManagementOpti
 from provider.people.access import children_of_family_user
 from provider.people.models import Child, ChildStatus
 from provider.users.models import User
-from tests.conftest import api, post_form
+from tests.conftest import api, post_form, demo_once_per_module
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 FINANCE, COORDINATOR, ADMIN = "finance@willow.example", "coordinator@willow.example", "admin@willow.example"
 LEILA, TRUSTEE = "leila@family.example", "trustee@willow.example"
 
 
+demo_connection, connection = demo_once_per_module()
+
+
 @pytest.fixture
 def willow(db):
-    with unit_of_work(db):
-        demo.build(db)
     return db
 
 

@@ -13,7 +13,6 @@ from invoicing.check import run_all
 from isf import banking, reconcile, service
 from isf.check import isf_liability
 from isf.models import IsfAgreement, IsfOutcome, IsfReceipt, Supplier
-from provider import demo
 from provider.db import unit_of_work
 from provider.errors import FieldErrors
 from provider.funding.models import Arrangement
@@ -21,16 +20,17 @@ from provider.ledger.models import AccountType, EntryKind
 from provider.ledger.post import Line, account, post
 from provider.organisation.models import AccountPurpose, BankAccount
 from provider.users.models import User
-from tests.conftest import api, csrf_token
+from tests.conftest import api, csrf_token, demo_once_per_module
 
 ON = date(2027, 4, 10)
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
+demo_connection, connection = demo_once_per_module()
+
+
 @pytest.fixture
 def willow(db):
-    with unit_of_work(db):
-        demo.build(db)
     return db
 
 

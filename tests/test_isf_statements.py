@@ -28,7 +28,7 @@ from provider.people.access import children_of_family_user
 from provider.money import format_gbp
 from provider.people.models import Child, ChildStatus
 from provider.users.models import User
-from tests.conftest import post_form
+from tests.conftest import post_form, demo_once_per_module
 from tests.test_cli import run  # noqa: F401  (the fixture)
 
 ON = date(2027, 4, 10)
@@ -36,10 +36,11 @@ YEAR = (date(2026, 4, 1), date(2027, 3, 30))
 JARGON = ("debit", "credit", "accrual", "accrued", "ledger", "liability", "drawdown", "draw-down", "payer", "isf:")
 
 
+demo_connection, connection = demo_once_per_module()
+
+
 @pytest.fixture
 def willow(db):
-    with unit_of_work(db):
-        demo.build(db)
     return db
 
 

@@ -16,21 +16,21 @@ from invoicing.models import Invoice
 from invoicing.payments import service
 from invoicing.payments.balances import credit_held, outstanding
 from invoicing.payments.models import Allocation, DebtAdjustment, Payment, Refund
-from provider import demo
 from provider.db import unit_of_work
 from provider.errors import FieldErrors
 from provider.ledger.post import balances
 from provider.organisation.models import BankAccount
 from provider.users.models import User
-from tests.conftest import api, post_form, rolled_back
+from tests.conftest import api, post_form, rolled_back, demo_once_per_module
 
 ON = date(2027, 4, 10)
 
 
+demo_connection, connection = demo_once_per_module(payments=False)
+
+
 @pytest.fixture
 def willow(db):
-    with unit_of_work(db):
-        demo.build(db, payments=False)
     return db
 
 
@@ -176,8 +176,6 @@ def test_an_invoice_is_disputed_once_at_a_time(willow):
                 min_size=1, max_size=4))
 def test_whatever_is_tried_no_invoice_is_overpaid_and_no_payment_overspent(connection, attempts):
     with rolled_back(connection) as db:
-        with unit_of_work(db):
-            demo.build(db, grants=False)
         targets = db.exec(select(Invoice).where(Invoice.payer_name == "Leila Haddad").order_by(Invoice.number)).all()
         for amount, splits in attempts:
             payment = _pay(db, targets[0].payer_ref, amount)

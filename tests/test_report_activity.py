@@ -6,18 +6,18 @@ from datetime import date
 
 import pytest
 
-from provider import demo
-from provider.db import unit_of_work
 from provider.errors import FieldErrors
 from reports import activity, income
+from tests.conftest import demo_once_per_module
 
 YEAR = income.year_period(2026)
 
 
+demo_connection, connection = demo_once_per_module()
+
+
 @pytest.fixture
 def willow(db):
-    with unit_of_work(db):
-        demo.build(db)
     return db
 
 

@@ -7,21 +7,21 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from provider import demo
-from provider.db import unit_of_work
 from provider.errors import FieldErrors
 from provider.funding.models import BlockContract
 from provider.funding.usage import contract_usage
 from reports import contracts, income
+from tests.conftest import demo_once_per_module
 
 YEAR = income.year_period(2026)
 NORTHSHIRE = "Northshire County Council, Children's Social Care"
 
 
+demo_connection, connection = demo_once_per_module()
+
+
 @pytest.fixture
 def willow(db):
-    with unit_of_work(db):
-        demo.build(db)
     return db
 
 

@@ -8,22 +8,23 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from provider import demo
 from provider.bookings.models import Booking, BookingUnit, CancelReason, UnitStatus
 from provider.catalogue.models import Service
 from provider.charges import report, service as charges
 from provider.charges.models import Charge, ChargePart, ChargeState
 from provider.db import unit_of_work
 from provider.people.models import Child
+from tests.conftest import demo_once_per_module
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "allocations_2026_27.txt"
 YEAR = (date(2026, 4, 1), date(2027, 3, 31))
 
 
+demo_connection, connection = demo_once_per_module()
+
+
 @pytest.fixture
 def willow(db):
-    with unit_of_work(db):
-        demo.build(db)
     return db
 
 

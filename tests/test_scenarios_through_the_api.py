@@ -13,22 +13,21 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from provider import demo
 from provider.catalogue.models import Service
 from provider.charges import report
-from provider.db import unit_of_work
 from provider.people.models import Child, FamilyMember
-from tests.conftest import api, sign_in
+from tests.conftest import api, sign_in, demo_once_per_module
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "allocations_2026_27.txt"
 YEAR = (date(2026, 4, 1), date(2027, 3, 31))
 SCENARIO_CHILDREN = ("Amira", "Benjamin", "Chloe", "Dev", "Eleanor")
 
 
+demo_connection, connection = demo_once_per_module(care=False)
+
+
 @pytest.fixture
 def willow(db):
-    with unit_of_work(db):
-        demo.build(db, care=False)
     return db
 
 

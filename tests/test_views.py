@@ -13,7 +13,6 @@ from fractions import Fraction
 import pytest
 from sqlmodel import select
 
-from provider import demo
 from provider.bookings.models import Booking, BookingStatus, BookingUnit, UnitStatus
 from provider.catalogue.models import Service
 from provider.charges.models import Charge, ChargePart, ChargeState
@@ -22,13 +21,14 @@ from provider.db import unit_of_work
 from provider.funders.models import Funder
 from provider.money import format_gbp, round_pence
 from provider.people.models import Child
-from tests.conftest import api, csrf_token, sign_in
+from tests.conftest import api, csrf_token, sign_in, demo_once_per_module
+
+
+demo_connection, connection = demo_once_per_module()
 
 
 @pytest.fixture
 def willow(db):
-    with unit_of_work(db):
-        demo.build(db)
     return db
 
 
