@@ -158,6 +158,13 @@ def _in_period(first: date, last: date):
     return LedgerEntry.posted_on.between(first, last)
 
 
+def has_income(db: Session, first: date, last: date) -> bool:
+    """Whether any income is posted from `first` to `last`."""
+    return db.execute(select(LedgerLine.id).join(LedgerAccount, LedgerAccount.id == LedgerLine.account_id)
+                      .join(LedgerEntry, LedgerEntry.id == LedgerLine.entry_id)
+                      .where(LedgerAccount.code.like("income:%"), _in_period(first, last)).limit(1)).first() is not None
+
+
 def _account_totals(db: Session, first: date, last: date) -> dict[str, tuple[str, int]]:
     """Each income account's name and net credit from the entries posted in the period."""
     rows = db.execute(select(LedgerAccount.code, LedgerAccount.name,

@@ -79,10 +79,18 @@ def _day(text: str, field: str, errors: dict[str, str]) -> date | None:
         return None
 
 
+def _latest_year(db: Session, start: int) -> int:
+    """The current financial year, or the one before while nothing is yet recognised in the current one (the first
+    days of April): trustees opening the reports want the year they can read."""
+    current = year_of(db, today(db))
+    period = income.year_period(current, start)
+    return current if income.has_income(db, period.first, period.last) else current - 1
+
+
 def choose(db: Session, year: str | None = None, quarter: str | None = None, month: str | None = None,
            first: str | None = None, last: str | None = None) -> Chosen:
-    """A financial year (the current one by default), a quarter of it, a month, or a first and last day; anything
-    else is refused naming the field."""
+    """A financial year (by default the current one, or the last while the current has no income yet), a quarter
+    of it, a month, or a first and last day; anything else is refused naming the field."""
     year, quarter, month, first, last = ((v or "").strip() or None for v in (year, quarter, month, first, last))
     start = start_month(db)
     if first or last:
@@ -106,7 +114,7 @@ def choose(db: Session, year: str | None = None, quarter: str | None = None, mon
             asked = financial_year_label(date(parse_year(year), start, 1), start)
             raise FieldErrors({"month": f"{day:%B %Y} is not in {asked}: choose a month of that year"})
         return Chosen(fy, start, income.month_period(day.year, day.month), month=f"{day:%Y-%m}")
-    fy = parse_year(year) if year else year_of(db, today(db))
+    fy = parse_year(year) if year else _latest_year(db, start)
     if quarter:
         if not quarter.isdigit():
             raise FieldErrors({"quarter": "must be 1, 2, 3 or 4"})

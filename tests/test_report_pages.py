@@ -146,9 +146,11 @@ def test_a_quarter_and_a_month(trustee, willow, pages):
     assert "Riverside ICB grant award NHS-CHF-2627 £310,000.00 £77,500.00" in chosen
 
 
-def test_the_current_year_is_shown_by_default_and_a_year_with_no_income_says_so(trustee, willow):
-    page = trustee.get("/reports")            # the demo's clock says 10 April 2027: 2027/28 has just begun
+def test_the_last_year_is_shown_until_the_current_one_has_income_and_a_year_with_none_says_so(trustee, willow):
+    page = trustee.get("/reports")            # the demo's clock says 10 April 2027: 2027/28 has nothing yet
     assert page.status_code == 200
+    assert "Statutory income, 2026/27" in text_of(page)
+    page = trustee.get("/reports?year=2027")
     text = text_of(page)
     assert "Statutory income, 2027/28" in text and "No income is recorded for 2027/28." in text
     assert 'href="/reports?year=2026"' in page.text              # the way to last year's figures
