@@ -25,6 +25,7 @@ from provider.people.access import child_for
 from provider.people.models import Child
 from provider.users.models import Role, User
 from provider.web.deps import API_ERRORS, DB, allow
+from provider.web.forms import read_upload
 
 router = APIRouter(prefix="/api", responses=API_ERRORS, tags=["isf"])
 STAFF = allow(Role.finance, Role.coordinator)                     # as the pages: receipts, outcomes, asking
@@ -299,7 +300,7 @@ def _readable(db, user: User, agreement_id: uuid.UUID) -> IsfAgreement:
     """The ISF, if this user may read it: another family's answers exactly as one that does not exist."""
     agreement = service.get_agreement(db, agreement_id)
     try:
-        child_for(db, user, db.get(Arrangement, agreement.arrangement_id).child_id)
+        child_for(db, user, db.get(Arrangement, agreement.arrangement_id).child_id, scope="statements")
     except NotFound:
         raise NotFound("No such ISF") from None
     return agreement
@@ -374,7 +375,7 @@ def add_outcome(db: DB, agreement_id: uuid.UUID, body: OutcomeIn, _: User = STAF
 async def upload_evidence(db: DB, evidence: UploadFile = File(description="The receipt or invoice: PDF, JPEG or PNG, "
                                                                            "at most 5 MB"), _: User = STAFF):
     """Multipart upload of a spend's evidence; send the id it answers with as `evidence_id` when asking to spend."""
-    content = await evidence.read(service.EVIDENCE_MAX_BYTES + 1)
+    content = await read_upload(evidence, "evidence", service.EVIDENCE_MAX_BYTES)
     with unit_of_work(db):
         found = service.store_evidence(db, evidence.filename or "evidence", evidence.content_type or "", content)
     return EvidenceOut.model_validate(found)

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from isf import monitoring, service, statements
 from isf.models import IsfAgreement
+from provider.audit.viewed import record_view
 from provider.clock import today
 from provider.errors import FieldErrors, NotFound
 from provider.funding.models import Arrangement
@@ -28,7 +29,7 @@ def _isf(db, user: User, agreement_id: uuid.UUID) -> tuple[IsfAgreement, Child]:
     """The ISF, if this user may read it: a family user only their own child's (another's is simply not found)."""
     agreement = service.get_agreement(db, agreement_id)
     arrangement = db.get(Arrangement, agreement.arrangement_id)
-    return agreement, child_for(db, user, arrangement.child_id)
+    return agreement, child_for(db, user, arrangement.child_id, scope="statements")
 
 
 def _started(agreement: IsfAgreement, day: date) -> list:
@@ -74,6 +75,7 @@ def _period_statement(db, agreement: IsfAgreement, number: int) -> statements.St
 @router.get("/isf/{agreement_id}/statements")
 def statement_list(request: Request, db: DB, agreement_id: uuid.UUID, user: User = READERS):
     agreement, child = _isf(db, user, agreement_id)
+    record_view(request, user, child.id, "ISF statements")
     return _page(request, db, agreement, child, None)
 
 
@@ -83,28 +85,34 @@ def statement_for_dates(request: Request, db: DB, agreement_id: uuid.UUID, first
     agreement, child = _isf(db, user, agreement_id)
     start, end = _dates(first, last)
     found = statements.statement(db, agreement, start, end, today(db))
+    record_view(request, user, child.id, f"ISF statement, {start:%d/%m/%Y} to {end:%d/%m/%Y}")
     return _page(request, db, agreement, child, found,
                  f"/isf/{agreement.id}/statements/dates.pdf?first={start.isoformat()}&last={end.isoformat()}")
 
 
 @router.get("/isf/{agreement_id}/statements/dates.pdf")
-def statement_for_dates_pdf(db: DB, agreement_id: uuid.UUID, first: date | None = None, last: date | None = None,
-                            user: User = READERS):
-    agreement, _ = _isf(db, user, agreement_id)
+def statement_for_dates_pdf(request: Request, db: DB, agreement_id: uuid.UUID, first: date | None = None,
+                            last: date | None = None, user: User = READERS):
+    agreement, child = _isf(db, user, agreement_id)
     start, end = _dates(first, last)
-    return _pdf(statements.statement(db, agreement, start, end, today(db)))
+    found = statements.statement(db, agreement, start, end, today(db))
+    record_view(request, user, child.id, f"ISF statement PDF, {start:%d/%m/%Y} to {end:%d/%m/%Y}")
+    return _pdf(found)
 
 
 @router.get("/isf/{agreement_id}/statements/{number}.pdf")
-def statement_pdf(db: DB, agreement_id: uuid.UUID, number: int, user: User = READERS):
-    agreement, _ = _isf(db, user, agreement_id)
-    return _pdf(_period_statement(db, agreement, number))
+def statement_pdf(request: Request, db: DB, agreement_id: uuid.UUID, number: int, user: User = READERS):
+    agreement, child = _isf(db, user, agreement_id)
+    found = _period_statement(db, agreement, number)
+    record_view(request, user, child.id, f"ISF statement PDF, period {number}")
+    return _pdf(found)
 
 
 @router.get("/isf/{agreement_id}/statements/{number}")
 def statement_view(request: Request, db: DB, agreement_id: uuid.UUID, number: int, user: User = READERS):
     agreement, child = _isf(db, user, agreement_id)
     found = _period_statement(db, agreement, number)
+    record_view(request, user, child.id, f"ISF statement, period {number}")
     return _page(request, db, agreement, child, found, f"/isf/{agreement.id}/statements/{number}.pdf")
 
 

@@ -8,6 +8,9 @@ from provider.people.models import (  # noqa: F401
     BereavementHold, Child, ChildRelationship, FamilyMember, Nomination, Nominee,
 )
 from provider.users.models import ApiToken, LoginSession, User  # noqa: F401
+from provider.people.family_access import FamilyAccess  # noqa: F401
+from provider.people.questions import FamilyQuestion  # noqa: F401
+from provider.users.invitations import EmailedLink  # noqa: F401
 from provider.bookings.models import Booking, BookingRules, BookingUnit, Recurrence  # noqa: F401
 from provider.charges.models import Charge, ChargePart  # noqa: F401
 from provider.funding.models import (  # noqa: F401

@@ -13,6 +13,7 @@ from provider.db import unit_of_work
 from provider.errors import FieldErrors
 from provider.funders.models import Funder, FunderKind
 from provider.people import service
+from provider.people.family_access import AccessBasis, FamilyAccess
 from provider.people.models import Child, ChildRelationship, FamilyMember, Relationship
 from tests.conftest import api, post_form, sign_in
 
@@ -52,6 +53,9 @@ def relate_family_user(db, child: Child, user) -> None:
         db.flush()
         db.add(ChildRelationship(child_id=child.id, family_member_id=member.id, relationship=Relationship.mother,
                                  parental_responsibility=True))
+        db.flush()
+        db.add(FamilyAccess(child_id=child.id, family_member_id=member.id, basis=AccessBasis.parental_responsibility,
+                            statements=True, invoices=True, bookings=True))
 
 
 def error_summary_names(html: str, field: str) -> bool:

@@ -13,6 +13,7 @@ from provider.demo_data.funders import DemoFunders
 from provider.demo_data.nhs_numbers import nhs_numbers
 from provider.funders.models import Funder
 from provider.people import holds
+from provider.people.family_access import AccessBasis, FamilyAccess
 from provider.people.models import (Child, ChildRelationship, ChildStatus, FamilyMember, Nomination, Nominee,
                                     NomineeKind, Relationship)
 from provider.people.nhs import normalise_nhs_number
@@ -69,8 +70,8 @@ def build(session: Session, funders: DemoFunders, key_worker: User, family_user:
     named: dict[str, Child] = {}
 
     haddad = Family("14 Meadow Way\nNorthfield\nNF4 3QJ", key_worker)
-    haddad.member("Leila Haddad", Relationship.mother, True, email=family_user.email, phone="07700 900 114",
-                  user_id=family_user.id)
+    leila = haddad.member("Leila Haddad", Relationship.mother, True, email=family_user.email, phone="07700 900 114",
+                          user_id=family_user.id)
     haddad.member("Sam Haddad", Relationship.sibling, date_of_birth=date(2013, 9, 2))
     named["Amira"] = haddad.child(next(numbers), f.northshire, f.riverside, first_name="Amira", last_name="Haddad",
                                   date_of_birth=date(2016, 6, 14), council_reference="NS-208341")
@@ -117,6 +118,11 @@ def build(session: Session, funders: DemoFunders, key_worker: User, family_user:
                            nominated_by=f"{chloe_father.name} (father)",
                            received_on=date(2026, 3, 2)))
     _other_nominations(session, families[5:], f)
+    session.flush()
+    session.add(FamilyAccess(child_id=named["Amira"].id, family_member_id=leila.id,
+                             basis=AccessBasis.parental_responsibility, statements=True, invoices=True, bookings=True,
+                             note="Amira's mother: everything of Amira's and the invoices addressed to her",
+                             granted_by_id=key_worker.id))
     return named
 
 

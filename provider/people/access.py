@@ -1,30 +1,29 @@
-"""Who may reach which child: staff by role, a family user only the children they are related to."""
+"""Who may reach which child: staff by role, a family user only the children staff granted them access to."""
 from __future__ import annotations
 
 import uuid
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from provider.errors import Forbidden, NotFound
-from provider.people.models import Child, ChildRelationship, FamilyMember
+from provider.people.family_access import grant_for, grants_of
+from provider.people.models import Child
 from provider.users.models import Role, User
 
 STAFF_WHO_SEE_CHILDREN = (Role.admin, Role.finance, Role.coordinator)
 
 
 def children_of_family_user(db: Session, user: User) -> list[Child]:
-    query = (select(Child).join(ChildRelationship, ChildRelationship.child_id == Child.id)
-             .join(FamilyMember, FamilyMember.id == ChildRelationship.family_member_id)
-             .where(FamilyMember.user_id == user.id).order_by(Child.first_name))
-    return list(db.exec(query))
+    """The children staff have granted this family user access to (being related is not enough)."""
+    return [child for child, _ in grants_of(db, user)]
 
 
-def child_for(db: Session, user: User, child_id: uuid.UUID) -> Child:
-    """The child, if this user may see them. Another family's child is simply not found."""
+def child_for(db: Session, user: User, child_id: uuid.UUID, scope: str | None = None) -> Child:
+    """The child, if this user may see them: a family user needs a grant, covering `scope` when one is named
+    ("statements", "invoices", "bookings"). Another family's child is simply not found."""
     child = db.get(Child, child_id)
     if user.role == Role.family:
-        if child is None or child.id not in {c.id for c in children_of_family_user(db, user)}:
-            raise NotFound("No such child.")
+        grant_for(db, user, child_id, scope)
         return child
     if user.role not in STAFF_WHO_SEE_CHILDREN:
         raise Forbidden("Your role does not give you access to children's records.")

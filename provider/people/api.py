@@ -39,7 +39,8 @@ class ChildDetail(ChildOut):
 def _detail(db: Session, child: Child, user: User) -> dict:
     on = today(db)
     return {**service.child_out(child, with_notes=user.is_staff),
-            "family": [family.relative_out(link, member) for link, member in family.family_of(db, child)],
+            "family": [family.relative_out(link, member, contact=user.is_staff or member.user_id == user.id)
+                       for link, member in family.family_of(db, child)],
             "nominations": [nominations.nomination_out(n, nominee, child, on)
                             for n, nominee in nominations.nominations_of_child(db, child)]}
 

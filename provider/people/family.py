@@ -66,8 +66,13 @@ MEMBER_FIELDS = tuple(FamilyMemberUpdate.model_fields)
 RELATIONSHIP_FIELDS = tuple(RelationshipIn.model_fields)
 
 
-def relative_out(link: ChildRelationship, member: FamilyMember) -> dict[str, Any]:
-    return {**{name: getattr(member, name) for name in (*MEMBER_FIELDS, "id")},
+def relative_out(link: ChildRelationship, member: FamilyMember, contact: bool = True) -> dict[str, Any]:
+    """A relative as the API gives them; without `contact` (another family member reading), no address, email,
+    phone, birth date or notes: separated parents and safeguarding cases need that."""
+    shown = (*MEMBER_FIELDS, "id") if contact else ("name", "id")
+    hidden = {name: "" if isinstance(getattr(member, name), str) and name in ("address", "notes") else None
+              for name in MEMBER_FIELDS}
+    return {**{name: getattr(member, name) if name in shown else hidden[name] for name in (*MEMBER_FIELDS, "id")},
             "relationship": link.relationship,
             "relationship_label": RELATIONSHIP_LABELS[Relationship(link.relationship)],
             "parental_responsibility": link.parental_responsibility, "is_sibling": link.is_sibling}

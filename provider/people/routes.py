@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 
 from provider.audit.routes import register_history
+from provider.audit.viewed import record_view
 from provider.clock import today
 from provider.db import unit_of_work
 from provider.errors import FieldErrors
@@ -14,6 +15,8 @@ from provider.people import family, family_routes, hold_routes, holds, nominatio
 from provider.people.access import child_for
 from provider.people.models import CHILD_STATUS_LABELS, RELATIONSHIP_LABELS, Child
 from provider.people.nhs import format_nhs_number
+from provider.people.family_access import BASIS_LABELS, grants_for_child
+from provider.people.questions import questions_about
 from provider.people.permissions import CAN_READ, CAN_SEE_A_CHILD, COORDINATOR
 from provider.users.models import Role, User
 from provider.web.deps import DB
@@ -69,13 +72,17 @@ async def child_create(request: Request, db: DB, _: User = COORDINATOR):
 @router.get("/children/{child_id}")
 def child_view(request: Request, db: DB, child_id: uuid.UUID, user: User = CAN_SEE_A_CHILD):
     child = child_for(db, user, child_id)
+    record_view(request, user, child.id, "Child's page")
     return render(request, "people/child_view.html", {
         "child": child, "names": service.names_of(db, child), "nhs_number": format_nhs_number(child.nhs_number),
         "status_label": CHILD_STATUS_LABELS[child.status], "family": family.family_of(db, child),
         "relationships": RELATIONSHIP_LABELS, "nominations": nominations.nominations_of_child(db, child),
         "today": today(db), "can_edit": user.role == Role.coordinator, "is_staff": user.is_staff,
         "hold": holds.open_hold(db, child.id) if user.role in (Role.coordinator, Role.finance) else None,
-        "can_hold": user.role in (Role.coordinator, Role.finance)})
+        "can_hold": user.role in (Role.coordinator, Role.finance),
+        "grants": grants_for_child(db, child) if user.is_staff else {},
+        "can_grant": user.role in (Role.coordinator, Role.admin), "bases": BASIS_LABELS,
+        "questions": questions_about(db, child) if user.is_staff else []})
 
 
 @router.get("/children/{child_id}/edit")

@@ -106,10 +106,11 @@ def list_users(db: Session) -> list[User]:
 
 
 def home_context(db: Session, user: User) -> dict:
-    from provider.people.access import children_of_family_user
+    from provider.clock import today
+    from provider.family.view import family_view
 
     if user.role == Role.admin:
         return {"user_counts": dict(db.exec(select(User.role, func.count()).group_by(User.role)).all())}
     if user.role == Role.family:
-        return {"children": children_of_family_user(db, user)}
+        return {"f": family_view(db, user, today(db)), "values": {}, "errors": {}, "asking": None}
     return {}
