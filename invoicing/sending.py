@@ -143,3 +143,12 @@ def paper_pack(db: Session, invoices: list[Invoice]) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def send_message(db: Session, settings: Settings, to: str, subject: str, body: str, ref: str, kind: str,
+                 actor_id: uuid.UUID | None = None) -> str:
+    """A plain email by the route invoices take (SMTP when configured, else the outbox), kept; returns the route."""
+    message = _message(_sender(db, settings), to, subject, body, [], MIME)
+    route = _deliver(settings, message)
+    _record(db, ref, kind, route, to, message, subject, [], actor_id)
+    return route
