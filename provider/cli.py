@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 import typer
 from dateutil.relativedelta import relativedelta
 
+from provider import backup_cli
 from provider.config import get_settings
 from provider.money import format_gbp
 
@@ -383,6 +384,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     _require_schema()
     typer.echo(f"Lantern is at http://{host}:{port}/")
     uvicorn.run(create_app(), host=host, port=port, proxy_headers=False, log_level="info")
+
+
+backup_cli.register(app)
 
 
 def _require_schema() -> None:
