@@ -9,8 +9,9 @@ their own records (income) the same way. Funding arrangements, bookings with eac
 unit's attendance, and the charges the engine allocates for them (with their ledger postings) are made by
 `make_block_contracts`, `make_arrangements` and `make_bookings`; `make_invoices` then runs the app's own
 invoicing month by month up to `OPEN_MONTH`, which it leaves for `bench.invoice_month`, and `make_payments` pays
-the invoices. Last, `make_isfs` (bench/generate_isf.py) gives every ISF arrangement its agreement, receipts, fees
-and supplier payments.
+the invoices. Then `make_isfs` (bench/generate_isf.py) gives every ISF arrangement its agreement, receipts, fees
+and supplier payments; last, `make_charity` (bench/generate_charity.py) records each year's charitable income and
+NHS grant award.
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ from sqlalchemy import Connection, func, insert, inspect, select, text
 from sqlmodel import Session, SQLModel
 
 import provider.models  # noqa: F401  (every table in the metadata)
+from bench.generate_charity import make_charity
 from bench.generate_isf import make_isfs
 from invoicing.models import BilledInstalment, BilledPart, CreditNote, Invoice, InvoiceLine
 from invoicing.payments.models import Allocation, Payment
@@ -850,7 +852,7 @@ def make_payments(b: Bench) -> None:
 
 STEPS = [make_clock, make_settings, make_users, make_funders, make_services, make_funds, make_children,
          make_families, make_nominees, make_nominations, make_block_contracts, make_arrangements, make_bookings,
-         make_invoices, make_payments, make_isfs]
+         make_invoices, make_payments, make_isfs, make_charity]
 
 
 def generate(database_url: str, children: int, years: int, seed: int = 2027, reset: bool = False) -> Bench:
@@ -913,6 +915,9 @@ def main(argv: list[str] | None = None) -> dict[str, int]:
           f"in {done['seconds']:.1f} s; {OPEN_MONTH:%B %Y} left for bench.invoice_month")
     print(f"Paid: {done['remittances']} remittances recorded and allocated in {done['payments seconds']:.1f} s")
     print(f"ISFs made: {done['isfs']}, with their receipts, fees and supplier payments, in {done['isf seconds']:.1f} s")
+    gifts, corrections, awards = done["charity"]
+    print(f"Charitable income: {gifts} gifts and {corrections} corrections, and {awards} NHS grant awards, in "
+          f"{done['charity seconds']:.1f} s")
     for table, rows in bench.counts.items():
         print(f"  {table:<20} {rows:>7}")
     return bench.counts
