@@ -13,6 +13,7 @@ from isf import attention, contributions, projection, service
 from isf.models import Evidence, IsfAgreement, IsfOutcome, IsfReceipt, IsfSpend, SpendStatus, Supplier
 from isf.suppliers import confirm_bank_details, propose_bank_details
 from provider.audit.routes import register_history
+from provider.audit.viewed import record_view
 from provider.clock import today
 from provider.db import unit_of_work
 from provider.errors import FieldErrors, NotFound
@@ -21,7 +22,7 @@ from provider.funding.models import Arrangement, ArrangementService
 from provider.people.models import Child
 from provider.users.models import Role, User
 from provider.web.deps import DB, allow
-from provider.web.forms import date_field, form_data, id_field, pounds_field
+from provider.web.forms import date_field, form_data, id_field, pounds_field, read_upload
 from provider.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -82,7 +83,9 @@ def _page(request: Request, db, agreement: IsfAgreement, user: User, errors: dic
 
 @router.get("/isf/{agreement_id}")
 def isf_view(request: Request, db: DB, agreement_id: uuid.UUID, user: User = STAFF):
-    return _page(request, db, service.get_agreement(db, agreement_id), user)
+    agreement = service.get_agreement(db, agreement_id)
+    record_view(db, user, db.get(Arrangement, agreement.arrangement_id).child_id, "ISF", request.url.path)
+    return _page(request, db, agreement, user)
 
 
 @router.post("/isf/{agreement_id}/receipts")
@@ -114,7 +117,7 @@ async def isf_spend(request: Request, db: DB, agreement_id: uuid.UUID, user: Use
             evidence = None
             if isinstance(upload, UploadFile) and upload.filename:
                 evidence = service.store_evidence(db, upload.filename, upload.content_type or "",
-                                                  await upload.read(service.EVIDENCE_MAX_BYTES + 1))
+                                                  await read_upload(upload, "evidence", service.EVIDENCE_MAX_BYTES))
             service.ask_spend(db, agreement, pence, spent_on, data.get("description") or "",
                               id_field(data.get("outcome_id")), id_field(data.get("supplier_id")),
                               evidence.id if evidence else None, user, data.get("from_contingency") == "true")

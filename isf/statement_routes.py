@@ -75,7 +75,7 @@ def _period_statement(db, agreement: IsfAgreement, number: int) -> statements.St
 @router.get("/isf/{agreement_id}/statements")
 def statement_list(request: Request, db: DB, agreement_id: uuid.UUID, user: User = READERS):
     agreement, child = _isf(db, user, agreement_id)
-    record_view(request, user, child.id, "ISF statements")
+    record_view(db, user, child.id, "ISF statements", request.url.path)
     return _page(request, db, agreement, child, None)
 
 
@@ -85,7 +85,7 @@ def statement_for_dates(request: Request, db: DB, agreement_id: uuid.UUID, first
     agreement, child = _isf(db, user, agreement_id)
     start, end = _dates(first, last)
     found = statements.statement(db, agreement, start, end, today(db))
-    record_view(request, user, child.id, f"ISF statement, {start:%d/%m/%Y} to {end:%d/%m/%Y}")
+    record_view(db, user, child.id, f"ISF statement, {start:%d/%m/%Y} to {end:%d/%m/%Y}", request.url.path)
     return _page(request, db, agreement, child, found,
                  f"/isf/{agreement.id}/statements/dates.pdf?first={start.isoformat()}&last={end.isoformat()}")
 
@@ -96,7 +96,7 @@ def statement_for_dates_pdf(request: Request, db: DB, agreement_id: uuid.UUID, f
     agreement, child = _isf(db, user, agreement_id)
     start, end = _dates(first, last)
     found = statements.statement(db, agreement, start, end, today(db))
-    record_view(request, user, child.id, f"ISF statement PDF, {start:%d/%m/%Y} to {end:%d/%m/%Y}")
+    record_view(db, user, child.id, f"ISF statement PDF, {start:%d/%m/%Y} to {end:%d/%m/%Y}", request.url.path)
     return _pdf(found)
 
 
@@ -104,7 +104,7 @@ def statement_for_dates_pdf(request: Request, db: DB, agreement_id: uuid.UUID, f
 def statement_pdf(request: Request, db: DB, agreement_id: uuid.UUID, number: int, user: User = READERS):
     agreement, child = _isf(db, user, agreement_id)
     found = _period_statement(db, agreement, number)
-    record_view(request, user, child.id, f"ISF statement PDF, period {number}")
+    record_view(db, user, child.id, f"ISF statement PDF, period {number}", request.url.path)
     return _pdf(found)
 
 
@@ -112,7 +112,7 @@ def statement_pdf(request: Request, db: DB, agreement_id: uuid.UUID, number: int
 def statement_view(request: Request, db: DB, agreement_id: uuid.UUID, number: int, user: User = READERS):
     agreement, child = _isf(db, user, agreement_id)
     found = _period_statement(db, agreement, number)
-    record_view(request, user, child.id, f"ISF statement, period {number}")
+    record_view(db, user, child.id, f"ISF statement, period {number}", request.url.path)
     return _page(request, db, agreement, child, found, f"/isf/{agreement.id}/statements/{number}.pdf")
 
 

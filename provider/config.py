@@ -1,6 +1,7 @@
 """Where Lantern finds its database, secret key and files: environment first, then defaults."""
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ class Settings:
     smtp_password: str | None = None
     smtp_starttls: bool = True
     mail_from: str | None = None      # default: the hospice's email in Settings
+    trusted_proxy: str | None = None  # the TLS proxy's address: only its X-Forwarded-* headers are believed
 
     @property
     def is_sqlite(self) -> bool:
@@ -65,4 +67,14 @@ def get_settings() -> Settings:
         smtp_password=os.environ.get("LANTERN_SMTP_PASSWORD") or None,
         smtp_starttls=os.environ.get("LANTERN_SMTP_STARTTLS", "true").lower() not in ("0", "false", "no"),
         mail_from=os.environ.get("LANTERN_MAIL_FROM") or None,
+        trusted_proxy=_address(os.environ.get("LANTERN_TRUSTED_PROXY")),
     )
+
+
+def _address(value: str | None) -> str | None:
+    if not value or not value.strip():
+        return None
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        raise ValueError(f"LANTERN_TRUSTED_PROXY must be the proxy's IP address, not {value!r}") from None

@@ -12,13 +12,14 @@ from invoicing.bank import importing, matching, views
 from invoicing.bank.models import BankImport
 from provider.clock import today
 from provider.db import unit_of_work
-from provider.errors import FieldErrors
 from provider.users.models import Role, User
 from provider.web.deps import API_ERRORS, DB, allow
+from provider.web.forms import read_upload
 
 router = APIRouter(prefix="/api", responses=API_ERRORS, tags=["bank"])
 FINANCE = allow(Role.finance)
 MAX_BYTES = 20 * 1024 * 1024
+TOO_LARGE = "The file is larger than 20 MB: import a month or a quarter at a time."
 
 
 class ImportOut(BaseModel):
@@ -100,9 +101,7 @@ def _account(db, account: str):
 @router.post("/bank-imports", response_model=ImportOut, status_code=201)
 async def import_statement(db: DB, file: UploadFile = File(description="The statement: CSV, OFX or camt.053"),
                            account: str = Form(description="The account's id or label"), user: User = FINANCE):
-    content = await file.read(MAX_BYTES + 1)
-    if len(content) > MAX_BYTES:
-        raise FieldErrors({"file": "The file is larger than 20 MB: import a month or a quarter at a time."})
+    content = await read_upload(file, "file", MAX_BYTES, TOO_LARGE)
     with unit_of_work(db):
         record = importing.import_file(db, _account(db, account), file.filename or "statement", content, user.id)
     return _import(db, record)

@@ -15,12 +15,13 @@ from provider.db import unit_of_work
 from provider.errors import FieldErrors, NotFound
 from provider.users.models import Role, User
 from provider.web.deps import DB, allow
-from provider.web.forms import form_data
+from provider.web.forms import form_data, read_upload
 from provider.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 FINANCE = allow(Role.finance)
 MAX_BYTES = 20 * 1024 * 1024
+TOO_LARGE = "The file is larger than 20 MB: import a month or a quarter at a time."
 register_history("bank_column_maps", Role.finance)
 
 
@@ -57,9 +58,7 @@ async def bank_import(request: Request, db: DB, user: User = FINANCE):
             raise FieldErrors({"account_id": "choose the account the statement is for"})
         if upload is None or isinstance(upload, str) or not upload.filename:
             raise FieldErrors({"file": "Choose the statement file to import."})
-        content = await upload.read(MAX_BYTES + 1)
-        if len(content) > MAX_BYTES:
-            raise FieldErrors({"file": "The file is larger than 20 MB: import a month or a quarter at a time."})
+        content = await read_upload(upload, "file", MAX_BYTES, TOO_LARGE)
         with unit_of_work(db):
             record = importing.import_file(db, views.get_account(db, account_id), upload.filename, content, user.id)
     except FieldErrors as exc:

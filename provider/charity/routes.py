@@ -20,7 +20,7 @@ from provider.funders.models import CharitableFund
 from provider.ledger import periods
 from provider.users.models import Role, User
 from provider.web.deps import DB, allow
-from provider.web.forms import form_data
+from provider.web.forms import form_data, read_upload
 from provider.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -179,7 +179,8 @@ async def import_upload(request: Request, db: DB, user: User = FINANCE):
     try:
         if upload is None or isinstance(upload, str) or not upload.filename:
             raise FieldErrors({"file": "was not chosen: choose the fundraising system's export to import"})
-        content = await upload.read(importing.MAX_BYTES + 1)
+        content = await read_upload(upload, "file", importing.MAX_BYTES,
+                                    "is larger than 5 MB: export a month or a quarter at a time")
         with unit_of_work(db):
             result = importing.import_file(db, upload.filename, content, today(db), user.id)
     except FieldErrors as exc:

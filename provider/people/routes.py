@@ -72,7 +72,7 @@ async def child_create(request: Request, db: DB, _: User = COORDINATOR):
 @router.get("/children/{child_id}")
 def child_view(request: Request, db: DB, child_id: uuid.UUID, user: User = CAN_SEE_A_CHILD):
     child = child_for(db, user, child_id)
-    record_view(request, user, child.id, "Child's page")
+    record_view(db, user, child.id, "Child's page", request.url.path)
     return render(request, "people/child_view.html", {
         "child": child, "names": service.names_of(db, child), "nhs_number": format_nhs_number(child.nhs_number),
         "status_label": CHILD_STATUS_LABELS[child.status], "family": family.family_of(db, child),

@@ -30,6 +30,22 @@ async def form_data(request: Request, *, lists: tuple[str, ...] = ()) -> dict[st
     return data
 
 
+MB = 1024 * 1024
+UPLOAD_MAX_BYTES = 10 * MB  # for an upload that sets no limit of its own
+
+
+async def read_upload(upload: Any, field: str, max_bytes: int = UPLOAD_MAX_BYTES,
+                      too_large: str | None = None) -> bytes:
+    """An uploaded file's bytes, reading at most one byte past `max_bytes`; FieldErrors naming the field when the file
+    is larger. `too_large` words the refusal for a page that shows the message without the field's name."""
+    from provider.errors import FieldErrors
+
+    content = await upload.read(max_bytes + 1)
+    if len(content) > max_bytes:
+        raise FieldErrors({field: too_large or f"is larger than {max_bytes / MB:g} MB: choose a smaller file"})
+    return content
+
+
 def pounds_field(value: Any, field: str) -> int | None:
     """A form's amount in pounds as whole pence (None when blank), or FieldErrors naming the field."""
     from provider.errors import FieldErrors

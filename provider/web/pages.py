@@ -1,17 +1,21 @@
 """Signing in and out, each role's home page, the API's own documentation page."""
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import urlparse
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 
+from provider.base import utcnow
 from provider.db import unit_of_work
 from provider.users import service as users
+from provider.users import throttle
 from provider.users.models import Role, User
 from provider.web import security
 from provider.web.deps import DB, allow, browser_token, public
 from provider.web.forms import form_data
+from provider.web.proxy import client_address, is_https
 from provider.web.templating import render, set_browser_cookie
 
 router = APIRouter(include_in_schema=False)
@@ -46,17 +50,27 @@ def login_page(request: Request, user: User | None = public(), next: str | None 
     return render(request, "login.html", {"next": _safe_next(next), "values": {}, "errors": {}})
 
 
+def _now(request: Request) -> datetime:
+    # A test sets app.state.clock to sign in at a moment of its choosing.
+    return getattr(request.app.state, "clock", utcnow)()
+
+
 @router.post("/login")
 async def login(request: Request, db: DB, _: User | None = public()):
     data = await form_data(request)
     target = _safe_next(data.get("next"))
+    email, password = (value if isinstance(value, str) else "" for value in (data.get("email"), data.get("password")))
+    now, address = _now(request), client_address(request)
     with unit_of_work(db):
-        user = users.authenticate(db, data.get("email") or "", data.get("password") or "")
+        locked = throttle.is_locked(db, email, address, now)
+        user = None if locked else users.authenticate(db, email, password)
         if user is None:
-            # The page puts the field's label first: "Email address or password is not right".
-            errors = {"email": "or password is not right"}
-            return render(request, "login.html",
-                          {"next": target, "values": {"email": data.get("email") or ""}, "errors": errors}, 401)
+            throttle.record_failure(db, email, address, now, while_locked=locked)
+            # One answer for every refusal, locked or not: it never tells whether the account exists.
+            # The page puts the field's label first: "Email address or password is not right, or ...".
+            errors = {"email": "or password is not right, or there have been too many attempts: try again later"}
+            return render(request, "login.html", {"next": target, "values": {"email": email}, "errors": errors}, 401)
+        throttle.record_success(db, user, email, address, now)
         old = browser_token(request)
         if old:
             security.end_login_session(db, old)
@@ -71,7 +85,7 @@ def logout(request: Request, db: DB, _: User = allow(*EVERYONE)):
     with unit_of_work(db):
         security.end_login_session(db, browser_token(request))
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(security.COOKIE)
+    response.delete_cookie(security.COOKIE, secure=is_https(request), httponly=True, samesite="lax")
     return response
 
 

@@ -13,6 +13,7 @@ from provider.money import format_gbp, pounds_text
 from provider.users.models import Role
 from provider.web import security
 from provider.web.deps import browser_token
+from provider.web.proxy import is_https
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 
@@ -73,6 +74,6 @@ def set_browser_cookie(request: Request, response: Response, token: str) -> None
         security.sign(settings.secret_key, token),
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=is_https(request),
         max_age=settings.session_hours * 3600,
     )
