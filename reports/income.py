@@ -27,7 +27,8 @@ from provider.errors import FieldErrors
 from provider.funders.models import Funder, FunderDepartment, FunderKind
 from provider.funding.models import Arrangement, BlockContract
 from provider.grants.models import BilledGrantInstalment, GrantAward
-from provider.ledger.models import EntryKind, LedgerAccount, LedgerEntry, LedgerLine
+from provider.ledger.income_months import CARE_KINDS, IncomeMonth
+from provider.ledger.models import LedgerAccount, LedgerEntry, LedgerLine
 
 NHS_GRANT = "NHS children's hospice funding"
 BY_KIND = {FunderKind.icb: "ICBs", FunderKind.local_authority: "Councils", FunderKind.nhs_england: "NHS England",
@@ -36,7 +37,6 @@ PERSONAL, CHARITABLE, OTHER = "Personal budgets", "Charitable income", "Other in
 SECTIONS = (NHS_GRANT, "ICBs", "Councils", "NHS England", PERSONAL, "Other funders", CHARITABLE, OTHER)
 STATUTORY = frozenset({NHS_GRANT, "ICBs", "Councils", "NHS England", PERSONAL})   # DOMAIN.md §7
 
-CARE_KINDS = (EntryKind.care_delivered, EntryKind.care_reversed)
 STREAMS = {"spot": "spot packages", "joint": "joint packages",
            "block_overage": "block contracts, units above the volume", "commissioner_managed": "commissioner-managed budgets"}
 DEPARTMENTS = {"social_care": "social care", "education": "education", "health": "health", "other": "other"}
@@ -163,6 +163,28 @@ def has_income(db: Session, first: date, last: date) -> bool:
     return db.execute(select(LedgerLine.id).join(LedgerAccount, LedgerAccount.id == LedgerLine.account_id)
                       .join(LedgerEntry, LedgerEntry.id == LedgerLine.entry_id)
                       .where(LedgerAccount.code.like("income:%"), _in_period(first, last)).limit(1)).first() is not None
+
+
+def _whole_months(first: date, last: date) -> bool:
+    return first.day == 1 and (last + timedelta(days=1)).day == 1
+
+
+def _kept(db: Session, first: date, last: date) -> tuple[dict[str, tuple[str, int]], list[tuple[str, str | None, int]]]:
+    """What `_account_totals` and `_care_payers` give, from the income kept month by month (whole months only)."""
+    rows = db.execute(select(IncomeMonth.income_code, IncomeMonth.care, IncomeMonth.payer_code,
+                             func.sum(IncomeMonth.pence))
+                      .where(IncomeMonth.month.between(first, last))
+                      .group_by(IncomeMonth.income_code, IncomeMonth.care, IncomeMonth.payer_code)).all()
+    codes = {code for code, _, _, _ in rows}
+    names = dict(db.execute(select(LedgerAccount.code, LedgerAccount.name)
+                            .where(LedgerAccount.code.in_(codes))).all()) if codes else {}
+    totals: dict[str, int] = defaultdict(int)
+    care = []
+    for code, is_care, payer, pence in rows:
+        totals[code] += int(pence)
+        if is_care:
+            care.append((code, payer or None, int(pence)))
+    return {code: (names.get(code, code), pence) for code, pence in totals.items()}, care
 
 
 def _account_totals(db: Session, first: date, last: date) -> dict[str, tuple[str, int]]:
@@ -392,9 +414,13 @@ def statutory_income(db: Session, first: date, last: date, children: bool = Fals
     trustees may not see (reports/trustee.py); the NHS grant, charitable income, fees and waivers come from none.
     """
     check_period(first, last)
-    totals = _account_totals(db, first, last)
-    care = [(code, _payer_key(payer), child, pence)
-            for code, payer, child, pence in _care_payers(db, first, last, children)]
+    if _whole_months(first, last) and not children:
+        totals, kept_care = _kept(db, first, last)
+        care = [(code, _payer_key(payer), None, pence) for code, payer, pence in kept_care]
+    else:
+        totals = _account_totals(db, first, last)
+        care = [(code, _payer_key(payer), child, pence)
+                for code, payer, child, pence in _care_payers(db, first, last, children)]
     cash = _cash(db, first, last)
     care_codes = {code for code, _, _, _ in care}
     others = [code.split(":")[1:] for code in totals if code not in care_codes]

@@ -5,6 +5,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from provider.charges.models import Charge, ChargeState
+from provider.ledger import income_months
 from provider.ledger.models import LedgerEntry, LedgerLine
 
 
@@ -24,7 +25,12 @@ def units_charged_twice(db: Session) -> list[str]:
     return [f"Unit of care {unit_id} has {count} current charges." for unit_id, count in rows]
 
 
-CHECKS = (unbalanced_entries, units_charged_twice)
+def income_kept_by_month(db: Session) -> list[str]:
+    """The income kept month by month (for the trustees' reports) is what the ledger's lines add up to."""
+    return [f"The {difference}." for difference in income_months.differences(db)]
+
+
+CHECKS = (unbalanced_entries, units_charged_twice, income_kept_by_month)
 
 
 def run_all(db: Session) -> list[str]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -11,6 +12,7 @@ from sqlalchemy import func, insert
 from sqlmodel import Session, select
 
 from provider.base import new_id, utcnow
+from provider.ledger import income_months
 from provider.ledger.models import AccountingPeriod, AccountType, EntryKind, LedgerAccount, LedgerEntry, LedgerLine
 
 
@@ -90,11 +92,15 @@ def post_many(db: Session, postings: Sequence[Posting], actor_id: uuid.UUID | No
     posted on `on` (or its service date) or, when that month is closed, the first open day after."""
     closed = _closed_months(db)
     entries, lines, now = [], [], utcnow()
+    income: dict = defaultdict(int)
     for posting in postings:
         check_balanced(posting.lines)
         entry_id = new_id()
+        posted_on = _first_open(closed, on or posting.service_date)
+        for key, pence in income_months.amounts(posting.kind, posted_on, _codes(posting.lines)).items():
+            income[key] += pence
         entries.append({"id": entry_id, "kind": posting.kind.value,
-                        "posted_on": _first_open(closed, on or posting.service_date),
+                        "posted_on": posted_on,
                         "service_date": posting.service_date, "description": posting.description,
                         "group_id": posting.group_id, "source_ref": posting.source_ref, "reverses_id": None,
                         "created_at": now, "created_by_id": actor_id})
@@ -104,7 +110,12 @@ def post_many(db: Session, postings: Sequence[Posting], actor_id: uuid.UUID | No
         connection = db.connection()
         connection.execute(insert(LedgerEntry.__table__), entries)
         connection.execute(insert(LedgerLine.__table__), lines)
+        income_months.add(db, income)
     return len(entries)
+
+
+def _codes(lines: Sequence[Line]) -> list[tuple[str, int, int]]:
+    return [(line.account.code, line.debit, line.credit) for line in lines]
 
 
 def post(db: Session, kind: EntryKind, lines: Sequence[Line], *, service_date: date, description: str,
@@ -120,6 +131,7 @@ def post(db: Session, kind: EntryKind, lines: Sequence[Line], *, service_date: d
     db.add_all([LedgerLine(entry_id=entry.id, account_id=line.account.id, debit_pence=line.debit,
                            credit_pence=line.credit) for line in lines])
     db.flush()
+    income_months.add(db, income_months.amounts(kind, entry.posted_on, _codes(lines)))
     return entry
 
 
