@@ -36,13 +36,15 @@ STAFF_ROLES = (Role.admin, Role.finance, Role.coordinator)
 class User(SQLModel, table=True):
     __tablename__ = "users"
     __audited__ = True
-    __audit_hidden__ = ("password_hash",)
+    __audit_hidden__ = ("password_hash", "totp_secret")
 
     id: uuid.UUID = id_field()
     email: str = Field(sa_type=String(254), unique=True, index=True)
     name: str = Field(sa_type=String(200))
     role: Role = Field(sa_type=String(20))
     password_hash: str = Field(sa_type=String(200))
+    totp_secret: str | None = Field(default=None, sa_type=String(64))   # staff's second step at sign-in, when set
+    totp_last_step: int | None = None                                     # the last code's time step: used once
     is_active: bool = True
     created_at: datetime = timestamp_field()
 

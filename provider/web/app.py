@@ -59,7 +59,7 @@ def _routers():
     from isf import statement_routes as isf_statement_routes
     from provider.charity import api as charity_api
     from provider.family import routes as family_routes
-    from provider.users import link_routes
+    from provider.users import link_routes, two_factor_routes
     from provider.charity import routes as charity_routes
     from provider.grants import api as grants_api
     from provider.grants import routes as grants_routes
@@ -79,6 +79,7 @@ def _routers():
         pages.router,
         family_routes.router,
         link_routes.router,
+        two_factor_routes.router,
         users_routes.router,
         people_routes.router,
         catalogue_routes.router,
