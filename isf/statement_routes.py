@@ -29,7 +29,10 @@ def _isf(db, user: User, agreement_id: uuid.UUID) -> tuple[IsfAgreement, Child]:
     """The ISF, if this user may read it: a family user only their own child's (another's is simply not found)."""
     agreement = service.get_agreement(db, agreement_id)
     arrangement = db.get(Arrangement, agreement.arrangement_id)
-    return agreement, child_for(db, user, arrangement.child_id, scope="statements")
+    try:
+        return agreement, child_for(db, user, arrangement.child_id, scope="statements")
+    except NotFound:
+        raise NotFound("No such ISF") from None     # another family's ISF answers exactly as a missing one
 
 
 def _started(agreement: IsfAgreement, day: date) -> list:
