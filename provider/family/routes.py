@@ -2,13 +2,12 @@
 staff's form granting a family member access. The family's home page is `/` (provider.web.pages)."""
 from __future__ import annotations
 
-import json
 import uuid
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from invoicing.documents import render_invoice_pdf
+from invoicing.documents import stored_pdf
 from provider.clock import today
 from provider.db import unit_of_work
 from provider.errors import FieldErrors, NotFound
@@ -39,8 +38,10 @@ def invoice_pdf(db: DB, invoice_id: uuid.UUID, user: User = FAMILY):
     invoice = invoice_for(db, user, invoice_id)
     if invoice is None:
         raise NotFound("No such invoice.")
-    return Response(render_invoice_pdf(json.loads(invoice.data)), media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{invoice.number}.pdf"'})
+    with unit_of_work(db):
+        document = stored_pdf(db, invoice)      # the PDF as issued, the same one the payer was sent
+    return Response(document.pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{document.filename}"'})
 
 
 @router.post("/family/children/{child_id}/questions")
