@@ -16,6 +16,7 @@ from fractions import Fraction
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import and_, func, select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from invoicing.models import BilledInstalment, Invoice, InvoiceLine
@@ -250,12 +251,14 @@ def _children_of_cash(db: Session, first: date, last: date) -> dict[tuple, set]:
 
 def _isfs_charged_fees(db: Session, first: date, last: date) -> set[str]:
     """The ISFs (one a child) whose fees are among the period's income: the `isf:` accounts of the fee entries."""
-    fees = (select(LedgerLine.entry_id).join(LedgerAccount, LedgerAccount.id == LedgerLine.account_id)
-            .where(LedgerAccount.code == "income:isf_fees"))
+    fee_line, fee_account = aliased(LedgerLine), aliased(LedgerAccount)
     return set(db.execute(select(LedgerAccount.code).distinct()
-                          .select_from(LedgerLine).join(LedgerAccount, LedgerAccount.id == LedgerLine.account_id)
-                          .join(LedgerEntry, LedgerEntry.id == LedgerLine.entry_id)
-                          .where(LedgerAccount.code.like("isf:%"), LedgerLine.entry_id.in_(fees),
+                          .select_from(fee_account)
+                          .join(fee_line, fee_line.account_id == fee_account.id)
+                          .join(LedgerEntry, LedgerEntry.id == fee_line.entry_id)
+                          .join(LedgerLine, LedgerLine.entry_id == fee_line.entry_id)
+                          .join(LedgerAccount, LedgerAccount.id == LedgerLine.account_id)
+                          .where(fee_account.code == "income:isf_fees", LedgerAccount.code.like("isf:%"),
                                  _in_period(first, last))).scalars())
 
 
