@@ -59,7 +59,7 @@ from provider.funding.models import (FAMILY_HELD, Arrangement, ArrangementKind, 
                                      ManagementOption)
 from provider.funding.units import CHARGEABLE_CANCELLATIONS
 from provider.ledger.care import STREAMS, stream_of
-from provider.ledger import income_months
+from provider.ledger import income_children, income_months
 from provider.ledger.models import LedgerAccount, LedgerEntry, LedgerLine
 from provider.migrate import upgrade
 from provider.numbering import NumberSeries
@@ -873,6 +873,7 @@ def generate(database_url: str, children: int, years: int, seed: int = 2027, res
                 step(bench)
             # The rows above were written in bulk, past the ledger's posting: its income by month is made afresh.
             income_months.rebuild(Session(bind=conn))
+            income_children.rebuild(Session(bind=conn))
         with engine.begin() as conn:
             conn.execute(text("ANALYZE"))  # planner statistics now, not whenever autovacuum gets round to it
         return bench

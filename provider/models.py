@@ -18,6 +18,7 @@ from provider.funding.models import (  # noqa: F401
     BlockContractService, ChildPriority, PriorityRule,
 )
 from provider.ledger.models import AccountingPeriod, LedgerAccount, LedgerEntry, LedgerLine  # noqa: F401
+from provider.ledger.income_children import IncomeChildMonth  # noqa: F401
 from provider.ledger.income_months import IncomeMonth  # noqa: F401
 from provider.numbering import NumberSeries  # noqa: F401
 from invoicing.models import (  # noqa: F401

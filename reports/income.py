@@ -28,6 +28,7 @@ from provider.errors import FieldErrors
 from provider.funders.models import Funder, FunderDepartment, FunderKind
 from provider.funding.models import Arrangement, BlockContract
 from provider.grants.models import BilledGrantInstalment, GrantAward
+from provider.ledger import income_children
 from provider.ledger.income_months import CARE_KINDS, IncomeMonth
 from provider.ledger.models import LedgerAccount, LedgerEntry, LedgerLine
 
@@ -249,17 +250,18 @@ def _children_of_cash(db: Session, first: date, last: date) -> dict[tuple, set]:
     return found
 
 
-def _isfs_charged_fees(db: Session, first: date, last: date) -> set[str]:
-    """The ISFs (one a child) whose fees are among the period's income: the `isf:` accounts of the fee entries."""
+def _children_charged_fees(db: Session, first: date, last: date) -> set:
+    """The children whose ISFs' fees are among the period's income: of the `isf:` accounts of the fee entries."""
     fee_line, fee_account = aliased(LedgerLine), aliased(LedgerAccount)
-    return set(db.execute(select(LedgerAccount.code).distinct()
-                          .select_from(fee_account)
-                          .join(fee_line, fee_line.account_id == fee_account.id)
-                          .join(LedgerEntry, LedgerEntry.id == fee_line.entry_id)
-                          .join(LedgerLine, LedgerLine.entry_id == fee_line.entry_id)
-                          .join(LedgerAccount, LedgerAccount.id == LedgerLine.account_id)
-                          .where(fee_account.code == "income:isf_fees", LedgerAccount.code.like("isf:%"),
-                                 _in_period(first, last))).scalars())
+    codes = set(db.execute(select(LedgerAccount.code).distinct()
+                           .select_from(fee_account)
+                           .join(fee_line, fee_line.account_id == fee_account.id)
+                           .join(LedgerEntry, LedgerEntry.id == fee_line.entry_id)
+                           .join(LedgerLine, LedgerLine.entry_id == fee_line.entry_id)
+                           .join(LedgerAccount, LedgerAccount.id == LedgerLine.account_id)
+                           .where(fee_account.code == income_children.FEES, LedgerAccount.code.like("isf:%"),
+                                  _in_period(first, last))).scalars())
+    return set(income_children.isf_children(db, codes).values())
 
 
 def _children_of_blocks(db: Session, first: date, last: date) -> dict[str, set]:
@@ -417,13 +419,23 @@ def statutory_income(db: Session, first: date, last: date, children: bool = Fals
     trustees may not see (reports/trustee.py); the NHS grant, charitable income, fees and waivers come from none.
     """
     check_period(first, last)
-    if _whole_months(first, last) and not children:
+    blocks: dict[str, set] = {}
+    fees: set = set()
+    if _whole_months(first, last):
         totals, kept_care = _kept(db, first, last)
-        care = [(code, _payer_key(payer), None, pence) for code, payer, pence in kept_care]
+        care_children, blocks = income_children.between(db, first, last) if children else ({}, {})
+        fees = care_children.pop((income_children.FEES, ""), set())
+        care = [(code, _payer_key(payer), care_children.get((code, payer or ""), ()), pence)
+                for code, payer, pence in kept_care]
+        netted = {(code, payer or "") for code, payer, _ in kept_care}    # care that came to nothing had children too
+        care += [(code, _payer_key(payer or None), found, 0)
+                 for (code, payer), found in care_children.items() if (code, payer) not in netted]
     else:
         totals = _account_totals(db, first, last)
-        care = [(code, _payer_key(payer), child, pence)
+        care = [(code, _payer_key(payer), () if child is None else (child,), pence)
                 for code, payer, child, pence in _care_payers(db, first, last, children)]
+        if children:
+            blocks, fees = _children_of_blocks(db, first, last), _children_charged_fees(db, first, last)
     cash = _cash(db, first, last)
     care_codes = {code for code, _, _, _ in care}
     others = [code.split(":")[1:] for code in totals if code not in care_codes]
@@ -442,21 +454,20 @@ def statutory_income(db: Session, first: date, last: date, children: bool = Fals
             notes[key] = note
 
     paired: dict[str, int] = defaultdict(int)
-    for code, payer, child, amount in care:
+    for code, payer, its_children, amount in care:
         key, cash_key, note = _care_key(names, code.split(":")[1], payer)
         add(key, amount, cash_key, note)
         paired[code] += amount
-        if child is not None:
-            whose[key].add(child)
-    blocks = _children_of_blocks(db, first, last) if children else {}
+        if its_children:
+            whose[key].update(its_children)
     for code, (name, amount) in totals.items():
         if code not in paired:
             key, cash_key, note = _other_key(names, code, name)
             add(key, amount, cash_key, note)
             if cash_key and cash_key[0] == "block" and blocks.get(cash_key[1]):
                 whose[key] |= blocks[cash_key[1]]
-            if code == "income:isf_fees" and children:
-                whose[key] |= _isfs_charged_fees(db, first, last)
+            if code == income_children.FEES and fees:
+                whose[key] |= fees
         elif amount != paired[code]:    # lines of a care account outside care entries
             add((OTHER, name, "outside care entries", ""), amount - paired[code], None, "not tied to payments")
     for cash_key, (_, payer_name) in cash.items():

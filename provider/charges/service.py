@@ -20,7 +20,7 @@ from provider.catalogue.models import Service
 from provider.charges.models import Charge, ChargePart, ChargeState
 from provider.clock import today
 from provider.funding import inputs
-from provider.ledger import care
+from provider.ledger import care, income_children
 from provider.ledger.post import post_many
 from provider.funding.engine import RULE_VERSION, Outcome, allocate, usage_counts_from
 from provider.funding.units import BookingFacts, UnitFacts, chargeable, unit_facts, unit_of_care
@@ -77,6 +77,12 @@ def store_many(db: Session, items: list[tuple[Outcome, UnitLike, BookingLike, Ch
         connection.execute(insert(Charge.__table__), charges)
         connection.execute(insert(ChargePart.__table__), parts)
         post_many(db, postings, actor_id)
+        blocks: dict[uuid.UUID, set[str]] = defaultdict(set)
+        for part in parts:
+            if part["kind"] == "block":
+                blocks[part["charge_id"]].add(part["arrangement_ref"])
+        income_children.add(db, income_children.of_charges(
+            (c["child_id"], c["day"], blocks[c["id"]]) for c in charges if c["id"] in blocks))
     return [c["id"] for c in charges]
 
 
@@ -84,6 +90,9 @@ def _supersede(db: Session, charge: Charge, actor_id: uuid.UUID | None = None) -
     charge.state = ChargeState.superseded
     db.add(charge)
     db.flush()
+    refs = db.exec(select(ChargePart.arrangement_ref).where(ChargePart.charge_id == charge.id,
+                                                           ChargePart.kind == "block")).all()
+    income_children.add(db, income_children.of_charges([(charge.child_id, charge.day, refs)], sign=-1))
     care.reverse_delivery(db, charge, on=today(db), actor_id=actor_id)
 
 

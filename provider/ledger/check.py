@@ -5,7 +5,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from provider.charges.models import Charge, ChargeState
-from provider.ledger import income_months
+from provider.ledger import income_children, income_months
 from provider.ledger.models import LedgerEntry, LedgerLine
 
 
@@ -30,7 +30,13 @@ def income_kept_by_month(db: Session) -> list[str]:
     return [f"The {difference}." for difference in income_months.differences(db)]
 
 
-CHECKS = (unbalanced_entries, units_charged_twice, income_kept_by_month)
+def children_kept_by_month(db: Session) -> list[str]:
+    """The children kept month by month behind each line of the trustees' reports are those the ledger and the
+    charges name."""
+    return [f"The {difference}." for difference in income_children.differences(db)]
+
+
+CHECKS = (unbalanced_entries, units_charged_twice, income_kept_by_month, children_kept_by_month)
 
 
 def run_all(db: Session) -> list[str]:

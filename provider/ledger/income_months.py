@@ -50,16 +50,26 @@ def amounts(kind: str, posted_on: date, lines: Iterable[tuple[str, int, int]]) -
         for code, _, pence in income:
             found[(month, code, False, "")] += pence
         return found
+    for code, payer, pence in care_pairs(lines):
+        found[(month, code, True, payer)] += pence
+    return found
+
+
+def care_pairs(lines: Iterable[tuple[str, int, int]]) -> list[tuple[str, str, int]]:
+    """A care entry's income lines, each as (income account, payer account or "", net credit): the n-th income line
+    of a size paired with the n-th other line of that size, both in account-code order."""
+    lines = list(lines)
     payers: dict[int, list[str]] = defaultdict(list)
     for code, debit, credit in sorted(lines):
         if not code.startswith("income:"):
             payers[debit + credit].append(code)
     taken: dict[int, int] = defaultdict(int)
-    for code, size, pence in income:
+    found = []
+    for code, size, pence in sorted((code, debit + credit, credit - debit) for code, debit, credit in lines
+                                    if code.startswith("income:")):
         n = taken[size]
         taken[size] += 1
-        payer = payers[size][n] if n < len(payers[size]) else ""
-        found[(month, code, True, payer)] += pence
+        found.append((code, payers[size][n] if n < len(payers[size]) else "", pence))
     return found
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, insert
 from sqlmodel import Session, select
 
 from provider.base import new_id, utcnow
-from provider.ledger import income_months
+from provider.ledger import income_children, income_months
 from provider.ledger.models import AccountingPeriod, AccountType, EntryKind, LedgerAccount, LedgerEntry, LedgerLine
 
 
@@ -93,12 +93,15 @@ def post_many(db: Session, postings: Sequence[Posting], actor_id: uuid.UUID | No
     closed = _closed_months(db)
     entries, lines, now = [], [], utcnow()
     income: dict = defaultdict(int)
+    posted = []
     for posting in postings:
         check_balanced(posting.lines)
         entry_id = new_id()
         posted_on = _first_open(closed, on or posting.service_date)
-        for key, pence in income_months.amounts(posting.kind, posted_on, _codes(posting.lines)).items():
+        codes = _codes(posting.lines)
+        for key, pence in income_months.amounts(posting.kind, posted_on, codes).items():
             income[key] += pence
+        posted.append((posting.kind, posted_on, posting.group_id, codes))
         entries.append({"id": entry_id, "kind": posting.kind.value,
                         "posted_on": posted_on,
                         "service_date": posting.service_date, "description": posting.description,
@@ -111,6 +114,7 @@ def post_many(db: Session, postings: Sequence[Posting], actor_id: uuid.UUID | No
         connection.execute(insert(LedgerEntry.__table__), entries)
         connection.execute(insert(LedgerLine.__table__), lines)
         income_months.add(db, income)
+        income_children.add(db, income_children.for_entries(db, posted))
     return len(entries)
 
 
@@ -131,7 +135,9 @@ def post(db: Session, kind: EntryKind, lines: Sequence[Line], *, service_date: d
     db.add_all([LedgerLine(entry_id=entry.id, account_id=line.account.id, debit_pence=line.debit,
                            credit_pence=line.credit) for line in lines])
     db.flush()
-    income_months.add(db, income_months.amounts(kind, entry.posted_on, _codes(lines)))
+    codes = _codes(lines)
+    income_months.add(db, income_months.amounts(kind, entry.posted_on, codes))
+    income_children.add(db, income_children.for_entries(db, [(kind, entry.posted_on, entry.group_id, codes)]))
     return entry
 
 
