@@ -12,6 +12,7 @@ from provider.db import get_engine, open_session
 from provider.migrate import ensure_up_to_date
 from provider.web import errors
 from provider.web.headers import SecurityHeaders
+from provider.web.limits import BodySizeLimit
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None, *,
                session_factory=None, check_schema: bool = True) -> FastAPI:
@@ -25,6 +26,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     app.state.engine = engine
     app.state.session_factory = session_factory or (lambda read_only: open_session(engine, read_only=read_only))
     errors.install(app)
+    app.add_middleware(BodySizeLimit)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     for router in _routers():
