@@ -278,16 +278,21 @@ def _children_of_blocks(db: Session, first: date, last: date) -> dict[str, set]:
 def _cash(db: Session, first: date, last: date) -> dict[tuple, tuple[int, str]]:
     """Payments allocated in the period, by what they paid: a grant award's invoices, a block contract's, a
     funder's (department's) care invoices, families', nominees'; and the ISFs' receipts. Value: (pence, payer)."""
+    paid = (select(Allocation.invoice_id, func.sum(Allocation.pence).label("pence"))
+            .where(Allocation.allocated_on.between(first, last)).group_by(Allocation.invoice_id).subquery())
+    paid_ids = select(paid.c.invoice_id)
     blocks = (select(InvoiceLine.invoice_id, BilledInstalment.contract_id)
-              .join(BilledInstalment, BilledInstalment.line_id == InvoiceLine.id).distinct().subquery())
+              .join(BilledInstalment, BilledInstalment.line_id == InvoiceLine.id)
+              .where(InvoiceLine.invoice_id.in_(paid_ids)).distinct().subquery())
     grants = (select(InvoiceLine.invoice_id, BilledGrantInstalment.award_id)
-              .join(BilledGrantInstalment, BilledGrantInstalment.line_id == InvoiceLine.id).distinct().subquery())
+              .join(BilledGrantInstalment, BilledGrantInstalment.line_id == InvoiceLine.id)
+              .where(InvoiceLine.invoice_id.in_(paid_ids)).distinct().subquery())
     rows = db.execute(select(Invoice.payer_ref, blocks.c.contract_id, grants.c.award_id, func.max(Invoice.payer_name),
-                             func.sum(Allocation.pence))
-                      .join(Invoice, Invoice.id == Allocation.invoice_id)
+                             func.sum(paid.c.pence))
+                      .select_from(paid)
+                      .join(Invoice, Invoice.id == paid.c.invoice_id)
                       .outerjoin(blocks, blocks.c.invoice_id == Invoice.id)
                       .outerjoin(grants, grants.c.invoice_id == Invoice.id)
-                      .where(Allocation.allocated_on.between(first, last))
                       .group_by(Invoice.payer_ref, blocks.c.contract_id, grants.c.award_id))
     found: dict[tuple, tuple[int, str]] = {}
     for payer_ref, contract_id, award_id, name, pence in rows:

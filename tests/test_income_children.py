@@ -1,6 +1,6 @@
-"""The children behind each line of the trustees' income report, kept month by month (provider/ledger/income_children.py):
-always what the ledger and the charges say, however care is charged, withdrawn or recalculated, and the trustees'
-view read from them is the view read from the raw ledger."""
+"""The children behind each line of the trustees' income report, kept month by month
+(provider/ledger/income_children.py): always what the ledger and the charges say, however care is charged,
+withdrawn or recalculated, and the trustees' view read from them is the view read from the raw ledger."""
 from __future__ import annotations
 
 import uuid

@@ -53,7 +53,7 @@ class Allocation(SQLModel, table=True):
     payment_id: uuid.UUID = Field(foreign_key="payments.id", index=True)
     invoice_id: uuid.UUID = Field(foreign_key="invoices.id", index=True)
     pence: int
-    allocated_on: date
+    allocated_on: date = Field(index=True)   # the reports read a period's payments by it
     undoes_id: uuid.UUID | None = Field(default=None, foreign_key="allocations.id", unique=True)
     created_at: datetime = timestamp_field()
     created_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")

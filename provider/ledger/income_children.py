@@ -8,9 +8,9 @@ Three kinds of row, each a count for (month, source, code, payer account, child)
   month it was posted;
 - "block": every current charge a block contract pays part of counts once for its child, under the month of the
   charge's day and the contract's id; a superseded charge counts no more.
-A line's children over whole months are those counted above nought in them. Postings and charges keep the rows up to
-date in the same transaction; `rebuild` makes them again from the ledger and the charges (for bulk-written data), and
-`differences` is `lantern check`'s proof that they agree.
+A line's children over whole months are those with a row in them: a row goes when its count comes to nought.
+Postings and charges keep the rows up to date in the same transaction; `rebuild` makes them again from the ledger
+and the charges (for bulk-written data), and `differences` is `lantern check`'s proof that they agree.
 """
 from __future__ import annotations
 
@@ -128,6 +128,11 @@ def add(db: Session, found: dict[Key, int]) -> None:
             index_elements=["month", "source", "code", "payer_code", "child_id"],
             set_={"count": table.c.count + statement.excluded.count})
         db.connection().execute(statement)
+    gone = [k for k, v in found.items() if v < 0]
+    if gone:    # a superseded charge's last count: the row goes, so that a period's rows are its children
+        db.connection().execute(delete(table).where(table.c.count <= 0,
+                                                    table.c.month.in_({k[0] for k in gone}),
+                                                    table.c.child_id.in_({k[4] for k in gone})))
 
 
 def recomputed(db: Session) -> dict[Key, int]:
@@ -169,7 +174,7 @@ def _merge(total: dict[Key, int], found: dict[Key, int]) -> None:
 
 def kept(db: Session) -> dict[Key, int]:
     return {(r.month, r.source, r.code, r.payer_code, r.child_id): r.count
-            for r in db.execute(select(IncomeChildMonth)).scalars() if r.count}
+            for r in db.execute(select(IncomeChildMonth)).scalars()}
 
 
 def rebuild(db: Session) -> int:
@@ -187,7 +192,7 @@ def between(db: Session, first: date, last: date) -> tuple[dict[tuple[str, str],
     blocks: dict[str, set] = defaultdict(set)
     rows = db.execute(select(IncomeChildMonth.source, IncomeChildMonth.code, IncomeChildMonth.payer_code,
                              IncomeChildMonth.child_id).distinct()
-                      .where(IncomeChildMonth.month.between(first, last), IncomeChildMonth.count > 0))
+                      .where(IncomeChildMonth.month.between(first, last)))
     for source, code, payer, child_id in rows:
         if source == BLOCK:
             blocks[code].add(child_id)
@@ -201,4 +206,4 @@ def differences(db: Session) -> list[str]:
     want, have = recomputed(db), kept(db)
     return [f"children kept for {k[0]:%B %Y}, {k[1]} {k[2]} ({k[3] or 'no payer'}), child {k[4]}: {have.get(k, 0)}, "
             f"the {'charges' if k[1] == BLOCK else 'ledger'} say {want.get(k, 0)}"
-            for k in sorted(set(want) | set(have), key=str) if want.get(k, 0) != have.get(k, 0)]
+            for k in sorted(set(want) | set(have), key=str) if want.get(k) != have.get(k)]

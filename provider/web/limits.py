@@ -1,8 +1,8 @@
 """A cap on the size of every request body, before the framework reads or spools any of it.
 
 The largest upload Lantern takes is a bank statement of 20 MB (a few kB of form around it), so a body above
-MAX_BODY_BYTES is refused with 413 — by its Content-Length when it says one, else as soon as the bytes read pass it —
-answered as every other refusal is (JSON under /api, a page elsewhere), and nothing is written.
+MAX_BODY_BYTES is refused with 413, by its Content-Length when it says one, else as soon as the bytes read pass
+it; answered as every other refusal is (JSON under /api, a page elsewhere), and nothing is written.
 """
 from __future__ import annotations
 
