@@ -12,10 +12,12 @@ from invoicing import credits, runs, views
 from invoicing.sending import after_issue
 from invoicing.drafting import Draft
 from invoicing.models import CreditNote, Invoice
+from provider.base import Day
 from provider.charges.views import month_bounds
 from provider.clock import today
 from provider.db import unit_of_work
 from provider.errors import Conflict, NotFound
+from provider.money import PenceIn
 from provider.users.models import Role, User
 from provider.web.deps import API_ERRORS, DB, allow
 
@@ -64,7 +66,7 @@ class IssueIn(BaseModel):
     fingerprint: str | None = Field(default=None, description="From the draft run; refused if the run has changed")
     payer_refs: list[str] | None = Field(default=None, description="Issue only these payers' drafts; one with an "
                                                                    "exception is refused")
-    issued_on: date | None = Field(default=None, description="The invoice date; default today")
+    issued_on: Day | None = Field(default=None, description="The invoice date; default today")
 
 
 class DocumentOut(BaseModel):
@@ -87,7 +89,8 @@ class IssuedOut(BaseModel):
 class CreditIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str
-    amounts: dict[uuid.UUID, int] | None = Field(default=None, description="Pence per invoice line; none: everything")
+    amounts: dict[uuid.UUID, PenceIn] | None = Field(default=None,
+                                                    description="Pence per invoice line; none: everything")
 
 
 def _draft(d: Draft) -> DraftOut:

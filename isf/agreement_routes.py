@@ -31,7 +31,7 @@ from provider.web.forms import date_field, form_data, id_field, pounds_field
 from provider.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-FINANCE = allow(Role.finance, Role.admin)
+FINANCE = allow(Role.finance)
 register_history("isf_repayment_notices", Role.finance)
 
 HELD = (ManagementOption.isf, ManagementOption.nominee, ManagementOption.managed_account)
@@ -208,9 +208,7 @@ async def agreement_create(request: Request, db: DB, user: User = FINANCE):
             db.add(agreement)
     except FieldErrors as exc:
         return _new_form(request, db, exc.errors, data, 422)
-    # An administrator may set an agreement up but not read the ISF's page: the returns page is theirs.
-    where = f"/isf/{agreement.id}" if user.role != Role.admin else f"/isf/{agreement.id}/returns"
-    return RedirectResponse(where, status_code=303)
+    return RedirectResponse(f"/isf/{agreement.id}", status_code=303)
 
 
 # --- the ISF's end: notices, returns, advances, closing -------------------------------------------------------

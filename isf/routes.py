@@ -89,7 +89,7 @@ def isf_view(request: Request, db: DB, agreement_id: uuid.UUID, user: User = STA
 
 
 @router.post("/isf/{agreement_id}/receipts")
-async def isf_receipt(request: Request, db: DB, agreement_id: uuid.UUID, user: User = STAFF):
+async def isf_receipt(request: Request, db: DB, agreement_id: uuid.UUID, user: User = allow(Role.finance)):
     agreement = service.get_agreement(db, agreement_id)
     data = await form_data(request)
     try:

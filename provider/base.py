@@ -1,9 +1,13 @@
-"""What every table shares: constraint names Alembic can rely on, unguessable ids, UTC timestamps."""
+"""What every table shares: constraint names Alembic can rely on, unguessable ids, UTC timestamps; the days and counts
+sent in."""
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
+from typing import Annotated
 
+import pydantic
+from pydantic import AfterValidator
 from sqlalchemy import DateTime
 from sqlmodel import Field, SQLModel
 
@@ -22,6 +26,32 @@ def new_id() -> uuid.UUID:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands timezone-aware columns back naive (they hold UTC): give such a moment its zone back."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# A timestamp in an API answer: with its offset, as its OpenAPI "date-time" format requires, on either engine.
+UtcDateTime = Annotated[datetime, AfterValidator(as_utc)]
+
+
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
+def within_reach(day: date) -> date:
+    """Lantern reckons months, years and windows around a day, which the calendar's ends (year 1, year 9999) break.
+    The same years as a day or month in a query (provider.bookings.views.parse_day)."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"must be a date from {FIRST_DAY.year} to {LAST_DAY.year}")
+    return day
+
+
+# A day sent in. A validator, not Field(ge=, le=): pydantic states no date's bounds in the OpenAPI document anyway.
+Day = Annotated[date, AfterValidator(within_reach)]
+# A count sent in (places, units, nights): well within the INTEGER column that keeps it. Each use says its least.
+Count = Annotated[int, pydantic.Field(le=1_000_000)]
 
 
 def id_field() -> uuid.UUID:

@@ -56,6 +56,19 @@ _TYPE_MESSAGES = {
 }
 
 
+# A number's bounds (Field ge, le, gt, lt) by pydantic's error type: the bound's key in the error, and the words.
+_BOUNDS = {"greater_than_equal": ("ge", "must be at least"), "less_than_equal": ("le", "must be at most"),
+           "greater_than": ("gt", "must be more than"), "less_than": ("lt", "must be less than")}
+
+
+def _bound_message(kind: str, ctx: dict[str, Any]) -> str:
+    key, words = _BOUNDS[kind]
+    bound = ctx.get(key)
+    if key == "ge" and bound == 0:
+        return "must not be negative"
+    return f"{words} {bound:,}" if isinstance(bound, (int, float)) else f"{words} {bound}"
+
+
 def messages_from_validation(errors: list[dict[str, Any]], skip_prefix: tuple = ()) -> dict[str, str]:
     """Pydantic's error list to {field: plain message}; the first problem of each field wins."""
     result: dict[str, str] = {}
@@ -67,6 +80,8 @@ def messages_from_validation(errors: list[dict[str, Any]], skip_prefix: tuple = 
             message = str(error.get("ctx", {}).get("error") or error.get("msg", ""))
         elif kind == "missing" and field == "body":
             message = "a JSON object is required"
+        elif kind in _BOUNDS:
+            message = _bound_message(kind, error.get("ctx", {}))
         else:
             message = _TYPE_MESSAGES.get(kind) or error.get("msg", "is not valid")
         if kind.startswith("string_too_short") and error.get("ctx", {}).get("min_length", 1) > 1:

@@ -1,14 +1,17 @@
-"""Money is whole pence (int). One rounding function, one split function, GBP in and out."""
+"""Money is whole pence (int). One rounding function, one split function, GBP in and out; the pence the API takes."""
 from __future__ import annotations
 
 import re
 from decimal import Decimal
 from functools import lru_cache
 from fractions import Fraction
+from typing import Annotated, Any
 
 from babel.numbers import format_currency
+from pydantic import BeforeValidator, Field
 
 Pence = int
+MAX_PENCE = 2_000_000_000  # amounts are stored in INTEGER columns: PostgreSQL's hold up to 2,147,483,647
 
 
 class MoneyError(ValueError):
@@ -80,3 +83,15 @@ def pounds_text(pence: Pence) -> str:
     """Pence to a plain form-field value: '1234.50'."""
     sign = "-" if pence < 0 else ""
     return f"{sign}{abs(pence) // 100}.{abs(pence) % 100:02d}"
+
+
+def storable(pence: Any) -> Any:
+    """A number of pence beyond MAX_PENCE refused in plain words (pydantic's own bounds would say "Input should...")."""
+    if isinstance(pence, (int, float)) and not isinstance(pence, bool) and abs(pence) > MAX_PENCE:
+        raise ValueError(f"is more than Lantern can hold: at most {format_gbp(MAX_PENCE)}")
+    return pence
+
+
+# Whole pence sent to the API: either sign (each model's rules say which it takes), within what the database holds.
+# The bounds are stated in the OpenAPI document.
+PenceIn = Annotated[int, Field(ge=-MAX_PENCE, le=MAX_PENCE), BeforeValidator(storable)]

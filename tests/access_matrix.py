@@ -1,10 +1,13 @@
 """Who may reach each route of the app (issue 9 item 3), written by hand from the product, route by route.
 
 Never derived from the routes' own `allow(...)` declarations: each line says what each role should get, read from
-DOMAIN.md §1 and the issue. Admin: users and settings. Finance: money, invoices, payments, the ledger, ISF money,
-reports. Coordinator: children, families, bookings, care, and ISF spending requests. Trustee: reports and charitable
-totals only. Family: their own child's pages, within what staff granted them; another family's record answers 404,
-exactly as a missing one. Where the app answers otherwise, the line says what the app does, with `# DISAGREE:`.
+DOMAIN.md §1 and §9 ("each person sees only what their role needs") and the issue. Admin: users and settings, and
+as head of service the approvals above finance's (ISF spending over £5,000, DOMAIN.md §5; write-offs), with the ISFs
+those need; no child's record, history, charitable gift or report. Finance: money, invoices, payments, the ledger,
+ISF money (agreements, receipts, returns), reports. Coordinator: children, families, bookings, care, ISF spending
+requests and suppliers. Trustee: reports and charitable totals only. Family: their own child's pages, within what
+staff granted them; another family's record answers 404, exactly as a missing one. A line the product once answered
+otherwise says why it stands as it does.
 
 Each line: method, path as the app declares it, the query sent with it, then the answer for admin, finance,
 coordinator, trustee, family, and no login. Every request is made for the own record (Amira's, Leila's) and for
@@ -56,12 +59,9 @@ PAGES = [
     ("GET",  "/family/invoices/{invoice_id}.pdf",                  "",          NO,  NO,  NO,  NO,  OWN, LOGIN),
     ("POST", "/family/children/{child_id}/questions",              "",          NO,  NO,  NO,  NO,  OWN, LOGIN),
     # --- what a family member may see, and their invitation: families are the coordinator's
-    # DISAGREE: admin: I read 403 (families are the coordinator's), the app answers 200
-    ("GET",  "/children/{child_id}/family/{member_id}/access",     "",          OK,  NO,  OK,  NO,  NO,  LOGIN),
-    # DISAGREE: admin: I read 403 (a grant to a child's record is the coordinator's), the app lets admin grant
-    ("POST", "/children/{child_id}/family/{member_id}/access",     "",          OK,  NO,  OK,  NO,  NO,  LOGIN),
-    # DISAGREE: admin: I read 403 (inviting from a child's record is the coordinator's), the app lets admin invite
-    ("POST", "/children/{child_id}/family/{member_id}/invite",     "",          OK,  NO,  OK,  NO,  NO,  LOGIN),
+    ("GET",  "/children/{child_id}/family/{member_id}/access",     "",          NO,  NO,  OK,  NO,  NO,  LOGIN),
+    ("POST", "/children/{child_id}/family/{member_id}/access",     "",          NO,  NO,  OK,  NO,  NO,  LOGIN),
+    ("POST", "/children/{child_id}/family/{member_id}/invite",     "",          NO,  NO,  OK,  NO,  NO,  LOGIN),
     # --- users
     ("GET",  "/users",                                             "",          OK,  NO,  NO,  NO,  NO,  LOGIN),
     ("GET",  "/users/new",                                         "",          OK,  NO,  NO,  NO,  NO,  LOGIN),
@@ -73,12 +73,10 @@ PAGES = [
     ("POST", "/children/{child_id}/family/new",                    "",          NO,  NO,  OK,  NO,  NO,  LOGIN),
     ("GET",  "/children/{child_id}/family/{member_id}",            "",          NO,  NO,  OK,  NO,  NO,  LOGIN),
     ("POST", "/children/{child_id}/family/{member_id}",            "",          NO,  NO,  OK,  NO,  NO,  LOGIN),
-    # DISAGREE: admin: I read 403 (nominees hold families' budgets), the app answers 200
-    ("GET",  "/nominees",                                          "",          OK,  OK,  OK,  NO,  NO,  LOGIN),
+    ("GET",  "/nominees",                                          "",          NO,  OK,  OK,  NO,  NO,  LOGIN),
     ("GET",  "/nominees/new",                                      "",          NO,  NO,  OK,  NO,  NO,  LOGIN),
     ("POST", "/nominees/new",                                      "",          NO,  NO,  OK,  NO,  NO,  LOGIN),
-    # DISAGREE: admin: I read 403, the app answers 200
-    ("GET",  "/nominees/{nominee_id}",                             "",          OK,  OK,  OK,  NO,  NO,  LOGIN),
+    ("GET",  "/nominees/{nominee_id}",                             "",          NO,  OK,  OK,  NO,  NO,  LOGIN),
     ("GET",  "/nominees/{nominee_id}/edit",                        "",          NO,  NO,  OK,  NO,  NO,  LOGIN),
     ("POST", "/nominees/{nominee_id}/edit",                        "",          NO,  NO,  OK,  NO,  NO,  LOGIN),
     ("GET",  "/children/{child_id}/nominations/new",               "",          NO,  NO,  OK,  NO,  NO,  LOGIN),
@@ -87,12 +85,10 @@ PAGES = [
     ("POST", "/nominations/{nomination_id}/withdraw",              "",          NO,  NO,  OK,  NO,  NO,  LOGIN),
     ("POST", "/children/{child_id}/hold",                          "",          NO,  OK,  OK,  NO,  NO,  LOGIN),
     ("POST", "/children/{child_id}/hold/lift",                     "",          NO,  OK,  OK,  NO,  NO,  LOGIN),
-    # DISAGREE: admin: I read 403 (children's records are not users or settings), the app answers 200
-    ("GET",  "/children",                                          "",          OK,  OK,  OK,  NO,  NO,  LOGIN),
+    ("GET",  "/children",                                          "",          NO,  OK,  OK,  NO,  NO,  LOGIN),
     ("GET",  "/children/new",                                      "",          NO,  NO,  OK,  NO,  NO,  LOGIN),
     ("POST", "/children/new",                                      "",          NO,  NO,  OK,  NO,  NO,  LOGIN),
-    # DISAGREE: admin: I read 403, the app answers 200
-    ("GET",  "/children/{child_id}",                               "",          OK,  OK,  OK,  NO,  OWN, LOGIN),
+    ("GET",  "/children/{child_id}",                               "",          NO,  OK,  OK,  NO,  OWN, LOGIN),
     ("GET",  "/children/{child_id}/edit",                          "",          NO,  NO,  OK,  NO,  NO,  LOGIN),
     ("POST", "/children/{child_id}/edit",                          "",          NO,  NO,  OK,  NO,  NO,  LOGIN),
     # --- services and prices: finance sets prices; the coordinator reads what can be booked
@@ -195,14 +191,12 @@ PAGES = [
     ("POST", "/grants",                                            "",          NO,  OK,  NO,  NO,  NO,  LOGIN),
     ("GET",  "/grants/{award_id}",                                 "",          NO,  OK,  NO,  NO,  NO,  LOGIN),
     # --- charitable income: finance records it; trustees read its totals
-    # DISAGREE: admin: I read 403 (charitable totals are finance's and trustees'; admin gets each gift too), app 200
-    ("GET",  "/charity",                                           "",          OK,  OK,  NO,  OK,  NO,  LOGIN),
+    ("GET",  "/charity",                                           "",          NO,  OK,  NO,  OK,  NO,  LOGIN),
     ("GET",  "/charity/new",                                       "",          NO,  OK,  NO,  NO,  NO,  LOGIN),
     ("POST", "/charity/new",                                       "",          NO,  OK,  NO,  NO,  NO,  LOGIN),
     ("GET",  "/charity/import",                                    "",          NO,  OK,  NO,  NO,  NO,  LOGIN),
     ("POST", "/charity/import",                                    "",          NO,  OK,  NO,  NO,  NO,  LOGIN),
-    # DISAGREE: admin: I read 403 (a gift's record is money), the app answers 200
-    ("GET",  "/charity/{income_id}",                               "",          OK,  OK,  NO,  NO,  NO,  LOGIN),
+    ("GET",  "/charity/{income_id}",                               "",          NO,  OK,  NO,  NO,  NO,  LOGIN),
     ("POST", "/charity/{income_id}/corrections",                   "",          NO,  OK,  NO,  NO,  NO,  LOGIN),
     # --- payments and debt
     ("GET",  "/payments",                                          "",          NO,  OK,  NO,  NO,  NO,  LOGIN),
@@ -215,24 +209,22 @@ PAGES = [
     ("POST", "/invoices/{invoice_id}/dispute",                     "",          NO,  OK,  NO,  NO,  NO,  LOGIN),
     ("POST", "/invoices/{invoice_id}/dispute/{dispute_id}/close",  "",          NO,  OK,  NO,  NO,  NO,  LOGIN),
     ("POST", "/invoices/{invoice_id}/adjust",                      "",          NO,  OK,  NO,  NO,  NO,  LOGIN),
-    # DISAGREE: admin: I read 403 (a write-off is money: finance's), the app answers 200
+    # admin: the head of service, a second approver of write-offs besides finance (never the person who asked)
     ("GET",  "/payments-approvals",                                "",          OK,  OK,  NO,  NO,  NO,  LOGIN),
-    # DISAGREE: admin: I read 403, the app lets admin approve a write-off
     ("POST", "/payments-approvals/{adjustment_id}",                "",          OK,  OK,  NO,  NO,  NO,  LOGIN),
     # --- ISFs: money is finance's; the key worker reads the ISF, asks to spend and approves within their limit
     ("GET",  "/isf",                                               "",          NO,  OK,  OK,  NO,  NO,  LOGIN),
     ("GET",  "/isf/{agreement_id}",                                "",          NO,  OK,  OK,  NO,  NO,  LOGIN),
-    # DISAGREE: coordinator: I read 403 (money into an ISF is finance's), the app lets a coordinator record it
-    ("POST", "/isf/{agreement_id}/receipts",                       "",          NO,  OK,  OK,  NO,  NO,  LOGIN),
+    ("POST", "/isf/{agreement_id}/receipts",                       "",          NO,  OK,  NO,  NO,  NO,  LOGIN),
     ("POST", "/isf/{agreement_id}/spend",                          "",          NO,  OK,  OK,  NO,  NO,  LOGIN),
-    # DISAGREE: admin: I read 403 (ISF money is finance's), the app lets admin approve any amount
+    # admin: the head of service approves ISF spending above finance's £5,000 (DOMAIN.md §5)
     ("POST", "/isf/spend/{spend_id}/decision",                     "",          OK,  OK,  OK,  NO,  NO,  LOGIN),
     ("POST", "/isf/{agreement_id}/outcomes",                       "",          NO,  OK,  OK,  NO,  NO,  LOGIN),
     ("POST", "/isf/{agreement_id}/fees",                           "",          NO,  OK,  NO,  NO,  NO,  LOGIN),
     ("GET",  "/isf/evidence/{evidence_id}",                        "",          NO,  OK,  OK,  NO,  NO,  LOGIN),
     ("GET",  "/isf-suppliers",                                     "",          NO,  OK,  OK,  NO,  NO,  LOGIN),
     ("POST", "/isf-suppliers",                                     "",          NO,  OK,  OK,  NO,  NO,  LOGIN),
-    # DISAGREE: coordinator: I read 403 (a supplier's bank details are money), the app lets them enter and confirm them
+    # coordinator: key workers set up the suppliers a family chooses; a second person confirms new bank details
     ("POST", "/isf-suppliers/{supplier_id}/bank",                  "",          NO,  OK,  OK,  NO,  NO,  LOGIN),
     ("GET",  "/isf/{agreement_id}/surplus.pdf",                    "",          NO,  OK,  NO,  NO,  NO,  LOGIN),
     ("POST", "/isf/{agreement_id}/letter",                         "",          NO,  OK,  NO,  NO,  NO,  LOGIN),
@@ -243,20 +235,13 @@ PAGES = [
     ("GET",  "/isf/{agreement_id}/statements/{number}",            "",          NO,  OK,  OK,  NO,  OWN,   LOGIN),
     ("GET",  "/isf-monitoring.pdf",                                YEAR,        NO,  OK,  NO,  NO,  NO,  LOGIN),
     ("GET",  "/isf-monitoring.csv",                                YEAR,        NO,  OK,  NO,  NO,  NO,  LOGIN),
-    # DISAGREE: admin: I read 403 (an ISF agreement is ISF money), the app answers 200
-    ("GET",  "/isf-agreements/new",                                "",          OK,  OK,  NO,  NO,  NO,  LOGIN),
-    # DISAGREE: admin: I read 403, the app lets admin make an ISF agreement
-    ("POST", "/isf-agreements/new",                                "",          OK,  OK,  NO,  NO,  NO,  LOGIN),
-    # DISAGREE: admin: I read 403 (repayments and advances are ISF money), the app answers 200
-    ("GET",  "/isf/{agreement_id}/returns",                        "",          OK,  OK,  NO,  NO,  NO,  LOGIN),
-    # DISAGREE: admin: I read 403, the app lets admin record a repayment notice
-    ("POST", "/isf/{agreement_id}/returns/notices",                "",          OK,  OK,  NO,  NO,  NO,  LOGIN),
-    # DISAGREE: admin: I read 403, the app lets admin act on a repayment notice
-    ("POST", "/isf/{agreement_id}/returns/notices/{notice_id}",    "",          OK,  OK,  NO,  NO,  NO,  LOGIN),
-    # DISAGREE: admin: I read 403, the app lets admin advance charitable money to an ISF
-    ("POST", "/isf/{agreement_id}/returns/advances",               "",          OK,  OK,  NO,  NO,  NO,  LOGIN),
-    # DISAGREE: admin: I read 403, the app lets admin close an ISF
-    ("POST", "/isf/{agreement_id}/returns/close",                  "",          OK,  OK,  NO,  NO,  NO,  LOGIN),
+    ("GET",  "/isf-agreements/new",                                "",          NO,  OK,  NO,  NO,  NO,  LOGIN),
+    ("POST", "/isf-agreements/new",                                "",          NO,  OK,  NO,  NO,  NO,  LOGIN),
+    ("GET",  "/isf/{agreement_id}/returns",                        "",          NO,  OK,  NO,  NO,  NO,  LOGIN),
+    ("POST", "/isf/{agreement_id}/returns/notices",                "",          NO,  OK,  NO,  NO,  NO,  LOGIN),
+    ("POST", "/isf/{agreement_id}/returns/notices/{notice_id}",    "",          NO,  OK,  NO,  NO,  NO,  LOGIN),
+    ("POST", "/isf/{agreement_id}/returns/advances",               "",          NO,  OK,  NO,  NO,  NO,  LOGIN),
+    ("POST", "/isf/{agreement_id}/returns/close",                  "",          NO,  OK,  NO,  NO,  NO,  LOGIN),
     ("GET",  "/isf-client-account",                                "",          NO,  OK,  NO,  NO,  NO,  LOGIN),
     ("POST", "/isf-client-account/lines/{line_id}/accept",         "",          NO,  OK,  NO,  NO,  NO,  LOGIN),
     # --- the bank, debt, exports, nominal codes: finance's
@@ -283,17 +268,12 @@ PAGES = [
     ("GET",  "/settings/nominal-codes",                            "",          NO,  OK,  NO,  NO,  NO,  LOGIN),
     ("POST", "/settings/nominal-codes",                            "",          NO,  OK,  NO,  NO,  NO,  LOGIN),
     # --- a record's history, here a child's: the staff who manage children's records
-    # DISAGREE: admin: I read 403 (a child's history holds the child's record), the app answers 200 (any history)
-    ("GET",  "/history/{entity}/{entity_id}",                      "",          OK,  OK,  OK,  NO,  NO,  LOGIN),
+    ("GET",  "/history/{entity}/{entity_id}",                      "",          NO,  OK,  OK,  NO,  NO,  LOGIN),
     # --- reports: finance's and trustees'
-    # DISAGREE: admin: I read 403 (reports are finance's and trustees'), the app answers 200
-    ("GET",  "/reports",                                           "year=2026", OK,  OK,  NO,  OK,  NO,  LOGIN),
-    # DISAGREE: admin: I read 403, the app answers 200
-    ("GET",  "/reports/income.csv",                                "year=2026", OK,  OK,  NO,  OK,  NO,  LOGIN),
-    # DISAGREE: admin: I read 403, the app answers 200
-    ("GET",  "/reports/{name}.csv",                                "year=2026", OK,  OK,  NO,  OK,  NO,  LOGIN),
-    # DISAGREE: admin: I read 403, the app answers 200
-    ("GET",  "/reports/pack.pdf",                                  "year=2026", OK,  OK,  NO,  OK,  NO,  LOGIN),
+    ("GET",  "/reports",                                           "year=2026", NO,  OK,  NO,  OK,  NO,  LOGIN),
+    ("GET",  "/reports/income.csv",                                "year=2026", NO,  OK,  NO,  OK,  NO,  LOGIN),
+    ("GET",  "/reports/{name}.csv",                                "year=2026", NO,  OK,  NO,  OK,  NO,  LOGIN),
+    ("GET",  "/reports/pack.pdf",                                  "year=2026", NO,  OK,  NO,  OK,  NO,  LOGIN),
 ]
 
 API = [
@@ -304,21 +284,17 @@ API = [
     ("POST",   "/api/users",                                       "",          OK,  NO,  NO,  NO,  NO,  401),
     ("GET",    "/api/users/{user_id}",                             "",          OK,  NO,  NO,  NO,  NO,  401),
     ("PATCH",  "/api/users/{user_id}",                             "",          OK,  NO,  NO,  NO,  NO,  401),
-    # DISAGREE: admin: I read 403 (children's records are not users or settings), the app answers 200
-    ("GET",    "/api/children",                                    "",          OK,  OK,  OK,  NO,  NO,  401),
+    ("GET",    "/api/children",                                    "",          NO,  OK,  OK,  NO,  NO,  401),
     ("POST",   "/api/children",                                    "",          NO,  NO,  OK,  NO,  NO,  401),
-    # DISAGREE: admin: I read 403, the app answers 200
-    ("GET",    "/api/children/{child_id}",                         "",          OK,  OK,  OK,  NO,  OWN, 401),
+    ("GET",    "/api/children/{child_id}",                         "",          NO,  OK,  OK,  NO,  OWN, 401),
     ("PATCH",  "/api/children/{child_id}",                         "",          NO,  NO,  OK,  NO,  NO,  401),
     ("POST",   "/api/children/{child_id}/family",                  "",          NO,  NO,  OK,  NO,  NO,  401),
     ("POST",   "/api/children/{child_id}/family/{member_id}",      "",          NO,  NO,  OK,  NO,  NO,  401),
     ("PATCH",  "/api/children/{child_id}/family/{member_id}",      "",          NO,  NO,  OK,  NO,  NO,  401),
     ("PATCH",  "/api/family-members/{member_id}",                  "",          NO,  NO,  OK,  NO,  NO,  401),
-    # DISAGREE: admin: I read 403, the app answers 200
-    ("GET",    "/api/nominees",                                    "",          OK,  OK,  OK,  NO,  NO,  401),
+    ("GET",    "/api/nominees",                                    "",          NO,  OK,  OK,  NO,  NO,  401),
     ("POST",   "/api/nominees",                                    "",          NO,  NO,  OK,  NO,  NO,  401),
-    # DISAGREE: admin: I read 403, the app answers 200
-    ("GET",    "/api/nominees/{nominee_id}",                       "",          OK,  OK,  OK,  NO,  NO,  401),
+    ("GET",    "/api/nominees/{nominee_id}",                       "",          NO,  OK,  OK,  NO,  NO,  401),
     ("PATCH",  "/api/nominees/{nominee_id}",                       "",          NO,  NO,  OK,  NO,  NO,  401),
     ("POST",   "/api/nominees/{nominee_id}/nominations",           "",          NO,  NO,  OK,  NO,  NO,  401),
     ("POST",   "/api/nominations/{nomination_id}/withdraw",        "",          NO,  NO,  OK,  NO,  NO,  401),
@@ -396,13 +372,10 @@ API = [
     ("POST",   "/api/grants",                                      "",          NO,  OK,  NO,  NO,  NO,  401),
     ("GET",    "/api/grants/{award_id}",                           "",          NO,  OK,  NO,  NO,  NO,  401),
     ("POST",   "/api/charity/income",                              "",          NO,  OK,  NO,  NO,  NO,  401),
-    # DISAGREE: admin: I read 403 (each gift's record is money), the app answers 200
-    ("GET",    "/api/charity/income",                              "",          OK,  OK,  NO,  NO,  NO,  401),
-    # DISAGREE: admin: I read 403, the app answers 200
-    ("GET",    "/api/charity/income/{income_id}",                  "",          OK,  OK,  NO,  NO,  NO,  401),
+    ("GET",    "/api/charity/income",                              "",          NO,  OK,  NO,  NO,  NO,  401),
+    ("GET",    "/api/charity/income/{income_id}",                  "",          NO,  OK,  NO,  NO,  NO,  401),
     ("POST",   "/api/charity/imports",                             "",          NO,  OK,  NO,  NO,  NO,  401),
-    # DISAGREE: admin: I read 403 (charitable totals are finance's and trustees'), the app answers 200
-    ("GET",    "/api/charity/totals",                              "",          OK,  OK,  NO,  OK,  NO,  401),
+    ("GET",    "/api/charity/totals",                              "",          NO,  OK,  NO,  OK,  NO,  401),
     ("GET",    "/api/payments",                                    "",          NO,  OK,  NO,  NO,  NO,  401),
     ("POST",   "/api/payments",                                    "",          NO,  OK,  NO,  NO,  NO,  401),
     ("GET",    "/api/payments/{payment_id}",                       "",          NO,  OK,  NO,  NO,  NO,  401),
@@ -413,30 +386,23 @@ API = [
     ("POST",   "/api/invoices/{invoice_id}/disputes",              "",          NO,  OK,  NO,  NO,  NO,  401),
     ("POST",   "/api/disputes/{dispute_id}/close",                 "",          NO,  OK,  NO,  NO,  NO,  401),
     ("POST",   "/api/invoices/{invoice_id}/adjustments",           "",          NO,  OK,  NO,  NO,  NO,  401),
-    # DISAGREE: admin: I read 403 (a write-off is money: finance's), the app lets admin decide it
     ("POST",   "/api/adjustments/{adjustment_id}/decision",        "",          OK,  OK,  NO,  NO,  NO,  401),
-    # DISAGREE: admin: I read 403 (ISFs are children's money), the app answers 200
+    # admin: reads the ISFs whose spending they decide, as head of service (DOMAIN.md §5)
     ("GET",    "/api/isfs",                                        "",          OK,  OK,  OK,  NO,  NO,  401),
-    # DISAGREE: admin: I read 403, the app lets admin make an ISF
-    ("POST",   "/api/isfs",                                        "",          OK,  OK,  NO,  NO,  NO,  401),
-    # DISAGREE: admin: I read 403, the app answers 200
+    ("POST",   "/api/isfs",                                        "",          NO,  OK,  NO,  NO,  NO,  401),
     ("GET",    "/api/isfs/{agreement_id}",                         "",          OK,  OK,  OK,  NO,  OWN, 401),
-    # DISAGREE: coordinator: I read 403 (money into an ISF is finance's), the app lets a coordinator record it
-    ("POST",   "/api/isfs/{agreement_id}/receipts",                "",          NO,  OK,  OK,  NO,  NO,  401),
+    ("POST",   "/api/isfs/{agreement_id}/receipts",                "",          NO,  OK,  NO,  NO,  NO,  401),
     ("POST",   "/api/isfs/{agreement_id}/outcomes",                "",          NO,  OK,  OK,  NO,  NO,  401),
     ("POST",   "/api/isf-evidence",                                "",          NO,  OK,  OK,  NO,  NO,  401),
     ("POST",   "/api/isfs/{agreement_id}/spend",                   "",          NO,  OK,  OK,  NO,  NO,  401),
-    # DISAGREE: admin: I read 403 (ISF money is finance's), the app lets admin approve any amount
     ("POST",   "/api/isf-spend/{spend_id}/decision",               "",          OK,  OK,  OK,  NO,  NO,  401),
     ("POST",   "/api/isfs/{agreement_id}/fees",                    "",          NO,  OK,  NO,  NO,  NO,  401),
     ("POST",   "/api/isfs/{agreement_id}/notices",                 "",          NO,  OK,  NO,  NO,  NO,  401),
     ("POST",   "/api/isf-notices/{notice_id}/reconsideration",     "",          NO,  OK,  NO,  NO,  NO,  401),
     ("POST",   "/api/isf-notices/{notice_id}/repay",               "",          NO,  OK,  NO,  NO,  NO,  401),
     ("POST",   "/api/isf-notices/{notice_id}/withhold",            "",          NO,  OK,  NO,  NO,  NO,  401),
-    # DISAGREE: admin: I read 403, the app lets admin advance charitable money to an ISF
-    ("POST",   "/api/isfs/{agreement_id}/advances",                "",          OK,  OK,  NO,  NO,  NO,  401),
-    # DISAGREE: admin: I read 403, the app lets admin close an ISF
-    ("POST",   "/api/isfs/{agreement_id}/close",                   "",          OK,  OK,  NO,  NO,  NO,  401),
+    ("POST",   "/api/isfs/{agreement_id}/advances",                "",          NO,  OK,  NO,  NO,  NO,  401),
+    ("POST",   "/api/isfs/{agreement_id}/close",                   "",          NO,  OK,  NO,  NO,  NO,  401),
     ("GET",    "/api/isf-client-account/reconciliation",           "",          NO,  OK,  NO,  NO,  NO,  401),
     ("GET",    "/api/isf-client-account/lines",                    "",          NO,  OK,  NO,  NO,  NO,  401),
     ("POST",   "/api/isf-client-account/lines/{line_id}/accept",   "",          NO,  OK,  NO,  NO,  NO,  401),
@@ -459,12 +425,9 @@ API = [
     ("GET",    "/api/exports",                                     MARCH,       NO,  OK,  NO,  NO,  NO,  401),
     ("GET",    "/api/nominal-codes",                               "",          NO,  OK,  NO,  NO,  NO,  401),
     ("PUT",    "/api/nominal-codes",                               "",          NO,  OK,  NO,  NO,  NO,  401),
-    # DISAGREE: admin: I read 403 (a child's history holds the child's record), the app answers 200
-    ("GET",    "/api/history/{entity}/{entity_id}",                "",          OK,  OK,  OK,  NO,  NO,  401),
-    # DISAGREE: admin: I read 403 (reports are finance's and trustees'), the app answers 200
-    ("GET",    "/api/reports/statutory-income",                    "year=2026", OK,  OK,  NO,  OK,  NO,  401),
-    # DISAGREE: admin: I read 403, the app answers 200
-    ("GET",    "/api/reports/care",                                "year=2026", OK,  OK,  NO,  OK,  NO,  401),
+    ("GET",    "/api/history/{entity}/{entity_id}",                "",          NO,  OK,  OK,  NO,  NO,  401),
+    ("GET",    "/api/reports/statutory-income",                    "year=2026", NO,  OK,  NO,  OK,  NO,  401),
+    ("GET",    "/api/reports/care",                                "year=2026", NO,  OK,  NO,  OK,  NO,  401),
 ]
 
 ROLES = ("admin", "finance", "coordinator", "trustee", "family")

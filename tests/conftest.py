@@ -160,10 +160,8 @@ def demo_once_per_module(**flags):
 
     @pytest.fixture
     def connection(demo_connection):
-        savepoint = demo_connection.begin_nested()
-        yield demo_connection
-        if savepoint.is_active:
-            savepoint.rollback()
+        with undone(demo_connection, "each_test"):
+            yield demo_connection
 
     return demo_connection, connection
 
@@ -254,13 +252,24 @@ def signed_in(client, make_user):
 
 
 @contextmanager
+def undone(connection, name: str):
+    """Every write made inside undone at the end, and the savepoint released: ROLLBACK TO leaves a savepoint open,
+    and on PostgreSQL each one left open nests the next and keeps its locks until the whole transaction ends, so
+    thousands of examples in one module's transaction once filled the server's lock table ("out of shared memory")."""
+    connection.exec_driver_sql(f"SAVEPOINT {name}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {name}")
+        connection.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
+
+
+@contextmanager
 def rolled_back(connection):
     """For one hypothesis example: a fresh session whose every write, committed or not, is undone at the end."""
-    savepoint = connection.begin_nested()
-    session = _bound_session(connection)
-    try:
-        yield session
-    finally:
-        session.close()
-        if savepoint.is_active:
-            savepoint.rollback()
+    with undone(connection, "each_example"):
+        session = _bound_session(connection)
+        try:
+            yield session
+        finally:
+            session.close()

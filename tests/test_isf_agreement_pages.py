@@ -90,14 +90,17 @@ def test_finance_makes_an_agreement_through_the_form_and_sees_it(client, willow,
     assert "Dev's ISF (education)" not in _text(client.get(NEW))      # one agreement to a budget
 
 
-def test_an_administrator_may_make_an_agreement_and_lands_on_its_returns_page(client, willow, signed_in):
+def test_finance_makes_a_share_of_spend_agreement_and_an_administrator_may_not(client, willow, signed_in):
     budget = _budget(willow)
     signed_in("admin")
+    assert client.get(NEW).status_code == 403
+    assert post_form(client, NEW, _form(willow, budget)).status_code == 403
+    assert willow.exec(select(IsfAgreement).where(IsfAgreement.arrangement_id == budget.id)).first() is None
+    signed_in("finance")
     made = post_form(client, NEW, _form(willow, budget, fee_kind="percent", fee_amount="", fee_percent="2.5"))
     agreement = willow.exec(select(IsfAgreement).where(IsfAgreement.arrangement_id == budget.id)).one()
-    assert made.headers["location"] == f"/isf/{agreement.id}/returns"
+    assert made.headers["location"] == f"/isf/{agreement.id}"
     assert (agreement.fee_kind, agreement.fee_basis_points) == ("percent", 250)
-    assert "Dev's ISF (education): money left and returns" in _text(client.get(made.headers["location"]))
 
 
 @pytest.mark.parametrize("changes, message", [

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 
 from fastapi import APIRouter, File, Form, UploadFile
@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from invoicing.bank import importing, matching, views
 from invoicing.bank.models import BankImport
+from provider.base import UtcDateTime
 from provider.clock import today
 from provider.db import unit_of_work
 from provider.users.models import Role, User
@@ -31,7 +32,7 @@ class ImportOut(BaseModel):
     lines_new: int
     lines_already_held: int
     status: str = Field(description="imported, held (for a person to confirm), confirmed or discarded")
-    imported_at: datetime
+    imported_at: UtcDateTime
     message: str
 
 

@@ -12,9 +12,11 @@ from invoicing.models import Invoice
 from invoicing.payments import service, views
 from invoicing.payments.balances import held
 from invoicing.payments.models import Allocation, DebtAdjustment, Dispute, Payment
+from provider.base import Day
 from provider.clock import today
 from provider.db import unit_of_work
 from provider.errors import NotFound
+from provider.money import PenceIn
 from provider.users.models import Role, User
 from provider.web.deps import API_ERRORS, DB, allow
 
@@ -27,8 +29,8 @@ class PaymentIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     payer_ref: str = Field(max_length=120, description="Whom Lantern invoiced, e.g. funder:<id>")
     bank_account_id: uuid.UUID
-    received_on: date
-    amount_pence: int = Field(description="Whole pence, more than nothing")
+    received_on: Day
+    amount_pence: PenceIn = Field(description="Whole pence, more than nothing")
     method: str = Field(description="bank_transfer, cheque, card or direct_debit")
     reference: str = Field(default="", max_length=140)
     notes: str = Field(default="", max_length=10_000)
@@ -59,7 +61,7 @@ class PaymentOut(BaseModel):
 class AllocationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     invoice_id: uuid.UUID
-    pence: int
+    pence: PenceIn
 
 
 class AllocateIn(BaseModel):
@@ -69,7 +71,7 @@ class AllocateIn(BaseModel):
 
 class RefundIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    pence: int
+    pence: PenceIn
     to: str = Field(description="payer; or for a family's direct payment direct_payment_account or commissioner")
     to_details: str = Field(max_length=300)
     reason: str = Field(max_length=10_000)
@@ -105,7 +107,7 @@ class CloseIn(BaseModel):
 class AdjustmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     kind: str = Field(description="write_off or waiver")
-    pence: int
+    pence: PenceIn
     reason: str = Field(max_length=10_000)
 
 

@@ -14,9 +14,10 @@ from provider.web.templating import render
 router = APIRouter(include_in_schema=False)
 STAFF = allow(Role.admin, Role.finance, Role.coordinator)
 
-# Which roles may read the history of which table. Administrators may read every history.
+# Which roles may read the history of which table: each the records its role manages.
 HISTORY_READERS: dict[str, tuple[Role, ...]] = {
-    "users": (),
+    "users": (Role.admin,),
+    "login": (Role.admin,),     # sign-in attempts, refused and accepted, by email
 }
 
 
@@ -25,7 +26,7 @@ def register_history(entity: str, *roles: Role) -> None:
 
 
 def history(db: Session, user: User, entity: str, entity_id: str) -> list[AuditEvent]:
-    if user.role != Role.admin and user.role not in HISTORY_READERS.get(entity, ()):
+    if user.role not in HISTORY_READERS.get(entity, ()):
         raise Forbidden("Your role cannot read the history of this kind of record.")
     query = (select(AuditEvent).where(AuditEvent.entity == entity, AuditEvent.entity_id == entity_id)
              .order_by(AuditEvent.at))

@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from sqlalchemy import or_
 from sqlmodel import Session, select
 
+from provider.base import Count, Day, UtcDateTime
 from provider.bookings import recurrence, rules as booking_rules
 from provider.bookings.models import (
     CANCEL_REASON_LABELS, Booking, BookingRules, BookingStatus, BookingUnit, CancelReason, Recurrence, UnitStatus,
@@ -90,7 +91,7 @@ def _false_if_blank(value):
 
 Weekday = Annotated[int, AfterValidator(_weekday)]
 OptionalId = Annotated[uuid.UUID | None, BeforeValidator(blank_is_none)]
-OptionalDate = Annotated[date | None, BeforeValidator(blank_is_none)]
+OptionalDate = Annotated[Day | None, BeforeValidator(blank_is_none)]
 OptionalTime = Annotated[time | None, BeforeValidator(blank_is_none)]
 One = Annotated[int, BeforeValidator(_one_is_default)]
 Flag = Annotated[bool, BeforeValidator(_false_if_blank)]
@@ -103,12 +104,13 @@ class BookingIn(BaseModel):
     child_id: uuid.UUID
     service_id: uuid.UUID
     participant_id: OptionalId = Field(default=None, description="A sibling of the child, for sibling services")
-    starts_on: date = Field(description="The first night of a stay, or the day of a session, a day or hours")
+    starts_on: Day = Field(description="The first night of a stay, or the day of a session, a day or hours")
     ends_on: OptionalDate = Field(default=None, description="A stay: the morning the child goes home. Hours: the "
                                                              "day they end (the same or the next). Otherwise blank")
     start_time: OptionalTime = Field(default=None, description="Hours of care: on the hour, e.g. 09:00")
     end_time: OptionalTime = Field(default=None, description="Hours of care: on the hour, e.g. 13:00")
-    quantity: One = Field(default=1, description="Sessions or days on the day (not for stays or hours)")
+    quantity: Annotated[Count, BeforeValidator(_one_is_default)] = Field(
+        default=1, description="Sessions or days on the day (not for stays or hours)")
     repeat_until: OptionalDate = Field(default=None, description="Repeat weekly until this day (inclusive)")
     repeat_weekdays: list[Weekday] = Field(default_factory=list, description="0 = Monday; default: the first day's")
     repeat_every_weeks: Annotated[One, _between(1, 52)] = Field(default=1, description="1 = every week")
@@ -162,7 +164,7 @@ class UnitOut(BaseModel):
     quantity: int
     status: UnitStatus
     cancel_reason: CancelReason | None
-    marked_at: datetime | None
+    marked_at: UtcDateTime | None
 
 
 class BookingOut(BaseModel):
@@ -869,7 +871,7 @@ def _at_least(low: int):
             raise ValueError(f"must be a whole number of at least {low}, or blank for no limit")
         return value
 
-    return Annotated[Annotated[int | None, AfterValidator(check)], BeforeValidator(blank_is_none)]
+    return Annotated[Annotated[Count | None, AfterValidator(check)], BeforeValidator(blank_is_none)]
 
 
 class BookingRulesIn(BaseModel):

@@ -38,9 +38,12 @@ MARKS = [("delivered", "Delivered"), ("did_not_attend", "Did not attend"), ("can
 
 def parse_day(text: str | None, name: str) -> date:
     try:
-        return datetime.strptime(text or "", "%Y-%m-%d").date()
+        day = datetime.strptime(text or "", "%Y-%m-%d").date()
     except ValueError:
         raise FieldErrors({name: "must be a real date written YYYY-MM-DD, like 2026-11-16"}) from None
+    if not 1900 <= day.year <= 2999:
+        raise FieldErrors({name: "must be a date from 1900 to 2999"})
+    return day
 
 
 def _day_or_today(db, text: str | None, name: str) -> date:

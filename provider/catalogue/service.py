@@ -10,10 +10,12 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from provider.base import Count, Day
 from provider.catalogue import prices
 from provider.catalogue.models import PricePeriod, Service, TimeBand, Unit, VatTreatment
 from provider.catalogue.periods import DAY
 from provider.errors import FieldErrors, NotFound
+from provider.money import PenceIn
 from provider.organisation.changes import validate_change, validate_new, values_of
 from provider.people.fields import blank_is_none
 
@@ -36,9 +38,10 @@ def _positive(value: int) -> int:
 
 
 Code = Annotated[str, AfterValidator(_code)]
-Capacity = Annotated[Annotated[int, AfterValidator(_positive)] | None, BeforeValidator(blank_is_none)]
-Pence = Annotated[int, Field(strict=True, description="Whole pence, not negative"), AfterValidator(prices.not_negative)]
-Pounds = Annotated[int, BeforeValidator(prices.pounds_to_pence)]
+Capacity = Annotated[Annotated[Count, AfterValidator(_positive)] | None, BeforeValidator(blank_is_none)]
+Pence = Annotated[PenceIn, Field(strict=True, description="Whole pence, not negative"),
+                  AfterValidator(prices.not_negative)]
+Pounds = Annotated[PenceIn, BeforeValidator(prices.pounds_to_pence)]
 
 
 class ServiceIn(BaseModel):
@@ -92,8 +95,8 @@ class ServiceOut(BaseModel):
 class PriceIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     time_band: TimeBand | None = Field(default=None, description="Hourly banded services only; otherwise omit or 'all'")
-    starts_on: date
-    ends_on: date | None = Field(default=None, description="Leave out for a price in force until the next one")
+    starts_on: Day
+    ends_on: Day | None = Field(default=None, description="Leave out for a price in force until the next one")
     price_pence: Pence
     full_cost_pence: Pence = Field(description="Full cost of care per unit, in whole pence")
 
@@ -103,8 +106,8 @@ class PriceForm(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     time_band: TimeBand | None = None
-    starts_on: date
-    ends_on: date | None = None
+    starts_on: Day
+    ends_on: Day | None = None
     price: Pounds
     full_cost: Pounds
 

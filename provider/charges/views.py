@@ -27,6 +27,8 @@ def month_bounds(month: str | None, field: str = "month") -> tuple[date, date]:
         first = datetime.strptime(month or "", "%Y-%m").date()
     except ValueError:
         raise FieldErrors({field: "must be a month written YYYY-MM, like 2026-10"}) from None
+    if not 1900 <= first.year <= 2999:
+        raise FieldErrors({field: "must be a month from 1900 to 2999"})
     return first, first + relativedelta(months=1) - timedelta(days=1)
 
 

@@ -3,7 +3,7 @@ it; the administrator reads it; trustees read totals by month, type and fund onl
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
@@ -12,6 +12,7 @@ from sqlmodel import select
 from provider.charity import importing, service
 from provider.charity.models import CharitableIncome, IncomeType, SorpHead
 from provider.charity.service import IncomeIn
+from provider.base import UtcDateTime
 from provider.clock import today
 from provider.db import unit_of_work
 from provider.funders.models import CharitableFund
@@ -20,8 +21,8 @@ from provider.web.deps import API_ERRORS, DB, allow
 
 router = APIRouter(prefix="/api/charity", responses=API_ERRORS, tags=["charitable income"])
 FINANCE = allow(Role.finance)
-RECORD_READERS = allow(Role.finance, Role.admin)
-READERS = allow(Role.finance, Role.admin, Role.trustee)
+RECORD_READERS = allow(Role.finance)
+READERS = allow(Role.finance, Role.trustee)
 YEAR = Query(default=None, description="The financial year by the year it starts in: 2026 for 2026/27")
 MONTH = Query(default=None, description="One month, written YYYY-MM")
 FUND = Query(default=None, description="One charitable fund's id")
@@ -45,7 +46,7 @@ class IncomeOut(BaseModel):
     net_pence: int | None = Field(description="With its corrections; none for a correction itself")
     notes: str
     source: str
-    created_at: datetime
+    created_at: UtcDateTime
 
 
 class TotalOut(BaseModel):

@@ -32,10 +32,9 @@ from sqlmodel import Session, select
 from provider.charity.models import DEFAULTS, TYPE_LABELS, CharitableIncome, IncomeType
 from provider.charity.service import (NAMES_A_CHILD, Values, child_names, lock, names_a_child, operating_bank,
                                       write)
-from provider.funding.service import MAX_PENCE
 from provider.errors import FieldErrors
 from provider.funders.models import CharitableFund
-from provider.money import MoneyError, format_gbp, parse_gbp
+from provider.money import MAX_PENCE, MoneyError, format_gbp, parse_gbp
 
 COLUMNS = [
     ("Date", True, "The day the gift was received, written DD/MM/YYYY, e.g. 03/05/2026"),

@@ -25,8 +25,8 @@ from provider.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 FINANCE = allow(Role.finance)
-READERS = allow(Role.finance, Role.admin, Role.trustee)
-RECORD_READERS = allow(Role.finance, Role.admin)
+READERS = allow(Role.finance, Role.trustee)
+RECORD_READERS = allow(Role.finance)
 MONEY = {"amount": "amount_pence"}
 LABELS = {"received_on": "Date received", "amount": "Amount", "income_type": "Type", "fund_id": "Fund",
           "sorp_head": "SORP head", "exchange": "Exchange or non-exchange", "donor_ref": "Donor or source",
@@ -118,7 +118,7 @@ def income_page(request: Request, db: DB, user: User = READERS):
     rows = service.totals(db, when, fund_id, IncomeType(kind) if kind else None)
     shown = [f for f in funds if f.is_active or any(r.fund_id == f.id for r in rows)]
     records = corrected = None
-    if user.role in (Role.finance, Role.admin):
+    if user.role == Role.finance:
         records = service.list_income(db, when, fund_id, IncomeType(kind) if kind else None)
         corrected = service.corrected_by(db, [r.id for r in records if r.corrects_id is None])
     return render(request, "charity/list.html", {

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from invoicing.payments.service import bank_ledger
+from provider.base import Day
 from provider.charity.models import DEFAULTS, TYPE_LABELS, TYPE_PLURALS, CharitableIncome, IncomeType, SorpHead
 from provider.errors import FieldErrors, NotFound
 from provider.funders.models import CharitableFund
@@ -26,7 +27,7 @@ from provider.funding.service import Notes, checked, pence_in
 from provider.ledger import periods
 from provider.ledger.models import AccountType, EntryKind, LedgerAccount
 from provider.ledger.post import Line, account, post
-from provider.money import format_gbp
+from provider.money import PenceIn, format_gbp
 from provider.organisation.models import AccountPurpose, BankAccount
 from provider.people.fields import blank_is_none, optional
 from provider.people.models import Child
@@ -41,14 +42,14 @@ def _amount(value: Any, info: ValidationInfo) -> int | None:
                     money_message=lambda exc: "must not be finer than a penny" if "penny" in str(exc) else NOT_MONEY)
 
 
-Amount = Annotated[int | None, BeforeValidator(_amount)]
+Amount = Annotated[PenceIn | None, BeforeValidator(_amount)]
 
 
 class IncomeIn(BaseModel):
     """Charitable income received, or a correction of a record (name it in `corrects_id`). Amounts in pence."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    received_on: date = Field(description="The day it was received (or recognised, for a legacy)")
+    received_on: Day = Field(description="The day it was received (or recognised, for a legacy)")
     amount_pence: Amount = Field(description="Whole pence, e.g. 2500 for £25.00; negative only in a correction")
     income_type: Annotated[IncomeType | None, BeforeValidator(blank_is_none)] = Field(
         default=None, description="donation, legacy, event, trading, trust_grant or other; a correction keeps "

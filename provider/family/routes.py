@@ -23,7 +23,7 @@ from provider.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 FAMILY = allow(Role.family)
-GRANTING = allow(Role.coordinator, Role.admin)
+GRANTING = allow(Role.coordinator)
 
 
 @router.get("/family/children/{child_id}/bookings")

@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlmodel import Session, select
 
+from provider.base import Day
 from provider.catalogue.periods import DAY, in_force, period_to_close
 from provider.errors import NotFound
 from provider.funders.models import CodeKind, DepartmentKind, Funder, FunderCode, FunderDepartment
@@ -32,8 +33,8 @@ class CodeIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     kind: CodeKind
     value: Annotated[str, AfterValidator(_code_value)]
-    starts_on: date
-    ends_on: date | None = Field(default=None, description="Leave out for a code in force until the next one")
+    starts_on: Day
+    ends_on: Day | None = Field(default=None, description="Leave out for a code in force until the next one")
 
 
 class CodeOut(BaseModel):

@@ -17,6 +17,7 @@ from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from provider.base import Day
 from provider.catalogue.models import Service
 from provider.charges.models import Charge, ChargePart, ChargeState
 from provider.charges.service import flag_charges
@@ -49,8 +50,8 @@ class ContractIn(BaseModel):
     reference: str = Field(min_length=1, max_length=60, description="The commissioner's contract reference")
     funder_id: uuid.UUID
     department_id: OptionalId = None
-    starts_on: date
-    ends_on: date
+    starts_on: Day
+    ends_on: Day
     service_ids: list[uuid.UUID] = Field(default=[], description="The services the volume buys")
     volume_units: Whole = Field(description="Units bought for the whole period, e.g. 240 nights")
     value_pence: Pence = Field(description="What the contract is worth, in whole pence")
@@ -76,17 +77,17 @@ class ContractPatch(BaseModel):
     reference: str | None = None
     funder_id: uuid.UUID | None = None
     department_id: uuid.UUID | None = None
-    starts_on: date | None = None
-    ends_on: date | None = None
+    starts_on: Day | None = None
+    ends_on: Day | None = None
     service_ids: list[uuid.UUID] | None = None
     volume_units: Any = None
-    value_pence: Any = None
+    value_pence: Pence = None
     instalments: InstalmentFrequency | None = None
     in_advance: bool | None = None
     covers_area_id: uuid.UUID | None = None
     child_ids: list[uuid.UUID] | None = None
     overage: Overage | None = None
-    overage_rate_pence: Any = None
+    overage_rate_pence: Pence = None
     allowance_units: Any = None
     counts_late_cancellations: bool | None = None
     under_use: UnderUse | None = None

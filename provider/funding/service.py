@@ -22,6 +22,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from provider.base import Day
 from provider.catalogue.models import Service, TimeBand
 from provider.catalogue.prices import band_problem
 from provider.charges.models import Charge, ChargePart, ChargeState
@@ -29,7 +30,7 @@ from provider.charges.service import flag_charges
 from provider.clock import today
 from provider.errors import FieldErrors, NotFound, messages_from_validation
 from provider.funders.models import Funder, FunderDepartment
-from provider.money import MoneyError, parse_gbp
+from provider.money import MoneyError, PenceIn, parse_gbp, storable
 from provider.people.fields import blank_is_none, not_in_future, optional
 from provider.people.models import Child, ChildRelationship, FamilyMember, Nomination, Nominee
 from provider.people.service import search_condition
@@ -44,7 +45,6 @@ STATUS_LABELS = {ArrangementStatus.draft: "Draft", ArrangementStatus.active: "Ac
                  ArrangementStatus.ended: "Ended"}
 SOURCE_LABELS = {BudgetSource.social_care: "Social care (council)", BudgetSource.health: "Health (ICB)",
                  BudgetSource.education: "Education (council)"}
-MAX_PENCE = 2_000_000_000  # the database's whole numbers hold up to £21m
 MAX_WHOLE = 1_000_000
 PERSONAL_BUDGET_FIELDS = ("source", "law", "management", "holder_id", "nominee_id", "managed_account_name",
                           "yearly_pence", "share_percent")
@@ -72,9 +72,7 @@ def pence_in(value: Any, info: ValidationInfo, *, example: str, signed: bool = F
         pence = int(value)
     if pence < 0 and not signed:
         raise ValueError("must not be negative")
-    if abs(pence) > MAX_PENCE:
-        raise ValueError("is more than Lantern can hold: at most £20,000,000.00")
-    return pence
+    return storable(pence)
 
 
 def _pence(value: Any, info: ValidationInfo) -> int | None:
@@ -90,9 +88,9 @@ def _whole(value: Any) -> Any:
     return value
 
 
-Pence = Annotated[int | None, BeforeValidator(_pence)]
+Pence = Annotated[PenceIn | None, BeforeValidator(_pence)]
 Whole = Annotated[int | None, BeforeValidator(_whole)]
-OptionalDate = Annotated[date | None, BeforeValidator(blank_is_none)]
+OptionalDate = Annotated[Day | None, BeforeValidator(blank_is_none)]
 OptionalId = Annotated[uuid.UUID | None, BeforeValidator(blank_is_none)]
 OptionalText = optional(200)
 Reference = optional(60)
@@ -206,7 +204,7 @@ class RateLine(BaseModel):
     model_config = ConfigDict(extra="forbid")
     service_id: uuid.UUID
     time_band: TimeBand = Field(default=TimeBand.all, description="'all', or a band for an hourly service")
-    starts_on: date
+    starts_on: Day
     price_pence: Pence = Field(description="The contract rate, in whole pence")
 
 
@@ -226,7 +224,7 @@ class ArrangementIn(BaseModel):
     kind: Literal["spot", "joint", "personal_budget"]
     name: OptionalText = Field(default=None, description="Left out: made from the kind and the funder")
     status: ArrangementStatus = ArrangementStatus.active
-    starts_on: date
+    starts_on: Day
     ends_on: OptionalDate = None
     funder_id: OptionalId = Field(default=None, description="Who pays: a spot package or a commissioner's budget")
     department_id: OptionalId = None
@@ -263,30 +261,30 @@ class ArrangementPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str | None = None
     status: ArrangementStatus | None = None
-    starts_on: date | None = None
-    ends_on: date | None = None
+    starts_on: Day | None = None
+    ends_on: Day | None = None
     funder_id: uuid.UUID | None = None
     department_id: uuid.UUID | None = None
     cap_units: Any = None
-    cap_pence: Any = None
+    cap_pence: Pence = None
     year_start_month: Any = None
     year_start_day: Any = None
     hard_limit: bool | None = None
     po_number: str | None = None
-    po_value_pence: Any = None
-    po_starts_on: date | None = None
-    po_ends_on: date | None = None
+    po_value_pence: Pence = None
+    po_starts_on: Day | None = None
+    po_ends_on: Day | None = None
     source: BudgetSource | None = None
     law: BudgetLaw | None = None
     management: ManagementOption | None = None
     holder_id: uuid.UUID | None = None
     nominee_id: uuid.UUID | None = None
     managed_account_name: str | None = None
-    yearly_pence: Any = None
-    fees_per_year_pence: Any = None
+    yearly_pence: Pence = None
+    fees_per_year_pence: Pence = None
     agreed: bool | None = None
     family_agreed_by: str | None = None
-    family_agreed_on: date | None = None
+    family_agreed_on: Day | None = None
     share_percent: Any = None
     notes: str | None = None
     services: list[dict] | None = None

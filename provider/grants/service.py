@@ -13,6 +13,7 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from provider.base import Day
 from provider.errors import FieldErrors, NotFound
 from provider.funders.models import Funder, FunderKind
 from provider.funding.service import Notes, Pence, blank_is_none, checked, po_length_problem
@@ -31,10 +32,10 @@ class GrantIn(BaseModel):
     reference: str = Field(min_length=1, max_length=60, description="The award's reference, e.g. NHS-CHF-2627")
     name: str = Field(default="NHS children's hospice funding", min_length=1, max_length=200)
     paid_by_id: uuid.UUID = Field(description="The ICB that pays it on NHS England's behalf")
-    starts_on: date
-    ends_on: date
+    starts_on: Day
+    ends_on: Day
     amount_pence: Pence = Field(description="The year's award in whole pence, e.g. 31000000 for £310,000")
-    entitled_on: date = Field(description="When the hospice became entitled to it: its income then")
+    entitled_on: Day = Field(description="When the hospice became entitled to it: its income then")
     instalments: str = Field(default="quarterly", pattern="^(quarterly|monthly)$")
     invoice_required: bool = Field(default=True, description="The paying ICB wants a grant invoice each instalment")
     po_number: Annotated[str | None, BeforeValidator(blank_is_none)] = Field(default=None, max_length=60)

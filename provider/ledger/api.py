@@ -1,11 +1,12 @@
 """JSON API for closing the ledger: a financial year's months, and closing one month or the whole year."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from provider.base import UtcDateTime
 from provider.clock import today
 from provider.db import unit_of_work
 from provider.ledger import periods
@@ -21,7 +22,7 @@ class MonthOut(BaseModel):
     label: str
     ends_on: date
     closed: bool
-    closed_at: datetime | None
+    closed_at: UtcDateTime | None
     closed_by: str | None = Field(description="Who closed it; none when closed from the command line or still open")
 
 

@@ -80,7 +80,7 @@ def parse_month(text: str | None, field: str = "month") -> date:
 
 def parse_year(value: str | int | None, field: str = "year") -> int:
     text = str(value if value is not None else "").strip()
-    if not text.isdigit() or not 2000 <= int(text) <= 2100:
+    if not (text.isascii() and text.isdigit()) or not 2000 <= int(text) <= 2100:  # "²" is a digit int() refuses
         raise FieldErrors({field: YEAR_FORMAT})
     return int(text)
 

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from provider.base import Day
 from provider.catalogue.periods import long_date, span
 from provider.errors import FieldErrors, NotFound
 from provider.organisation.changes import validate_new
@@ -20,8 +21,8 @@ class HolidayIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     kind: HolidayKind
     name: str = Field(min_length=1, max_length=100, description='e.g. "Easter Monday", "Summer holidays 2026"')
-    starts_on: date = Field(description="The day of a bank holiday; the first day of a school holiday")
-    ends_on: date | None = Field(default=None, description="The last day of a school holiday; omit for a bank holiday")
+    starts_on: Day = Field(description="The day of a bank holiday; the first day of a school holiday")
+    ends_on: Day | None = Field(default=None, description="The last day of a school holiday; omit for a bank holiday")
 
 
 class HolidayOut(BaseModel):

@@ -26,7 +26,7 @@ FINANCE = allow(Role.finance)
 CAN_READ = allow(Role.admin, Role.finance)
 
 for _table in ("provider_settings", "bank_accounts", "holidays"):
-    register_history(_table, Role.finance)
+    register_history(_table, Role.finance, Role.admin)
 
 MONTHS = [(n, calendar.month_name[n]) for n in range(1, 13)]
 

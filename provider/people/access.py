@@ -10,7 +10,7 @@ from provider.people.family_access import grant_for, grants_of
 from provider.people.models import Child
 from provider.users.models import Role, User
 
-STAFF_WHO_SEE_CHILDREN = (Role.admin, Role.finance, Role.coordinator)
+STAFF_WHO_SEE_CHILDREN = (Role.finance, Role.coordinator)
 
 
 def children_of_family_user(db: Session, user: User) -> list[Child]:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, select
 
+from provider.base import Day
 from provider.clock import today
 from provider.errors import Conflict, FieldErrors, NotFound, validate
 from provider.people.fields import Email, Phone, Text, not_in_future
@@ -19,7 +20,7 @@ FullName = Annotated[str, Field(min_length=1, max_length=200)]
 class FamilyMemberUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     name: FullName | None = None
-    date_of_birth: date | None = None
+    date_of_birth: Day | None = None
     address: Text | None = None
     email: Email = None
     phone: Phone = None

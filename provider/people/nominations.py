@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from provider.base import Day
 from provider.clock import today
 from provider.errors import FieldErrors, NotFound, validate
 from provider.people.fields import Email, Name, Phone, Text, not_in_future
@@ -42,13 +43,13 @@ class NominationCreate(BaseModel):
     child_id: uuid.UUID
     budget: FullName = Field(description='Which budget, e.g. "Personal health budget — Riverside ICB"')
     nominated_by: FullName = Field(description="Who nominated in writing, e.g. the child's father")
-    received_on: date
-    withdrawn_on: date | None = None
+    received_on: Day
+    withdrawn_on: Day | None = None
 
 
 class WithdrawalIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    withdrawn_on: date
+    withdrawn_on: Day
 
 
 class NomineeOut(BaseModel):

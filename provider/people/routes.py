@@ -81,7 +81,7 @@ def child_view(request: Request, db: DB, child_id: uuid.UUID, user: User = CAN_S
         "hold": holds.open_hold(db, child.id) if user.role in (Role.coordinator, Role.finance) else None,
         "can_hold": user.role in (Role.coordinator, Role.finance),
         "grants": grants_for_child(db, child) if user.is_staff else {},
-        "can_grant": user.role in (Role.coordinator, Role.admin), "bases": BASIS_LABELS,
+        "can_grant": user.role == Role.coordinator, "bases": BASIS_LABELS,
         "questions": questions_about(db, child) if user.is_staff else []})
 
 

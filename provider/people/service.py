@@ -13,6 +13,7 @@ from sqlalchemy import and_, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from provider.base import Day
 from provider.clock import today
 from provider.errors import FieldErrors, validate
 from provider.funders.models import Funder, FunderKind
@@ -35,21 +36,21 @@ class ChildUpdate(BaseModel):
     first_name: PersonName | None = None
     last_name: PersonName | None = None
     preferred_name: PreferredName = None
-    date_of_birth: date | None = None
+    date_of_birth: Day | None = None
     nhs_number: NhsNumber = None
     council_reference: ShortText = None
     home_authority_id: uuid.UUID | None = None
     icb_id: uuid.UUID | None = None
     key_worker_id: uuid.UUID | None = None
     status: ChildStatus | None = None
-    status_date: date | None = None
+    status_date: Day | None = None
     notes: Text | None = None
 
 
 class ChildCreate(ChildUpdate):
     first_name: PersonName
     last_name: PersonName
-    date_of_birth: date
+    date_of_birth: Day
     status: ChildStatus = ChildStatus.active
     notes: Text = ""
 

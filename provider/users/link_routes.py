@@ -25,7 +25,7 @@ from provider.web.forms import form_data
 from provider.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-INVITING = allow(Role.coordinator, Role.admin)
+INVITING = allow(Role.coordinator)
 
 
 

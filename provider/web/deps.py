@@ -5,6 +5,7 @@ any route that does not, and a test fails on it.
 """
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from sqlmodel import Session
 from starlette.routing import Mount
 
 from provider.audit.recorder import set_actor
-from provider.errors import Forbidden, NotAuthenticated
+from provider.errors import FieldErrors, Forbidden, NotAuthenticated
 from provider.users.models import Role, User
 from provider.web import security
 
@@ -87,6 +88,41 @@ async def check_csrf(request: Request) -> None:
         raise Forbidden("The form's security token is missing or out of date. Go back, reload the page and try again.")
 
 
+async def refuse_nul(request: Request) -> None:
+    """PostgreSQL cannot hold a NUL character in text, so no parameter or field may carry one: refused by name."""
+    fields = [name for name, value in (*request.path_params.items(), *request.query_params.multi_items())
+              if "\x00" in str(value)]
+    content_type = request.headers.get("content-type", "")
+    if "json" in content_type:
+        body = await request.body()
+        if b"\\u0000" in body:
+            try:
+                fields += _nul_fields(json.loads(body), "")
+            except ValueError:
+                pass  # the route refuses JSON it cannot read
+    elif "form" in content_type:
+        try:
+            await request.body()  # kept whole first, so that a route reading the raw body still can
+        except RuntimeError:
+            pass  # Starlette parsed the form already, and the stream with it: the form is kept instead
+        form = await request.form()
+        fields += [name for name, value in form.multi_items() if isinstance(value, str) and "\x00" in value]
+    if fields:
+        raise FieldErrors({field or "body": "must not contain a NUL character" for field in fields})
+
+
+def _nul_fields(value, path: str) -> list[str]:
+    """Where NULs are in a JSON document, as dotted paths: "lines.0.description"."""
+    if isinstance(value, str):
+        return [path] if "\x00" in value else []
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    found = []
+    for key, item in items:
+        where = f"{path}.{key}" if path else str(key)
+        found += [where] if "\x00" in str(key) else _nul_fields(item, where)
+    return found
+
+
 def allow(*roles: Role):
     """Only signed-in users with one of these roles; unsafe requests also need the CSRF token."""
 
@@ -97,6 +133,7 @@ def allow(*roles: Role):
         await check_csrf(request)
         if user.role not in roles:
             raise Forbidden("Your role does not give you access to this page.")
+        await refuse_nul(request)
         set_actor(db, user)
         return user
 
@@ -110,6 +147,7 @@ def public():
     async def guard(request: Request, db: DB) -> User | None:
         user = resolve_user(request, db)
         await check_csrf(request)
+        await refuse_nul(request)
         return user
 
     setattr(guard, ACCESS_ATTR, "public")

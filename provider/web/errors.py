@@ -62,6 +62,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 400 and wants_json(request):
+            # FastAPI's 400 for a body it cannot read at all, such as JSON that is not UTF-8 or a broken form.
+            problem = "is not valid JSON" if isinstance(exc.__cause__, UnicodeDecodeError) else "could not be read"
+            return _error(request, 422, "There is a problem", "Some of what was sent is not valid.", {"body": problem})
         titles = {404: "Page not found", 405: "Not allowed"}
         return _error(request, exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail))
 
