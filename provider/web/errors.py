@@ -19,7 +19,7 @@ def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api")
 
 
-def _error(request: Request, status: int, title: str, detail: str, fields: dict[str, str] | None = None):
+def refusal(request: Request, status: int, title: str, detail: str, fields: dict[str, str] | None = None):
     if wants_json(request):
         body = {"detail": detail}
         if fields:
@@ -39,38 +39,38 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, exc: Forbidden):
-        return _error(request, 403, "You cannot do that", str(exc) or "You do not have access to this.")
+        return refusal(request, 403, "You cannot do that", str(exc) or "You do not have access to this.")
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound):
-        return _error(request, 404, "Not found", str(exc) or "There is nothing at this address.")
+        return refusal(request, 404, "Not found", str(exc) or "There is nothing at this address.")
 
     @app.exception_handler(Conflict)
     async def conflict(request: Request, exc: Conflict):
-        return _error(request, 409, "That clashes with what is recorded", str(exc))
+        return refusal(request, 409, "That clashes with what is recorded", str(exc))
 
     @app.exception_handler(FieldErrors)
     async def field_errors(request: Request, exc: FieldErrors):
-        return _error(request, 422, "There is a problem", "Some of what was sent is not valid.", exc.errors)
+        return refusal(request, 422, "There is a problem", "Some of what was sent is not valid.", exc.errors)
 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(request: Request, exc: RequestValidationError):
         # Malformed JSON is located at a character offset; name the body instead of "9".
         problems = [{**e, "loc": ("body",)} if e.get("type") == "json_invalid" else e for e in exc.errors()]
         fields = messages_from_validation(problems, skip_prefix=("body", "query", "path"))
-        return _error(request, 422, "There is a problem", "Some of what was sent is not valid.", fields)
+        return refusal(request, 422, "There is a problem", "Some of what was sent is not valid.", fields)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
         if exc.status_code == 400 and wants_json(request):
             # FastAPI's 400 for a body it cannot read at all, such as JSON that is not UTF-8 or a broken form.
             problem = "is not valid JSON" if isinstance(exc.__cause__, UnicodeDecodeError) else "could not be read"
-            return _error(request, 422, "There is a problem", "Some of what was sent is not valid.", {"body": problem})
+            return refusal(request, 422, "There is a problem", "Some of what was sent is not valid.", {"body": problem})
         titles = {404: "Page not found", 405: "Not allowed"}
-        return _error(request, exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail))
+        return refusal(request, exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception):
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return _error(request, 500, "Something went wrong",
+        return refusal(request, 500, "Something went wrong",
                       "Nothing was changed. Please try again, and tell the administrator if it happens again.")

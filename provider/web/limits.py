@@ -9,7 +9,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from provider.web.errors import _error
+from provider.web.errors import refusal, wants_json
 
 MB = 1024 * 1024
 MAX_BODY_BYTES = 25 * MB
@@ -63,6 +63,6 @@ class BodySizeLimit:
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         fields = {"body": f"is larger than {self.max_bytes // MB} MB"}
-        response = _error(request, 413, "Too large", TOO_LARGE, fields if request.url.path.startswith("/api") else None)
+        response = refusal(request, 413, "Too large", TOO_LARGE, fields if wants_json(request) else None)
         response.headers["Connection"] = "close"
         await response(scope, receive, send)
