@@ -424,12 +424,9 @@ def statutory_income(db: Session, first: date, last: date, children: bool = Fals
     trustees may not see (reports/trustee.py); the NHS grant, charitable income, fees and waivers come from none.
     """
     check_period(first, last)
-    blocks: dict[str, set] = {}
-    fees: set = set()
     if _whole_months(first, last):
         totals, kept_care = _kept(db, first, last)
-        care_children, blocks = income_children.between(db, first, last) if children else ({}, {})
-        fees = care_children.pop((income_children.FEES, ""), set())
+        care_children, fees, blocks = income_children.between(db, first, last) if children else ({}, set(), {})
         care = [(code, _payer_key(payer), care_children.get((code, payer or ""), ()), pence)
                 for code, payer, pence in kept_care]
         netted = {(code, payer or "") for code, payer, _ in kept_care}    # care that came to nothing had children too
@@ -439,8 +436,9 @@ def statutory_income(db: Session, first: date, last: date, children: bool = Fals
         totals = _account_totals(db, first, last)
         care = [(code, _payer_key(payer), () if child is None else (child,), pence)
                 for code, payer, child, pence in _care_payers(db, first, last, children)]
+        fees, blocks = set(), {}
         if children:
-            blocks, fees = _children_of_blocks(db, first, last), _children_charged_fees(db, first, last)
+            fees, blocks = _children_charged_fees(db, first, last), _children_of_blocks(db, first, last)
     cash = _cash(db, first, last)
     care_codes = {code for code, _, _, _ in care}
     others = [code.split(":")[1:] for code in totals if code not in care_codes]

@@ -43,7 +43,7 @@ def test_the_demo_keeps_the_children_the_ledger_and_the_charges_name(db):
     assert check.children_kept_by_month(db) == []
     # Northshire's short-break block paid, in whole or in part, for the nights of 18 children in 2026/27.
     northshire = db.exec(select(BlockContract).where(BlockContract.reference == "NCC-SB-2627")).one()
-    _, blocks = income_children.between(db, YEAR.first, YEAR.last)
+    _, _, blocks = income_children.between(db, YEAR.first, YEAR.last)
     assert len(blocks[str(northshire.id)]) == 18
 
 

@@ -14,7 +14,6 @@ and the charges (for bulk-written data), and `differences` is `lantern check`'s 
 """
 from __future__ import annotations
 
-import os
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
@@ -22,14 +21,12 @@ from datetime import date
 
 from sqlalchemy import String, UniqueConstraint, delete, select
 from sqlalchemy.orm import aliased
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, Session, SQLModel
 
 from provider.base import id_field
 from provider.charges.models import Charge, ChargePart, ChargeState
 from provider.funding.models import Arrangement
-from provider.ledger.income_months import CARE_KINDS, care_pairs
+from provider.ledger.income_months import CARE_KINDS, add_to_kept, care_pairs
 from provider.ledger.models import LedgerAccount, LedgerEntry, LedgerLine
 
 CARE, FEE, BLOCK = "care", "fee", "block"
@@ -111,23 +108,10 @@ def of_charges(charges: Iterable[tuple[uuid.UUID, date, Iterable[str]]], sign: i
     return found
 
 
-def _row_id() -> uuid.UUID:
-    """Drawn without uuid.uuid4, which the benchmark data replaces with its own seeded series (see income_months)."""
-    return uuid.UUID(bytes=os.urandom(16), version=4)
-
-
 def add(db: Session, found: dict[Key, int]) -> None:
     """Add to the kept counts, making any rows that do not exist yet (safe against another posting at the same time)."""
-    rows = [{"id": _row_id(), "month": k[0], "source": k[1], "code": k[2], "payer_code": k[3], "child_id": k[4],
-             "count": v} for k, v in found.items() if v]
     table = IncomeChildMonth.__table__
-    make = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
-    for start in range(0, len(rows), BATCH):
-        statement = make(table).values(rows[start:start + BATCH])
-        statement = statement.on_conflict_do_update(
-            index_elements=["month", "source", "code", "payer_code", "child_id"],
-            set_={"count": table.c.count + statement.excluded.count})
-        db.connection().execute(statement)
+    add_to_kept(db, table, ["month", "source", "code", "payer_code", "child_id"], "count", found)
     gone = [k for k, v in found.items() if v < 0]
     if gone:    # a superseded charge's last count: the row goes, so that a period's rows are its children
         db.connection().execute(delete(table).where(table.c.count <= 0,
@@ -185,20 +169,23 @@ def rebuild(db: Session) -> int:
     return len(found)
 
 
-def between(db: Session, first: date, last: date) -> tuple[dict[tuple[str, str], set], dict[str, set]]:
-    """The children over the months from `first` to `last`: of care, by (income account, payer account), and of ISF
-    fees, by (the fees' account, ""); of each block contract, by its id."""
+def between(db: Session, first: date, last: date) -> tuple[dict[tuple[str, str], set], set, dict[str, set]]:
+    """The children over the months from `first` to `last`: of care, by (income account, payer account); of the ISF
+    fees; of each block contract, by its id."""
     care: dict[tuple[str, str], set] = defaultdict(set)
+    fees: set = set()
     blocks: dict[str, set] = defaultdict(set)
     rows = db.execute(select(IncomeChildMonth.source, IncomeChildMonth.code, IncomeChildMonth.payer_code,
                              IncomeChildMonth.child_id).distinct()
                       .where(IncomeChildMonth.month.between(first, last)))
     for source, code, payer, child_id in rows:
-        if source == BLOCK:
-            blocks[code].add(child_id)
+        if source == CARE:
+            care[(code, payer)].add(child_id)
+        elif source == FEE:
+            fees.add(child_id)
         else:
-            care[(code, payer if source == CARE else "")].add(child_id)
-    return care, blocks
+            blocks[code].add(child_id)
+    return care, fees, blocks
 
 
 def differences(db: Session) -> list[str]:

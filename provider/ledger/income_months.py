@@ -41,14 +41,12 @@ class IncomeMonth(SQLModel, table=True):
 
 def amounts(kind: str, posted_on: date, lines: Iterable[tuple[str, int, int]]) -> dict[Key, int]:
     """What one entry adds, from its lines as (account code, debit, credit)."""
-    care = kind in CARE_KINDS
     month = posted_on.replace(day=1)
     found: dict[Key, int] = defaultdict(int)
-    income = sorted((code, debit + credit, credit - debit) for code, debit, credit in lines
-                    if code.startswith("income:"))
-    if not care:
-        for code, _, pence in income:
-            found[(month, code, False, "")] += pence
+    if kind not in CARE_KINDS:
+        for code, debit, credit in lines:
+            if code.startswith("income:"):
+                found[(month, code, False, "")] += credit - debit
         return found
     for code, payer, pence in care_pairs(lines):
         found[(month, code, True, payer)] += pence
@@ -73,23 +71,23 @@ def care_pairs(lines: Iterable[tuple[str, int, int]]) -> list[tuple[str, str, in
     return found
 
 
-def _row_id() -> uuid.UUID:
-    """A random id drawn without uuid.uuid4, which the benchmark data replaces with its own seeded series: kept
-    rows must not shift the ids of the records being made."""
-    return uuid.UUID(bytes=os.urandom(16), version=4)
-
-
-def add(db: Session, found: dict[Key, int]) -> None:
-    """Add to the kept rows, making any that do not exist yet (safe against another posting at the same time)."""
-    rows = [{"id": _row_id(), "month": k[0], "income_code": k[1], "care": k[2], "payer_code": k[3], "pence": v}
-            for k, v in found.items() if v]
-    table = IncomeMonth.__table__
+def add_to_kept(db: Session, table, keys: list[str], total: str, found: dict[tuple, int]) -> None:
+    """Add each of `found` (key values in the order of `keys`: its amount) to the `total` column of a kept table's
+    row, making any row that does not exist yet (safe against another posting at the same time). Ids are drawn
+    without uuid.uuid4, which the benchmark data replaces with its own seeded series: kept rows must not shift the
+    ids of the records being made."""
+    rows = [{"id": uuid.UUID(bytes=os.urandom(16), version=4), **dict(zip(keys, key)), total: value}
+            for key, value in found.items() if value]
     make = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
     for start in range(0, len(rows), BATCH):
         statement = make(table).values(rows[start:start + BATCH])
-        statement = statement.on_conflict_do_update(index_elements=["month", "income_code", "care", "payer_code"],
-                                                    set_={"pence": table.c.pence + statement.excluded.pence})
+        statement = statement.on_conflict_do_update(index_elements=keys,
+                                                    set_={total: table.c[total] + statement.excluded[total]})
         db.connection().execute(statement)
+
+
+def add(db: Session, found: dict[Key, int]) -> None:
+    add_to_kept(db, IncomeMonth.__table__, ["month", "income_code", "care", "payer_code"], "pence", found)
 
 
 def recomputed(db: Session) -> dict[Key, int]:
