@@ -32,14 +32,14 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, insert, select
 from sqlmodel import Session
 
-import provider.models  # noqa: F401  (every table in the metadata)
+import lantern.models  # noqa: F401  (every table in the metadata)
 from bench.generate import DEFAULT_FILE, Bench, Diary
 from provider.bookings.models import Booking, BookingUnit
 from provider.catalogue.models import Service
 from provider.charges.models import Charge, ChargePart
 from provider.charges.service import attendance_changed
 from provider.db import make_engine
-from provider.demo_data import catalogue
+from lantern.demo_data import catalogue
 from provider.funding.engine import RULE_VERSION
 from provider.ledger.models import LedgerEntry, LedgerLine
 from provider.people.models import Child, ChildRelationship, ChildStatus, FamilyMember

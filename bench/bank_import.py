@@ -33,15 +33,17 @@ from pathlib import Path
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, insert, select, text
 
-import provider.models  # noqa: F401  (every table in the metadata)
-from invoicing.bank import importing, matching, views
-from invoicing.bank.parse import parse
+import lantern.models  # noqa: F401  (every table in the metadata)
+from provider.bank import importing
+from invoicing.bank_lines import views
+from invoicing.bank_lines import matching
+from provider.bank.parse import parse
 from invoicing.models import Invoice
 from provider.base import new_id
 from provider.clock import set_as_of_date
 from provider.db import make_engine, open_session
-from provider.demo_data import bank as demo_bank
-from provider.demo_data import organisation
+from lantern.demo_data import bank as demo_bank
+from lantern.demo_data import organisation
 from provider.funders.models import Funder, FunderKind
 from provider.migrate import upgrade
 from provider.organisation.models import ColumnMap

@@ -34,7 +34,7 @@ from provider.people.nhs import format_nhs_number
 from provider.users.models import Role, User
 from provider.users.service import create_user
 from provider.web import security
-from provider.web.app import create_app
+from lantern.app import create_app
 
 PER_PAGE = 50
 TARGET_P95_MS = 100.0

@@ -35,7 +35,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import Connection, func, insert, inspect, select, text
 from sqlmodel import Session, SQLModel
 
-import provider.models  # noqa: F401  (every table in the metadata)
+import lantern.models  # noqa: F401  (every table in the metadata)
 from bench.generate_charity import make_charity
 from bench.generate_isf import make_isfs
 from invoicing.models import BilledInstalment, BilledPart, CreditNote, Invoice, InvoiceLine
@@ -47,9 +47,9 @@ from provider.bookings.models import Booking, BookingUnit, CancelReason, UnitSta
 from provider.charges.models import Charge, ChargePart
 from provider.catalogue.models import PricePeriod, Service
 from provider.db import make_engine
-from provider.demo import AS_OF
-from provider.demo_data import catalogue, names, organisation
-from provider.demo_data.nhs_numbers import nhs_numbers
+from lantern.demo import AS_OF
+from lantern.demo_data import catalogue, names, organisation
+from lantern.demo_data.nhs_numbers import nhs_numbers
 from provider.funders.models import (CharitableFund, CodeKind, DepartmentKind, Funder, FunderCode,
                                      FunderDepartment, FunderKind, FundService)
 from provider.funding import inputs
@@ -58,8 +58,9 @@ from provider.funding.models import (FAMILY_HELD, Arrangement, ArrangementKind, 
                                      ArrangementShare, BlockContract, BlockContractService, BudgetLaw, BudgetSource,
                                      ManagementOption)
 from provider.funding.units import CHARGEABLE_CANCELLATIONS
-from provider.ledger.care import STREAMS, stream_of
-from provider.ledger import income_children, income_months
+from provider.charges.posting import STREAMS, stream_of
+from reports import income_months
+from reports import income_children
 from provider.ledger.models import LedgerAccount, LedgerEntry, LedgerLine
 from provider.migrate import upgrade
 from provider.numbering import NumberSeries

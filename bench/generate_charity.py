@@ -33,7 +33,7 @@ from provider.audit.models import AuditEvent
 from provider.audit.recorder import set_actor
 from provider.charity.models import DEFAULTS, TYPE_LABELS, TYPE_PLURALS, CharitableIncome, IncomeType
 from provider.charity.service import operating_bank, record_income
-from provider.demo import AS_OF
+from lantern.demo import AS_OF
 from provider.funders.models import CharitableFund
 from provider.grants.models import GrantAward
 from provider.grants.service import record_award

@@ -36,8 +36,8 @@ from isf import service
 from isf.models import Evidence, IsfAgreement, IsfOutcome, IsfReceipt, IsfSource, IsfSpend, Supplier
 from provider.audit.models import AuditEvent
 from provider.audit.recorder import set_actor
-from provider.demo import AS_OF
-from provider.demo_data.isf import RECEIPT
+from lantern.demo import AS_OF
+from lantern.demo_data.isf import RECEIPT
 from provider.funding.models import Arrangement, ManagementOption
 from provider.ledger.models import LedgerAccount, LedgerEntry, LedgerLine
 from provider.organisation.models import AccountPurpose, BankAccount

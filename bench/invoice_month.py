@@ -40,7 +40,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, insert, select
 from sqlmodel import Session
 
-import provider.models  # noqa: F401  (every table in the metadata)
+import lantern.models  # noqa: F401  (every table in the metadata)
 from bench.allocate_month import book_month
 from bench.generate import DEFAULT_FILE, OPEN_MONTH
 from invoicing.drafting import Draft

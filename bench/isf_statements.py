@@ -3,7 +3,7 @@ beside WeasyPrint's time for a minimal page in the same run.
 
     python -m bench.isf_statements [--database-url URL] [--isfs 1000] [--workers 2] [--sample 50] [--rebuild]
 
-The data: Willow's demo (`provider.demo.build`: the hospice, its services, funders, users and the demo's ISFs),
+The data: Willow's demo (`lantern.demo.build`: the hospice, its services, funders, users and the demo's ISFs),
 then as many made-up Eastvale children as make `--isfs` ISFs, each made with the ISF service functions as finance
 would: the agreement (13 four-week periods of £480 from 1 April 2026, a £15 fee each period, a surplus limit of 8
 weeks), two outcomes, the 13 instalments received and the 13 fees posted (`record_receipt`, `post_fee`); three
@@ -35,10 +35,10 @@ from pathlib import Path
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-import provider.models  # noqa: F401  (every table in the metadata)
+import lantern.models  # noqa: F401  (every table in the metadata)
 from isf import service, statements
 from isf.models import IsfAgreement, IsfOutcome, Supplier
-from provider import demo
+from lantern import demo
 from provider.bookings.models import Booking, BookingStatus, BookingUnit, UnitStatus
 from provider.catalogue.models import Service
 from provider.charges.service import attendance_changed

@@ -24,7 +24,7 @@ from pathlib import Path
 from sqlalchemy import inspect, text
 from sqlmodel import Session
 
-import provider.models  # noqa: F401  (every table in the metadata)
+import lantern.models  # noqa: F401  (every table in the metadata)
 from provider.db import make_engine
 from reports.income import statutory_income, year_period
 from reports.trustee import trustee_income

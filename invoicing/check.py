@@ -1,4 +1,4 @@
-"""Checks on issued documents, added to the ledger's for `lantern check`; each returns every failure as a sentence."""
+"""Invoicing's checks for `lantern check` on issued documents; each returns every failure as a sentence."""
 from __future__ import annotations
 
 import hashlib
@@ -9,11 +9,8 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from invoicing.models import BilledPart, CreditNote, Document, Invoice
-from invoicing.payments import check as payment_checks
-from isf import check as isf_checks
 from invoicing.payments.models import Allocation, DebtAdjustment, Reminder
 from provider.charges.models import Charge, ChargePart
-from provider.ledger import check as ledger_checks
 from provider.ledger.post import balances
 from provider.money import format_gbp
 from provider.numbering import NumberSeries
@@ -87,10 +84,4 @@ def units_billed_twice(db: Session) -> list[str]:
     return [f"Unit of care {unit_id} is billed by {count} different charges." for unit_id, count in rows]
 
 
-CHECKS = (debtors_match_documents, numbers_without_gaps, documents_unchanged, units_billed_twice,
-          *payment_checks.CHECKS, *isf_checks.CHECKS)
-
-
-def run_all(db: Session) -> list[str]:
-    """Every check of the ledger and of the documents."""
-    return ledger_checks.run_all(db) + [failure for check in CHECKS for failure in check(db)]
+CHECKS = (debtors_match_documents, numbers_without_gaps, documents_unchanged, units_billed_twice)

@@ -103,22 +103,6 @@ class Document(SQLModel, table=True):
     created_at: datetime = timestamp_field()
 
 
-class SentMessage(SQLModel, table=True):
-    """An email sent by SMTP or put in the outbox, or a document set aside for post: when, to whom, which route."""
-
-    __tablename__ = "sent_messages"
-    id: uuid.UUID = id_field()
-    source_ref: str = Field(sa_type=String(120), index=True)   # invoice:<id>, backing:<id>, credit_note:<id>
-    kind: str = Field(sa_type=String(20))                      # invoice, backing, credit_note
-    route: str = Field(sa_type=String(10))                     # smtp, outbox, post
-    recipient: str = Field(sa_type=String(254))
-    subject: str = Field(sa_type=String(300))
-    attachments: str = Field(default="", sa_type=Text)        # the file names, one per line
-    eml: bytes | None = Field(default=None, sa_type=LargeBinary)  # the whole message, for the outbox
-    created_at: datetime = timestamp_field()
-    created_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
-
-
 class BilledInstalment(SQLModel, table=True):
     """A block contract's instalment billed by an invoice line: each instalment once."""
 

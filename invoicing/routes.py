@@ -11,7 +11,8 @@ from starlette.background import BackgroundTask
 from invoicing import credits, progress, runs, sending, views
 from invoicing.documents import stored_pdf
 from invoicing.sending import after_issue
-from invoicing.models import CreditNote, Invoice, SentMessage
+from invoicing.models import CreditNote, Invoice
+from provider.mail import SentMessage
 from invoicing.payments.views import invoice_money
 from provider.charges.views import month_bounds, month_or_current
 from provider.clock import today

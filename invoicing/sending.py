@@ -5,11 +5,8 @@ the invoice; payers with no email address get paper. When, to whom and by which 
 from __future__ import annotations
 
 import io
-import smtplib
 import uuid
 from dataclasses import dataclass
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
 
 from pypdf import PdfReader, PdfWriter
 from sqlmodel import Session, select
@@ -18,9 +15,11 @@ from invoicing import gather
 from invoicing.backing import has_backing, stored_backing
 from invoicing.documents import stored_pdf
 from invoicing.drafting import NHS_KINDS
-from invoicing.models import Document, Invoice, SentMessage
+from invoicing.models import Invoice
 from provider.config import Settings
 from provider.funders.models import Funder
+from provider import mail
+from provider.mail import SentMessage
 from provider.money import format_gbp
 from provider.organisation.models import ProviderSettings
 
@@ -43,46 +42,6 @@ def after_issue(db: Session, issued: list) -> None:
             stored_backing(db, document)
 
 
-def _sender(db: Session, settings: Settings) -> str:
-    provider = db.get(ProviderSettings, 1)
-    return settings.mail_from or provider.email or "invoices@lantern.invalid"
-
-
-def _message(sender: str, to: str, subject: str, body: str, files: list[Document], mime: dict[str, str]) -> EmailMessage:
-    message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = sender, to, subject
-    message["Date"], message["Message-ID"] = formatdate(localtime=False), make_msgid(domain="lantern")
-    message.set_content(body)
-    for file in files:
-        maintype, subtype = mime[file.filename.rsplit(".", 1)[-1]].split("/")
-        message.add_attachment(file.pdf, maintype=maintype, subtype=subtype, filename=file.filename)
-    return message
-
-
-MIME = {"pdf": "application/pdf", "csv": "text/csv"}
-
-
-def _deliver(settings: Settings, message: EmailMessage) -> str:
-    if not settings.smtp_host:
-        return "outbox"
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
-        if settings.smtp_starttls:
-            smtp.starttls()
-        if settings.smtp_user:
-            smtp.login(settings.smtp_user, settings.smtp_password or "")
-        smtp.send_message(message)
-    return "smtp"
-
-
-def _record(db: Session, ref: str, kind: str, route: str, to: str, message: EmailMessage | None, subject: str,
-            files: list[Document], actor_id: uuid.UUID | None) -> None:
-    db.add(SentMessage(source_ref=ref, kind=kind, route=route, recipient=to, subject=subject,
-                       attachments="\n".join(f.filename for f in files),
-                       eml=bytes(message) if message is not None and route == "outbox" else None,
-                       created_by_id=actor_id))
-    db.flush()
-
-
 def already_sent(db: Session, invoice: Invoice) -> SentMessage | None:
     return db.exec(select(SentMessage).where(SentMessage.source_ref == f"invoice:{invoice.id}",
                                              SentMessage.kind == "invoice")).first()
@@ -97,16 +56,16 @@ def send_invoice(db: Session, settings: Settings, invoice: Invoice, actor_id: uu
     supplier = db.get(ProviderSettings, 1).name
     pdf = stored_pdf(db, invoice)
     if not payer.email:
-        _record(db, f"invoice:{invoice.id}", "invoice", "post", payer.address.splitlines()[0] if payer.address
+        mail.record(db, f"invoice:{invoice.id}", "invoice", "post", payer.address.splitlines()[0] if payer.address
                 else payer.name, None, f"Invoice {invoice.number} by post", [pdf], actor_id)
         return Outcome(invoice, "post", payer.name)
     subject = f"Invoice {invoice.number} from {supplier}"
     body = (f"Dear {payer.name},\n\nPlease find attached invoice {invoice.number} for {format_gbp(invoice.total_pence)}, "
             f"due by {invoice.due_on:%d %B %Y}. Please quote {invoice.number} as the payment reference.\n\n"
             f"With thanks,\n{supplier}\n")
-    message = _message(_sender(db, settings), payer.email, subject, body, [pdf], MIME)
-    route = _deliver(settings, message)
-    _record(db, f"invoice:{invoice.id}", "invoice", route, payer.email, message, subject, [pdf], actor_id)
+    message = mail.message(mail.sender(db, settings), payer.email, subject, body, [pdf], mail.MIME)
+    route = mail.deliver(settings, message)
+    mail.record(db, f"invoice:{invoice.id}", "invoice", route, payer.email, message, subject, [pdf], actor_id)
     if payer.kind in NHS_KINDS and has_backing(invoice):
         _send_backing(db, settings, invoice, supplier, actor_id)
     return Outcome(invoice, route, payer.email)
@@ -119,13 +78,13 @@ def _send_backing(db: Session, settings: Settings, invoice: Invoice, supplier: s
     reference = files[0].filename.removesuffix(".pdf")
     subject = f"Backing schedule {reference} for invoice {invoice.number} from {supplier}"
     if not funder.secure_email:
-        _record(db, f"backing:{invoice.id}", "backing", "post", funder.name, None, subject, files, actor_id)
+        mail.record(db, f"backing:{invoice.id}", "backing", "post", funder.name, None, subject, files, actor_id)
         return
     body = (f"The patient-level backing schedule {reference} for invoice {invoice.number} is attached, as PDF and "
             f"CSV. It is confidential patient information, for invoice validation only.\n\n{supplier}\n")
-    message = _message(_sender(db, settings), funder.secure_email, subject, body, files, MIME)
-    route = _deliver(settings, message)
-    _record(db, f"backing:{invoice.id}", "backing", route, funder.secure_email, message, subject, files, actor_id)
+    message = mail.message(mail.sender(db, settings), funder.secure_email, subject, body, files, mail.MIME)
+    route = mail.deliver(settings, message)
+    mail.record(db, f"backing:{invoice.id}", "backing", route, funder.secure_email, message, subject, files, actor_id)
 
 
 def send_invoices(db: Session, settings: Settings, invoices: list[Invoice],
@@ -143,12 +102,3 @@ def paper_pack(db: Session, invoices: list[Invoice]) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
-
-
-def send_message(db: Session, settings: Settings, to: str, subject: str, body: str, ref: str, kind: str,
-                 actor_id: uuid.UUID | None = None) -> str:
-    """A plain email by the route invoices take (SMTP when configured, else the outbox), kept; returns the route."""
-    message = _message(_sender(db, settings), to, subject, body, [], MIME)
-    route = _deliver(settings, message)
-    _record(db, ref, kind, route, to, message, subject, [], actor_id)
-    return route

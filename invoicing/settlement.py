@@ -171,6 +171,11 @@ def preview(db: Session, contract: BlockContract, today: date) -> Preview:
     return found
 
 
+def settled_on(db: Session, contract: BlockContract) -> date | None:
+    found = existing(db, contract)
+    return found.settled_on if found else None
+
+
 def existing(db: Session, contract: BlockContract) -> ContractSettlement | None:
     return db.exec(select(ContractSettlement).where(ContractSettlement.contract_id == contract.id)).first()
 

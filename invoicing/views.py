@@ -14,7 +14,8 @@ from sqlmodel import Session, select
 from invoicing import credits, report, runs
 from invoicing.credits import Correction
 from invoicing.drafting import Draft
-from invoicing.models import CreditNote, Invoice, InvoiceLine, SentMessage
+from invoicing.models import CreditNote, Invoice, InvoiceLine
+from provider.mail import SentMessage
 from provider.errors import FieldErrors
 from provider.money import parse_gbp
 

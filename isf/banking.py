@@ -15,14 +15,14 @@ from datetime import date
 from sqlalchemy import func, union_all
 from sqlmodel import Session, select
 
-from invoicing.bank.models import BankLine
+from provider.bank.models import BankLine
 from invoicing.payments.models import Payment
-from invoicing.payments.service import bank_ledger
 from isf import service
 from isf.models import ClearanceKind, IsfAgreement, IsfClearance, IsfReceipt, IsfSource, IsfSpend, SpendStatus
 from provider.errors import FieldErrors, NotFound
 from provider.funding.models import Arrangement
 from provider.ledger.models import EntryKind
+from provider.ledger import accounts
 from provider.ledger.post import Line, post
 from provider.money import format_gbp
 from provider.organisation.models import AccountPurpose, BankAccount
@@ -233,7 +233,7 @@ def _transfer(db: Session, line: BankLine, actor_id) -> IsfClearance:
                              cleared_on=line.booked_on, created_by_id=actor_id)
     db.add(clearance)
     db.flush()
-    post(db, EntryKind.isf_transfer, [Line(bank_ledger(db, operating), debit=pence),
+    post(db, EntryKind.isf_transfer, [Line(accounts.bank(db, operating), debit=pence),
                                       Line(service.client_bank_account(db), credit=pence)],
          service_date=line.booked_on, description="The hospice's own money moved from the ISF client account",
          source_ref=f"isf_clearance:{clearance.id}", group_id=clearance.id, actor_id=actor_id)

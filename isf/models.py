@@ -13,7 +13,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, LargeBinary, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-import invoicing.bank.models  # noqa: F401  (the tables these refer to by foreign key)
+import provider.bank.models  # noqa: F401  (the tables these refer to by foreign key)
 import provider.funding.models  # noqa: F401
 from provider.base import id_field, timestamp_field
 

@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from invoicing.bank.models import BankLine
+from provider.bank.models import BankLine
 from invoicing.payments.models import Payment
 from isf import banking, service
 from isf.models import Advance, IsfAgreement, IsfReceipt

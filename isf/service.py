@@ -2,7 +2,7 @@
 
 Ledger (the money is held for others, a liability, until it pays for the hospice's own services):
 - a receipt: debit the ISF client bank account, credit "ISF held for others" for the child;
-- the hospice's own services: drawn down at delivery by the charges (provider.ledger.care);
+- the hospice's own services: drawn down at delivery by the charges (provider.charges.posting);
 - a fee: debit the ISF, credit the hospice's fee income;
 - a supplier's payment: debit the ISF, credit the ISF client bank account.
 """

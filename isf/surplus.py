@@ -13,8 +13,9 @@ from datetime import date
 from sqlmodel import Session, select
 
 from invoicing.documents import html_to_pdf, pdf_templates
-from invoicing.models import Document, SentMessage
-from invoicing.sending import _deliver, _message, _record, _sender
+from invoicing.models import Document
+from provider.mail import SentMessage
+from provider.mail import deliver as _deliver, message as _message, record as _record, sender as _sender
 from isf import schedule, service
 from isf.models import IsfAgreement
 from provider.config import Settings

@@ -1,6 +1,6 @@
 from alembic import context
 
-import provider.models  # noqa: F401  (registers every table)
+import lantern.models  # noqa: F401  (registers every table)
 from provider.db import make_engine
 from sqlmodel import SQLModel
 

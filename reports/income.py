@@ -28,8 +28,8 @@ from provider.errors import FieldErrors
 from provider.funders.models import Funder, FunderDepartment, FunderKind
 from provider.funding.models import Arrangement, BlockContract
 from provider.grants.models import BilledGrantInstalment, GrantAward
-from provider.ledger import income_children
-from provider.ledger.income_months import CARE_KINDS, IncomeMonth
+from reports import income_children
+from reports.income_months import CARE_KINDS, IncomeMonth
 from provider.ledger.models import LedgerAccount, LedgerEntry, LedgerLine
 
 NHS_GRANT = "NHS children's hospice funding"

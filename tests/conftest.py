@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
+import lantern  # noqa: F401  (connects the hooks, as the app and the CLI do)
 from provider.config import Settings
 from provider.db import make_engine
 from provider.migrate import upgrade
@@ -145,7 +146,7 @@ def demo_once_per_module(**flags):
 
     @pytest.fixture(scope="module")
     def demo_connection(engine):
-        from provider import demo
+        from lantern import demo
         from provider.db import unit_of_work
 
         conn = engine.connect()
@@ -179,7 +180,7 @@ def db(connection):
 
 @pytest.fixture
 def app(test_settings, engine, connection):
-    from provider.web.app import create_app
+    from lantern.app import create_app
 
     return create_app(test_settings, engine, session_factory=lambda read_only: _bound_session(connection),
                       check_schema=False)

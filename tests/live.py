@@ -15,7 +15,7 @@ def live_server(url: str, data_dir, fill: Callable) -> Iterator[str]:
 
     from provider.config import Settings
     from provider.db import make_engine, open_session, unit_of_work
-    from provider.web.app import create_app
+    from lantern.app import create_app
 
     engine = make_engine(url)
     with open_session(engine) as session, unit_of_work(session):

@@ -25,15 +25,15 @@ from pypdf.errors import PdfReadError
 from sqlmodel import Session, select
 
 from invoicing import sending
-from invoicing.bank import importing
-from invoicing.bank.models import BankLine
+from provider.bank import importing
+from provider.bank.models import BankLine
 from invoicing.models import Invoice
 from invoicing.payments import reminders
 from invoicing.payments import service as payments
 from invoicing.payments.models import Allocation, Payment
 from isf import returns
 from isf.models import Evidence, IsfAgreement, IsfSpend, Supplier
-from provider import demo
+from lantern import demo
 from provider.bookings.models import Booking, BookingUnit
 from provider.catalogue.models import Service
 from provider.charges.models import Charge

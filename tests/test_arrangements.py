@@ -10,12 +10,12 @@ from datetime import date
 import pytest
 from sqlmodel import func, select
 
-from provider import demo
+from lantern import demo
 from provider.catalogue.models import Service
 from provider.clock import set_as_of_date
 from provider.db import unit_of_work
-from provider.demo_data import catalogue, funders, organisation, people
-from provider.demo_data.funders import DemoFunders
+from lantern.demo_data import catalogue, funders, organisation, people
+from lantern.demo_data.funders import DemoFunders
 from provider.funders.models import FunderDepartment
 from provider.funding import service
 from provider.funding.models import Arrangement, ArrangementRate, ArrangementService, ArrangementShare

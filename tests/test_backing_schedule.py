@@ -14,12 +14,12 @@ from sqlalchemy import event
 from sqlmodel import select
 
 from invoicing.backing import BackingRow, backing_csv, backing_rows, render_backing_pdf, stored_backing
-from invoicing.check import run_all
+from lantern.check import run_all
 from invoicing.credits import credit
 from invoicing.documents import render_invoice_pdf
 from invoicing.models import Document
 from invoicing.runs import issue_run, month_bounds
-from provider import demo
+from lantern import demo
 from provider.db import unit_of_work
 
 BEN_NIGHTS = [BackingRow("BS2728000003", "INV2728000003", "999 000 0018", "Benjamin Carter", date(2012, 2, 21),

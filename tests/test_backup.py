@@ -1,6 +1,6 @@
 """`lantern backup` and `lantern restore`: the demo and a data dir file go through one file and come back whole.
 
-The commands run in a subprocess through an app built from `provider.backup_cli.register`, so these tests do not
+The commands run in a subprocess through an app built from `lantern.backup_cli.register`, so these tests do not
 depend on provider/cli.py calling it; `test_the_lantern_command_backs_up` checks that it does."""
 import hashlib
 import io
@@ -18,12 +18,12 @@ from sqlmodel import select
 from invoicing.documents import stored_pdf
 from invoicing.models import Invoice
 from provider import backup as backups
-from provider import demo
+from lantern import demo
 from provider.db import make_engine, open_session, unit_of_work
 from tests.conftest import ENGINE_NAME
 from tests.test_cli import LANTERN, one_line_reason
 
-BACKUP_APP = ("import typer; from provider.backup_cli import register; "
+BACKUP_APP = ("import typer; from lantern.backup_cli import register; "
               "app = typer.Typer(pretty_exceptions_enable=False); register(app); app()")
 KEY_TABLES = ["users", "children", "bookings", "charges", "invoices", "credit_notes", "ledger_entries",
               "ledger_lines", "payments", "allocations", "isf_agreements", "isf_evidence", "documents",
@@ -285,7 +285,7 @@ if ENGINE_NAME == "sqlite":  # a SQLite file only
 
 
 def test_the_lantern_command_backs_up(run, willow, willow_data, tmp_path):
-    """Passes once provider/cli.py calls provider.backup_cli.register(app)."""
+    """Passes once provider/cli.py calls lantern.backup_cli.register(app)."""
     result = run(willow, willow_data, "backup", str(tmp_path / "willow.tar"), lantern=True)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "willow.tar").is_file()

@@ -16,17 +16,19 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
-from invoicing import check
-from invoicing.bank import importing, matching, views
-from invoicing.bank.models import BankImport, BankLine
-from invoicing.bank.parse import StatementLine, amount_pence, parse
+from lantern import check
+from provider.bank import importing
+from invoicing.bank_lines import views
+from invoicing.bank_lines import matching
+from provider.bank.models import BankImport, BankLine
+from provider.bank.parse import StatementLine, amount_pence, parse
 from invoicing.models import Invoice
 from invoicing.payments.balances import outstanding
 from invoicing.payments.models import Allocation, Payment
-from provider import demo
+from lantern import demo
 from provider.audit.models import AuditEvent
 from provider.db import make_engine, open_session, unit_of_work
-from provider.demo_data import bank as demo_bank
+from lantern.demo_data import bank as demo_bank
 from provider.errors import FieldErrors
 from provider.organisation.models import ColumnMap
 from tests.conftest import api, post_form

@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, select
 from sqlmodel import Session
 
 from bench import allocate_month, generate, invoice_month
-from invoicing.check import run_all
+from lantern.check import run_all
 from invoicing.models import BilledInstalment, CreditNote, Invoice
 from invoicing.runs import draft_run, month_bounds
 from provider.bookings.models import Booking, BookingUnit

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from bench import generate
 from bench.generate_charity import CHARITY_TABLES, make_charity
-from invoicing.check import run_all
+from lantern.check import run_all
 from isf.check import isf_balances
 from provider.charity.models import CharitableIncome
 from provider.grants.models import GrantAward

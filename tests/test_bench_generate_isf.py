@@ -10,11 +10,11 @@ from sqlmodel import Session
 
 from bench import generate
 from bench.generate_isf import ISF_TABLES, make_isfs
-from invoicing.check import run_all
+from lantern.check import run_all
 from isf import service, statements
 from isf.check import isf_balances
 from isf.models import Evidence, IsfAgreement, IsfOutcome, IsfReceipt, IsfSource, IsfSpend, Supplier
-from provider.demo import AS_OF
+from lantern.demo import AS_OF
 from provider.funding.models import Arrangement
 from provider.ledger.post import balances
 from provider.money import format_gbp

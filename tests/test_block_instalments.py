@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, strategies as st
 from sqlmodel import select
 
-from invoicing.check import run_all
+from lantern.check import run_all
 from invoicing.instalments import monthly_release, schedule
 from invoicing.models import Invoice
 from invoicing.runs import draft_run, issue_run, month_bounds

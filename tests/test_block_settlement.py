@@ -13,7 +13,7 @@ from hypothesis import given, strategies as st
 from sqlmodel import func, select
 
 from invoicing import settlement
-from invoicing.check import run_all
+from lantern.check import run_all
 from invoicing.models import BilledInstalment, ContractSettlement, CreditNote, Invoice, InvoiceLine
 from provider.db import unit_of_work
 from provider.errors import FieldErrors

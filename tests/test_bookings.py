@@ -14,8 +14,8 @@ from provider.bookings.units import band_of, expand, hours, nights
 from provider.catalogue.models import Service
 from provider.clock import set_as_of_date
 from provider.db import unit_of_work
-from provider.demo import DEMO_USERS
-from provider.demo_data import catalogue, funders, funding, organisation, people
+from lantern.demo import DEMO_USERS
+from lantern.demo_data import catalogue, funders, funding, organisation, people
 from provider.errors import FieldErrors
 from provider.people.models import Child, FamilyMember
 from provider.users.service import create_user

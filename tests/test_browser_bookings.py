@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def server(_fresh_urls, tmp_path_factory):
-    from provider import demo
+    from lantern import demo
     from tests.test_browser import _browser_available
 
     _browser_available()
@@ -27,7 +27,7 @@ def server(_fresh_urls, tmp_path_factory):
 
 
 def sign_in(page, server, email):
-    from provider.demo import DEMO_PASSWORD
+    from lantern.demo import DEMO_PASSWORD
 
     page.goto(f"{server}/login")
     page.get_by_label("Email address").fill(email)

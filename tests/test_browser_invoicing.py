@@ -14,7 +14,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def server(_fresh_urls, tmp_path_factory):
-    from provider import demo
+    from lantern import demo
     from tests.test_browser import _browser_available
 
     _browser_available()

@@ -17,7 +17,7 @@ STATEMENT = Path(__file__).parent.parent / "provider" / "demo_data" / "statement
 
 @pytest.fixture(scope="module")
 def server(_fresh_urls, tmp_path_factory):
-    from provider import demo
+    from lantern import demo
     from tests.test_browser import _browser_available
 
     _browser_available()

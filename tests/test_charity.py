@@ -17,10 +17,10 @@ from provider.charity import importing, routes as charity_routes, service
 from provider.charity.models import CharitableIncome, IncomeType, SorpHead
 from provider.clock import set_as_of_date
 from provider.db import unit_of_work
-from provider.demo_data import organisation
+from lantern.demo_data import organisation
 from provider.errors import FieldErrors
 from provider.funders.models import CharitableFund
-from provider.ledger.check import run_all as ledger_checks
+from lantern.check import run_all as ledger_checks
 from provider.ledger.models import EntryKind, LedgerAccount, LedgerEntry, LedgerLine
 from provider.ledger.post import balances
 from provider.organisation.models import AccountPurpose, BankAccount
@@ -558,8 +558,8 @@ def test_a_year_with_no_income_is_an_empty_state_not_an_error(willow, browser):
 # --- the demo ------------------------------------------------------------------------------------------------------
 
 def test_the_demo_year_is_realistic_ties_to_the_ledger_and_matches_its_docstring(db):
-    from provider import demo
-    from provider.demo_data import charity as demo_charity
+    from lantern import demo
+    from lantern.demo_data import charity as demo_charity
     from provider.users.models import User
 
     with unit_of_work(db):

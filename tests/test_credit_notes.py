@@ -18,7 +18,7 @@ from provider.charges import service as charges
 from provider.db import unit_of_work
 from provider.errors import FieldErrors
 from provider.funding.models import Arrangement, ArrangementRate
-from invoicing.check import run_all
+from lantern.check import run_all
 from provider.ledger.post import balances
 from provider.numbering import NumberSeries
 from provider.people.models import Child

@@ -171,7 +171,7 @@ def test_alembic_check_notices_a_schema_that_drifted(fresh_database_url):
 
 def test_an_unmigrated_database_is_refused_naming_the_command(unmigrated_url, tmp_path):
     from provider.config import Settings
-    from provider.web.app import create_app
+    from lantern.app import create_app
 
     engine = make_engine(unmigrated_url)
     try:

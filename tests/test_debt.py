@@ -17,10 +17,11 @@ from pypdf import PdfReader
 from sqlmodel import func, select
 
 from invoicing.freeze import frozen
-from invoicing.models import Document, Invoice, SentMessage
+from invoicing.models import Document, Invoice
+from provider.mail import SentMessage
 from invoicing.payments import debt, reminders, service, statements
 from invoicing.payments.models import Reminder
-from provider import demo
+from lantern import demo
 from provider.db import make_engine, open_session, unit_of_work
 from provider.errors import FieldErrors
 from provider.ledger.models import AccountType, EntryKind

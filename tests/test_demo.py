@@ -8,7 +8,7 @@ from sqlmodel import func, select
 
 from invoicing.models import Invoice, InvoiceLine
 from invoicing.runs import draft_run, month_bounds
-from provider import demo
+from lantern import demo
 from provider.audit.models import AuditEvent
 from provider.catalogue.models import PricePeriod, Service, TimeBand
 from provider.clock import today

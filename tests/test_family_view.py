@@ -14,7 +14,7 @@ from sqlmodel import func, select
 
 from invoicing.models import Invoice
 from isf.models import IsfAgreement
-from provider import demo
+from lantern import demo
 from provider.db import unit_of_work
 from provider.funding.models import Arrangement
 from provider.people.family_access import FamilyAccess

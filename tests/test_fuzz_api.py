@@ -21,11 +21,11 @@ from schemathesis.specs.openapi.checks import (content_type_conformance, respons
 from sqlalchemy import create_engine
 from sqlmodel import select
 
-from invoicing.bank.models import BankImport, BankLine
+from provider.bank.models import BankImport, BankLine
 from invoicing.models import Invoice
 from invoicing.payments.models import Allocation, DebtAdjustment, Dispute, Payment, Reminder
 from isf.models import IsfAgreement, IsfSpend, RepaymentNotice
-from provider import demo
+from lantern import demo
 from provider.bookings.models import Booking, BookingRules, BookingUnit
 from provider.catalogue.models import PricePeriod, Service
 from provider.charges.models import Charge
@@ -39,7 +39,7 @@ from provider.organisation.models import BankAccount, Holiday
 from provider.people.models import Child, FamilyMember, Nomination, Nominee
 from provider.users.models import User
 from provider.web import security
-from provider.web.app import create_app
+from lantern.app import create_app
 from tests.conftest import TEST_SECRET, _bound_session, demo_once_per_module, undone
 
 ROLES = ["admin", "finance", "coordinator", "trustee"]

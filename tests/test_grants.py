@@ -12,7 +12,7 @@ import pypdf
 import pytest
 from sqlmodel import func, select
 
-from invoicing.check import run_all
+from lantern.check import run_all
 from invoicing.credits import credit
 from invoicing.documents import render_invoice_pdf
 from invoicing.models import ExpectedPayment, Invoice

@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
-from invoicing.bank.models import BankImport
+from provider.bank.models import BankImport
 from isf.models import Evidence, IsfAgreement, IsfSpend
-from provider import demo
+from lantern import demo
 from provider.audit.models import AuditEvent
 from provider.charity.models import CharitableIncome
 from provider.funding.models import Arrangement
@@ -381,7 +381,7 @@ def test_a_refused_view_records_nothing(app, db):
 def test_a_view_is_committed_through_the_apps_own_read_only_sessions(fresh_database_url, tmp_path):
     from provider.config import Settings
     from provider.db import make_engine, open_session, unit_of_work
-    from provider.web.app import create_app
+    from lantern.app import create_app
 
     engine = make_engine(fresh_database_url)
     try:

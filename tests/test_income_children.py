@@ -14,7 +14,8 @@ from provider.bookings.models import Booking, BookingUnit, UnitStatus
 from provider.charges import service as charges
 from provider.db import unit_of_work
 from provider.funding.models import BlockContract
-from provider.ledger import check, income_children
+from reports import check
+from reports import income_children
 from reports import income
 from reports.trustee import trustee_income
 from tests.conftest import _bound_session, demo_once_per_module, rolled_back

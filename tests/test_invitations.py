@@ -11,13 +11,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
-from invoicing.models import SentMessage
-from provider import demo
+from provider.mail import SentMessage
+from lantern import demo
 from provider.base import utcnow
 from provider.db import unit_of_work
 from provider.people.family_access import AccessBasis, FamilyAccess
 from provider.people.models import Child, FamilyMember
-from provider.users.invitations import SPENT, EmailedLink
+from provider.people.invitations import SPENT, EmailedLink
 from provider.users.models import LoginSession, User
 from tests.conftest import demo_once_per_module, post_form
 

@@ -5,10 +5,10 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from invoicing.check import run_all
+from lantern.check import run_all
 from invoicing.models import Invoice
 from invoicing.runs import issue_run, month_bounds
-from provider import demo
+from lantern import demo
 from provider.db import unit_of_work
 from provider.numbering import NumberSeries, take
 

@@ -1,7 +1,7 @@
 """`lantern invoice-run` drafts and, with --issue, issues; `lantern invoices` lists what was issued."""
 from __future__ import annotations
 
-from provider import demo
+from lantern import demo
 from provider.db import make_engine, open_session, unit_of_work
 from tests.test_cli import run  # noqa: F401  (the fixture)
 

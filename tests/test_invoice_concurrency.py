@@ -17,10 +17,10 @@ from sqlmodel import select
 from provider.grants.models import BilledGrantInstalment
 from invoicing.models import BilledInstalment, BilledPart, Invoice, InvoiceLine
 from invoicing.runs import draft_run, issue_run, month_bounds
-from provider import demo
+from lantern import demo
 from provider.charges.models import ChargePart
 from provider.db import make_engine, open_session, unit_of_work
-from provider.ledger.check import run_all
+from lantern.check import run_all
 from provider.ledger.models import EntryKind, LedgerEntry
 
 MONTHS = [f"2026-{m:02d}" for m in range(4, 13)] + [f"2027-{m:02d}" for m in range(1, 4)]  # Willow's 2026/27

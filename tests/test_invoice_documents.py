@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from invoicing.documents import render_invoice_pdf, render_minimal_pdf
 from invoicing.models import BilledPart, Invoice, InvoiceLine
 from invoicing.runs import issue_run, month_bounds
-from provider import demo
+from lantern import demo
 from provider.charges.models import Charge, ChargePart
 from provider.db import unit_of_work
 from provider.people.models import Child

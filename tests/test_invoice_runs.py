@@ -13,7 +13,7 @@ from invoicing.models import BilledPart, Invoice, InvoiceLine
 from invoicing.runs import draft_run, frozen, issue_run, month_bounds
 from provider.db import unit_of_work
 from provider.funding.models import Arrangement
-from invoicing.check import run_all
+from lantern.check import run_all
 from provider.ledger.post import balances
 from provider.errors import FieldErrors
 from provider.people.models import Nomination

@@ -14,10 +14,11 @@ from aiosmtpd.controller import Controller
 from pypdf import PdfReader
 from sqlmodel import select
 
-from invoicing.models import Invoice, SentMessage
+from invoicing.models import Invoice
+from provider.mail import SentMessage
 from invoicing.runs import issue_run, month_bounds
 from invoicing.sending import after_issue, paper_pack, send_invoices
-from provider import demo
+from lantern import demo
 from provider.db import unit_of_work
 from provider.people.models import Child, FamilyMember
 from tests.conftest import post_form

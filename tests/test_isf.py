@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, strategies as st
 from sqlmodel import func, select
 
-from invoicing.check import run_all
+from lantern.check import run_all
 from isf import contributions, schedule, service
 from isf.models import IsfAgreement, IsfOutcome, IsfReceipt, IsfSpend, Supplier
 from provider.db import unit_of_work
@@ -302,7 +302,7 @@ def test_the_surplus_statement_and_the_familys_letter_say_what_is_owed_back(will
     import pypdf
 
     from isf import surplus
-    from invoicing.models import SentMessage
+    from provider.mail import SentMessage
 
     found = surplus.surplus(willow, _amira(willow), date(2027, 3, 31))
     assert (found.balance, found.limit, found.above_limit, found.owed_to) == (141_500, 48_000, 93_500,
@@ -318,7 +318,7 @@ def test_the_surplus_statement_and_the_familys_letter_say_what_is_owed_back(will
 
 def test_a_bereaved_familys_letter_waits_for_a_persons_decision(willow, test_settings):
     from isf import surplus
-    from invoicing.models import SentMessage
+    from provider.mail import SentMessage
     from provider.people.holds import start_hold
 
     agreement = _amira(willow)

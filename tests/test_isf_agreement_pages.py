@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from sqlmodel import func, select
 
-from invoicing.check import run_all
+from lantern.check import run_all
 from isf import projection, schedule, service
 from isf.models import Advance, IsfAgreement, IsfReceipt, IsfSource, RepaymentNotice
 from provider.db import unit_of_work

@@ -10,10 +10,10 @@ import re
 import pytest
 from sqlmodel import select
 
-from invoicing.check import run_all
+from lantern.check import run_all
 from isf import banking
 from isf.models import IsfAgreement, IsfReceipt, IsfSpend
-from provider import demo
+from lantern import demo
 from provider.catalogue.models import Service
 from provider.db import unit_of_work
 from provider.funding.models import Arrangement

@@ -10,10 +10,10 @@ from datetime import date
 import pytest
 from sqlmodel import func, select
 
-from invoicing.check import run_all
+from lantern.check import run_all
 from isf import service
 from isf.models import IsfAgreement, IsfOutcome, IsfReceipt, IsfSpend, Supplier
-from provider import demo
+from lantern import demo
 from provider.db import unit_of_work
 from provider.funders.models import CharitableFund, Funder
 from provider.funding.models import Arrangement, ArrangementKind, ManagementOption

@@ -7,9 +7,11 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from invoicing.bank import importing, matching
-from invoicing.bank.models import BankLine
-from invoicing.check import run_all
+from provider.bank import importing
+
+from invoicing.bank_lines import matching
+from provider.bank.models import BankLine
+from lantern.check import run_all
 from isf import banking, reconcile, service
 from isf.check import isf_liability
 from isf.models import IsfAgreement, IsfOutcome, IsfReceipt, Supplier

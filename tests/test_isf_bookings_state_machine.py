@@ -33,7 +33,7 @@ from sqlmodel import Session, select
 from isf import returns, service
 from isf.check import isf_balances
 from isf.models import IsfAgreement, IsfOutcome, Supplier
-from provider import demo
+from lantern import demo
 from provider.bookings import service as bookings
 from provider.bookings.models import Booking, BookingUnit, CancelReason
 from provider.catalogue.models import Service

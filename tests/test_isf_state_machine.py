@@ -12,7 +12,7 @@ from sqlmodel import select
 from isf import returns, service
 from isf.check import isf_balances
 from isf.models import IsfAgreement, IsfOutcome, Supplier
-from provider import demo
+from lantern import demo
 from provider.db import unit_of_work
 from provider.errors import FieldErrors
 from provider.funders.models import CharitableFund

@@ -18,7 +18,7 @@ from sqlmodel import select
 from isf import service, statement_routes, statements
 from isf.models import IsfAgreement, IsfOutcome, Supplier
 from isf.statements import CARE, FEE, IN, RETURN, SUPPLIER, Movement
-from provider import demo
+from lantern import demo
 from provider.bookings.models import Booking, BookingStatus, BookingUnit, UnitStatus
 from provider.catalogue.models import Service
 from provider.db import make_engine, open_session, unit_of_work

@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import select
 
 from provider.db import is_postgresql, unit_of_work
+from lantern.check import run_all
 from provider.ledger import check
 from provider.ledger.models import AccountType, EntryKind, LedgerEntry, LedgerLine
 from provider.ledger.post import (
@@ -29,7 +30,7 @@ def test_a_balanced_entry_moves_both_balances(db):
         post(db, EntryKind.invoice, [Line(debtors, debit=216000), Line(income, credit=216000)],
              service_date=date(2026, 10, 31), description="Invoice INV2627000001")
     assert balances(db) == {"debtors:test": 216000, "income:test": -216000}
-    assert check.run_all(db) == []
+    assert run_all(db) == []
 
 
 @pytest.mark.parametrize("lines, message", [

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from sqlmodel import func, select
 
-from provider import demo
+from lantern import demo
 from provider.db import make_engine, open_session, unit_of_work
 from provider.ledger.models import AccountingPeriod, AccountType, EntryKind
 from provider.ledger.post import Line, account, post

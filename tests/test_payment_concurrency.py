@@ -10,11 +10,11 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import select
 
-from invoicing.check import run_all
+from lantern.check import run_all
 from invoicing.models import Invoice
 from invoicing.payments import service
 from invoicing.payments.models import Allocation, Payment
-from provider import demo
+from lantern import demo
 from provider.db import make_engine, open_session, unit_of_work
 from provider.errors import FieldErrors
 from provider.organisation.models import BankAccount

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from sqlmodel import func, select
 
-from invoicing.check import run_all
+from lantern.check import run_all
 from invoicing.models import Invoice
 from invoicing.payments import service
 from invoicing.payments.balances import credit_held, outstanding

@@ -9,7 +9,7 @@ from sqlmodel import select
 from provider.bookings import recurrence, service as bookings
 from provider.bookings.models import Booking, Recurrence
 from provider.bookings.recurrence import Repeat, TooMany, describe, occurrences, rule_text
-from provider.demo_data.organisation import SCHOOL_HOLIDAYS
+from lantern.demo_data.organisation import SCHOOL_HOLIDAYS
 from tests.conftest import post_form
 from tests.test_bookings import Willow, coordinator, willow  # noqa: F401  (fixtures)
 

@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from sqlmodel import select
 
 from isf.models import IsfAgreement
-from provider import demo
+from lantern import demo
 from provider.money import format_gbp
 from provider.organisation.models import ProviderSettings
 from provider.people.models import Child

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import func, select
 
-from invoicing.bank.models import BankImport
+from provider.bank.models import BankImport
 from provider.web.limits import MAX_BODY_BYTES
 from tests.conftest import api, csrf_token
 

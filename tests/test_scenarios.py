@@ -126,7 +126,7 @@ LEDGER_SNAPSHOT = Path(__file__).parent / "snapshots" / "ledger_2026_27.txt"
 
 
 def test_delivered_care_is_accrued_per_payer_and_the_isf_draws_down(willow):
-    from invoicing import check
+    from lantern import check
     from provider.ledger.post import balances
 
     from provider.ledger.models import LedgerAccount

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from pypdf import PdfReader
 from sqlmodel import select
 
-from provider import demo
+from lantern import demo
 from provider.organisation.models import ProviderSettings
 from provider.people.models import Child, FamilyMember
 from provider.users.models import Role

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import select
 
-from invoicing.models import SentMessage
+from provider.mail import SentMessage
 from invoicing.payments import debt, reminders, statements
 from invoicing.payments.debt_routes import as_of_date
 from invoicing.payments.models import Reminder

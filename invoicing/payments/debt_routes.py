@@ -8,7 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import select
 
-from invoicing.models import Document, SentMessage
+from invoicing.models import Document
+from provider.mail import SentMessage
 from invoicing.payments import debt, reminders, statements
 from invoicing.payments.models import Reminder
 from provider.clock import today

@@ -14,7 +14,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, String, Text
 from sqlmodel import Field, SQLModel
 
-import invoicing.bank.models  # noqa: F401  (the tables these refer to by foreign key)
+import provider.bank.models  # noqa: F401  (the tables these refer to by foreign key)
 import invoicing.models  # noqa: F401
 import provider.organisation.models  # noqa: F401
 from provider.base import id_field, timestamp_field

@@ -17,7 +17,8 @@ from fractions import Fraction
 
 from sqlmodel import Session, select
 
-from invoicing import freeze, gather, sending
+from invoicing import freeze, gather
+from provider import mail
 from invoicing.documents import html_to_pdf, pdf_templates
 from invoicing.models import Document
 from invoicing.payments.debt import COMMISSIONERS, Debt, debts, dispute_refusal, hold_refusal
@@ -207,13 +208,13 @@ def send_reminder(db: Session, settings: Settings, payer_ref: str, on: date, cla
     ref = f"reminder:{reminder.id}"
     if not payer.email:
         to = payer.address.splitlines()[0] if payer.address else payer.name
-        sending._record(db, ref, "reminder", "post", to, None, subject, [pdf], actor_id)
+        mail.record(db, ref, "reminder", "post", to, None, subject, [pdf], actor_id)
         return Sent(reminder, "post", payer.name)
     body = (f"Dear {payer.name},\n\nOur records show that {format_gbp(reminder.total_pence)} is still owed on "
             f"{'invoice' if count == 1 else 'invoices'} {numbers}, past the date payment was due. "
             f"The attached letter lists each one and how to pay. If you have paid in the last few days, thank you, "
             f"and please disregard this reminder.\n\nWith thanks,\n{supplier}\n")
-    message = sending._message(sending._sender(db, settings), payer.email, subject, body, [pdf], sending.MIME)
-    route = sending._deliver(settings, message)
-    sending._record(db, ref, "reminder", route, payer.email, message, subject, [pdf], actor_id)
+    message = mail.message(mail.sender(db, settings), payer.email, subject, body, [pdf], mail.MIME)
+    route = mail.deliver(settings, message)
+    mail.record(db, ref, "reminder", route, payer.email, message, subject, [pdf], actor_id)
     return Sent(reminder, route, payer.email)

@@ -21,17 +21,13 @@ from invoicing.payments.models import (
 )
 from provider.errors import FieldErrors, NotFound
 from provider.ledger.models import AccountType, EntryKind
+from provider.ledger import accounts
 from provider.ledger.post import Line, account, post
 from provider.money import format_gbp
 from provider.organisation.models import BankAccount, ProviderSettings
 from provider.users.models import Role, User
 
 PAYMENT_LOCK = 7_202_612   # allocations to invoices take this advisory lock on PostgreSQL
-
-
-def bank_ledger(db: Session, bank: BankAccount):
-    return account(db, f"bank:{bank.id}", f"Bank: {bank.label or bank.account_name} ({bank.account_number})",
-                   AccountType.asset)
 
 
 def _credit_account(db: Session, payer_ref: str, payer_name: str):
@@ -90,7 +86,7 @@ def record_payment(db: Session, shape: PaymentIn, today: date, actor_id: uuid.UU
                       created_by_id=actor_id)
     db.add(payment)
     db.flush()
-    post(db, EntryKind.payment, [Line(bank_ledger(db, bank), debit=payment.amount_pence),
+    post(db, EntryKind.payment, [Line(accounts.bank(db, bank), debit=payment.amount_pence),
                                  Line(_credit_account(db, payment.payer_ref, payment.payer_name),
                                       credit=payment.amount_pence)],
          service_date=payment.received_on, description=f"Payment from {payment.payer_name}",
@@ -225,7 +221,7 @@ def refund(db: Session, payment: Payment, pence: int | None, to: str, to_details
     db.flush()
     bank = db.get(BankAccount, payment.bank_account_id)
     post(db, EntryKind.refund, [Line(_credit_account(db, payment.payer_ref, payment.payer_name), debit=pence),
-                                Line(bank_ledger(db, bank), credit=pence)],
+                                Line(accounts.bank(db, bank), credit=pence)],
          service_date=on, description=f"Refund to {payment.payer_name}", source_ref=f"refund:{made.id}",
          group_id=payment.id, actor_id=actor_id, on=on)
     return made

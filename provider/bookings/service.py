@@ -35,7 +35,7 @@ from provider.money import format_gbp
 from provider.organisation.calendar import bank_holidays_between
 from provider.organisation.changes import validate_new
 from provider.organisation.models import Holiday, HolidayKind
-from provider.people.fields import Name, Text, blank_is_none
+from provider.fields import Name, Text, blank_is_none
 from provider.people.models import Child, ChildRelationship, ChildStatus, FamilyMember, Relationship
 from provider.users.models import User
 

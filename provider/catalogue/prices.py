@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 
 from provider.catalogue.models import HOURLY_BANDS, TimeBand, Unit
-from provider.catalogue.periods import P, in_force, period_to_close
+from provider.dated import P, in_force, period_to_close
 from provider.money import MoneyError, Pence, parse_gbp
 
 
@@ -57,6 +57,6 @@ def price_on(periods: Iterable[P], day: date, band: TimeBand | str = TimeBand.al
 def period_to_end(periods: Sequence[P], band: TimeBand | str, starts_on: date, ends_on: date | None) -> P | None:
     """Where a new price for `band` may start: the open-ended period it closes the day before, or None.
 
-    Raises FieldErrors naming starts_on when it would overlap or leave a gap (see provider.catalogue.periods).
+    Raises FieldErrors naming starts_on when it would overlap or leave a gap (see provider.dated).
     """
     return period_to_close(of_band(periods, band), starts_on, ends_on, "price")

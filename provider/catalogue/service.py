@@ -10,14 +10,15 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from provider import hooks
 from provider.base import Count, Day
 from provider.catalogue import prices
 from provider.catalogue.models import PricePeriod, Service, TimeBand, Unit, VatTreatment
-from provider.catalogue.periods import DAY
+from provider.dated import DAY
 from provider.errors import FieldErrors, NotFound
 from provider.money import PenceIn
 from provider.organisation.changes import validate_change, validate_new, values_of
-from provider.people.fields import blank_is_none
+from provider.fields import blank_is_none
 
 UNIT_LABELS = {Unit.night: "Night", Unit.session: "Session", Unit.hour: "Hour", Unit.day: "Day"}
 BAND_LABELS = {TimeBand.all: "All times", TimeBand.weekday: "Weekday", TimeBand.evening: "Evening",
@@ -229,6 +230,4 @@ def add_price(db: Session, service: Service, data: dict | PriceIn | PriceForm) -
 
 def _flag_charges_from(db: Session, service: Service, day: date, reason: str) -> None:
     """Charges already stored from `day` on were priced before this change: recalculation is a person's step."""
-    from provider.charges.service import flag_charges
-
-    flag_charges(db, after=day - DAY, reason=reason, service_ids={service.id})
+    hooks.prices_changed(db, after=day - DAY, reason=reason, service_ids={service.id})

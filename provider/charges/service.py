@@ -14,13 +14,14 @@ from datetime import date, timedelta
 from sqlalchemy import insert, update
 from sqlmodel import Session, select
 
+from provider import hooks
 from provider.base import new_id, utcnow
 from provider.bookings.models import Booking, BookingUnit
 from provider.catalogue.models import Service
 from provider.charges.models import Charge, ChargePart, ChargeState
 from provider.clock import today
 from provider.funding import inputs
-from provider.ledger import care, income_children
+from provider.charges import posting as care
 from provider.ledger.post import post_many
 from provider.funding.engine import RULE_VERSION, Outcome, allocate, usage_counts_from
 from provider.funding.units import BookingFacts, UnitFacts, chargeable, unit_facts, unit_of_care
@@ -81,8 +82,7 @@ def store_many(db: Session, items: list[tuple[Outcome, UnitLike, BookingLike, Ch
         for part in parts:
             if part["kind"] == "block":
                 blocks[part["charge_id"]].add(part["arrangement_ref"])
-        income_children.add(db, income_children.of_charges(
-            (c["child_id"], c["day"], blocks[c["id"]]) for c in charges if c["id"] in blocks))
+        hooks.charges_counted(db, [(c["child_id"], c["day"], blocks[c["id"]]) for c in charges if c["id"] in blocks], 1)
     return [c["id"] for c in charges]
 
 
@@ -92,7 +92,7 @@ def _supersede(db: Session, charge: Charge, actor_id: uuid.UUID | None = None) -
     db.flush()
     refs = db.exec(select(ChargePart.arrangement_ref).where(ChargePart.charge_id == charge.id,
                                                            ChargePart.kind == "block")).all()
-    income_children.add(db, income_children.of_charges([(charge.child_id, charge.day, refs)], sign=-1))
+    hooks.charges_counted(db, [(charge.child_id, charge.day, refs)], -1)
     care.reverse_delivery(db, charge, on=today(db), actor_id=actor_id)
 
 

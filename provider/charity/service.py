@@ -18,18 +18,18 @@ from sqlalchemy import func, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from invoicing.payments.service import bank_ledger
 from provider.base import Day
 from provider.charity.models import DEFAULTS, TYPE_LABELS, TYPE_PLURALS, CharitableIncome, IncomeType, SorpHead
 from provider.errors import FieldErrors, NotFound
 from provider.funders.models import CharitableFund
-from provider.funding.service import Notes, checked, pence_in
+from provider.fields import Notes, checked, pence_in
 from provider.ledger import periods
 from provider.ledger.models import AccountType, EntryKind, LedgerAccount
+from provider.ledger import accounts
 from provider.ledger.post import Line, account, post
 from provider.money import PenceIn, format_gbp
 from provider.organisation.models import AccountPurpose, BankAccount
-from provider.people.fields import blank_is_none, optional
+from provider.fields import blank_is_none, optional
 from provider.people.models import Child
 
 CHARITY_LOCK = 7_202_620     # recording charitable income takes this advisory lock on PostgreSQL
@@ -204,7 +204,7 @@ def write(db: Session, values: Values, bank: BankAccount, actor_id: uuid.UUID | 
     except IntegrityError:  # the same gift recorded twice at the same moment
         raise FieldErrors({"external_id": "is recorded already: the fundraising system's gift is in Lantern"}) from None
     pence = abs(values.amount_pence)
-    income, cash = income_account(db, values.income_type, values.restricted), bank_ledger(db, bank)
+    income, cash = income_account(db, values.income_type, values.restricted), accounts.bank(db, bank)
     if values.amount_pence > 0:
         lines = [Line(cash, debit=pence), Line(income, credit=pence)]
     else:

@@ -1,5 +1,5 @@
 """The family's own pages (issue 9 item 1): every booking, an invoice as a PDF, a question to the key worker; and the
-staff's form granting a family member access. The family's home page is `/` (provider.web.pages)."""
+staff's form granting a family member access. The family's home page is `/` (lantern.pages)."""
 from __future__ import annotations
 
 import uuid

@@ -11,11 +11,11 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlmodel import Session, select
 
 from provider.base import Day
-from provider.catalogue.periods import DAY, in_force, period_to_close
+from provider.dated import DAY, in_force, period_to_close
 from provider.errors import NotFound
 from provider.funders.models import CodeKind, DepartmentKind, Funder, FunderCode, FunderDepartment
 from provider.organisation.changes import validate_change, validate_new, values_of
-from provider.people.fields import Email, optional
+from provider.fields import Email, optional
 
 CODE_KIND_LABELS = {CodeKind.organisation_code: "Organisation code", CodeKind.payables_code: "Payables code"}
 DEPARTMENT_KIND_LABELS = {DepartmentKind.social_care: "Children's social care", DepartmentKind.education: "Education",

@@ -12,7 +12,7 @@ from provider.catalogue.models import Service
 from provider.errors import FieldErrors, NotFound
 from provider.funders.models import CharitableFund, FundService
 from provider.organisation.changes import sent, validate_change, validate_new
-from provider.people.fields import Text
+from provider.fields import Text
 
 
 class FundIn(BaseModel):

@@ -14,7 +14,7 @@ from provider.errors import FieldErrors, NotFound
 from provider.funders.models import FUNDER_KIND_LABELS, Funder, FunderKind
 from provider.organisation.changes import validate_change, validate_new, values_of
 from provider.organisation.service import PaymentTerms
-from provider.people.fields import Email, Name, Phone, Text, blank_is_none
+from provider.fields import Email, Name, Phone, Text, blank_is_none
 
 
 def _between(low: int, high: int):

@@ -17,6 +17,7 @@ from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from provider import hooks
 from provider.base import Day
 from provider.catalogue.models import Service
 from provider.charges.models import Charge, ChargePart, ChargeState
@@ -27,9 +28,8 @@ from provider.funding.models import (
     ArrangementStatus, BlockContract, BlockContractChild, BlockContractService, InstalmentFrequency, Overage,
     UnderUse,
 )
-from provider.funding.service import (
-    Notes, OptionalId, Pence, Whole, checked, department_problem, funder_problem, merged, positive,
-)
+from provider.fields import Notes, OptionalId, Pence, Whole, checked, merged
+from provider.funding.service import department_problem, funder_problem, positive
 from provider.money import split
 from provider.people.models import Child
 
@@ -192,9 +192,7 @@ def contracts_covering(db: Session, child: Child, *,
 
 
 def settled_on(db: Session, contract: BlockContract) -> date | None:
-    from invoicing.models import ContractSettlement
-
-    return db.exec(select(ContractSettlement.settled_on).where(ContractSettlement.contract_id == contract.id)).first()
+    return next((day for day in hooks.contract_settled_on.collect(db, contract) if day is not None), None)
 
 
 def counts_as_used(contract: BlockContract) -> str:

@@ -7,9 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, or_
+from sqlalchemy import or_
 from sqlmodel import Session, select
 
+from provider import hooks
 from provider.catalogue.models import PricePeriod, Service
 from provider.charges.models import Charge, ChargePart, ChargeState
 from provider.funders.models import CharitableFund, Funder, FunderDepartment, FundService
@@ -118,16 +119,11 @@ class _Related:
 
 
 def _isf_paid_out(db: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
-    from isf.models import IsfAgreement, IsfSpend
-
     found: dict[uuid.UUID, int] = defaultdict(int)
-    for start in range(0, len(ids), 900):
-        for arrangement_id, pence in db.exec(
-                select(IsfAgreement.arrangement_id, func.sum(IsfSpend.pence))
-                .join(IsfSpend, IsfSpend.agreement_id == IsfAgreement.id)
-                .where(IsfAgreement.arrangement_id.in_(ids[start:start + 900]), IsfSpend.status == "approved",
-                       IsfSpend.kind.in_(("supplier", "return"))).group_by(IsfAgreement.arrangement_id)):
-            found[arrangement_id] += int(pence)
+    if ids:
+        for answer in hooks.isf_paid_out.collect(db, ids):
+            for arrangement_id, pence in answer.items():
+                found[arrangement_id] += pence
     return found
 
 

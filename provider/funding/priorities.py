@@ -22,8 +22,9 @@ from provider.funding.models import (
     ARRANGEMENT_KIND_LABELS, DEFAULT_PRIORITY, Arrangement, ArrangementKind, BlockContract, ChildPriority,
     PriorityRule,
 )
-from provider.funding.service import arrangements_for_child, check
-from provider.people.fields import optional
+from provider.fields import check
+from provider.funding.service import arrangements_for_child
+from provider.fields import optional
 from provider.people.models import Child
 
 KINDS = tuple(k.value for k in DEFAULT_PRIORITY)

@@ -10,15 +10,12 @@ The engine's loader may call `arrangements_for_child(db, child_id)`; the pages a
 from __future__ import annotations
 
 import calendar
-import copy
-import math
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from sqlalchemy import func
 from sqlmodel import Session, select
 
@@ -28,10 +25,12 @@ from provider.catalogue.prices import band_problem
 from provider.charges.models import Charge, ChargePart, ChargeState
 from provider.charges.service import flag_charges
 from provider.clock import today
-from provider.errors import FieldErrors, NotFound, messages_from_validation
+from provider.errors import NotFound
 from provider.funders.models import Funder, FunderDepartment
-from provider.money import MoneyError, PenceIn, parse_gbp, storable
-from provider.people.fields import blank_is_none, not_in_future, optional
+from provider.fields import (
+    Notes, OptionalDate, OptionalId, OptionalText, Pence, Reference, Whole, blank_is_none, checked, merged,
+    not_in_future,
+)
 from provider.people.models import Child, ChildRelationship, FamilyMember, Nomination, Nominee
 from provider.people.service import search_condition
 from provider.funding.models import (
@@ -45,116 +44,11 @@ STATUS_LABELS = {ArrangementStatus.draft: "Draft", ArrangementStatus.active: "Ac
                  ArrangementStatus.ended: "Ended"}
 SOURCE_LABELS = {BudgetSource.social_care: "Social care (council)", BudgetSource.health: "Health (ICB)",
                  BudgetSource.education: "Education (council)"}
-MAX_WHOLE = 1_000_000
 PERSONAL_BUDGET_FIELDS = ("source", "law", "management", "holder_id", "nominee_id", "managed_account_name",
                           "yearly_pence", "share_percent")
 
 
-# --- money and validation shared by arrangements and block contracts ------------------------------------------
-
-def pence_in(value: Any, info: ValidationInfo, *, example: str, signed: bool = False,
-             money_message=str) -> int | None:
-    """Whole pence, for a pydantic field: a form sends pounds ("650.00", context pounds=True); JSON sends integer pence.
-    `example` shows JSON's form ("65000 for £650.00"); `money_message` words a MoneyError for the form."""
-    value = blank_is_none(value)
-    if value is None:
-        return None
-    if isinstance(value, str) and (info.context or {}).get("pounds"):
-        try:
-            pence = parse_gbp(value)
-        except MoneyError as exc:
-            raise ValueError(money_message(exc)) from None
-    elif isinstance(value, bool) or not isinstance(value, (int, float, Decimal)) or not math.isfinite(value):
-        raise ValueError(f"must be a whole number of pence, like {example}")
-    elif value != int(value):
-        raise ValueError("must not be finer than a penny: send whole pence")
-    else:
-        pence = int(value)
-    if pence < 0 and not signed:
-        raise ValueError("must not be negative")
-    return storable(pence)
-
-
-def _pence(value: Any, info: ValidationInfo) -> int | None:
-    return pence_in(value, info, example="65000 for £650.00")
-
-
-def _whole(value: Any) -> Any:
-    value = blank_is_none(value)
-    if isinstance(value, float) and (not math.isfinite(value) or value != int(value)):
-        raise ValueError("must be a whole number")
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) > MAX_WHOLE:
-        raise ValueError(f"must be at most {MAX_WHOLE:,}")
-    return value
-
-
-Pence = Annotated[PenceIn | None, BeforeValidator(_pence)]
-Whole = Annotated[int | None, BeforeValidator(_whole)]
-OptionalDate = Annotated[Day | None, BeforeValidator(blank_is_none)]
-OptionalId = Annotated[uuid.UUID | None, BeforeValidator(blank_is_none)]
-OptionalText = optional(200)
-Reference = optional(60)
-Notes = Annotated[str, BeforeValidator(lambda v: "" if v is None else v), Field(max_length=10_000)]
-
-
-def check(model: type[BaseModel], data: dict[str, Any] | BaseModel, *, pounds: bool = False):
-    """Build `model` from `data` (amounts in pounds when `pounds`), or raise FieldErrors naming every bad field."""
-    if isinstance(data, model):
-        return data
-    if isinstance(data, BaseModel):
-        data = data.model_dump(exclude_unset=True)
-    try:
-        return model.model_validate(data, context={"pounds": pounds})
-    except ValidationError as exc:
-        raise FieldErrors(messages_from_validation(exc.errors(include_url=False))) from None
-
-
-def checked(model: type[BaseModel], data: dict[str, Any] | BaseModel, problems, *, pounds: bool = False):
-    """`model` built from `data` and `problems(shape)` found empty, or FieldErrors naming every bad field at once:
-    when some fields are malformed, the rules are still checked on the rest."""
-    try:
-        shape = check(model, data, pounds=pounds)
-    except FieldErrors as malformed:
-        for blank in (False, True):  # leave the bad values out, or else send them as blank
-            try:
-                rest = check(model, _without(data, malformed.errors, blank=blank), pounds=pounds)
-            except FieldErrors:
-                continue
-            raise FieldErrors({**problems(rest), **malformed.errors}) from None
-        raise malformed from None
-    if errors := problems(shape):
-        raise FieldErrors(errors)
-    return shape
-
-
-def _without(data: dict[str, Any] | BaseModel, errors: dict[str, str], *, blank: bool = False) -> dict[str, Any]:
-    """A copy of `data` without the values named by `errors` ("services.0.cap_units" and the like), or with
-    them None when `blank`."""
-    rest = copy.deepcopy(data.model_dump(exclude_unset=True) if isinstance(data, BaseModel) else data)
-    for key in errors:
-        *path, last = key.split(".")
-        node: Any = rest
-        for part in path:
-            if isinstance(node, list) and part.isdigit() and int(part) < len(node):
-                node = node[int(part)]
-            elif isinstance(node, dict):
-                node = node.get(part)
-            else:
-                node = None
-            if node is None:
-                break
-        if isinstance(node, dict) and blank:
-            node[last] = None
-        elif isinstance(node, dict):
-            node.pop(last, None)
-    return rest
-
-
-def merged(current: dict[str, Any], data: dict[str, Any] | BaseModel) -> dict[str, Any]:
-    """A change: what is recorded, with the fields sent on top (an API body's unset fields are left alone)."""
-    sent = data.model_dump(exclude_unset=True) if isinstance(data, BaseModel) else dict(data)
-    return {**current, **sent}
-
+# --- checks shared by arrangements and block contracts ----------------------------------------------------------
 
 def positive(value: int | None, errors: dict[str, str], name: str) -> None:
     if value is not None and value <= 0:

@@ -16,7 +16,8 @@ from sqlmodel import Session, select
 from provider.base import Day
 from provider.errors import FieldErrors, NotFound
 from provider.funders.models import Funder, FunderKind
-from provider.funding.service import Notes, Pence, blank_is_none, checked, po_length_problem
+from provider.fields import Notes, Pence, blank_is_none, checked
+from provider.funding.service import po_length_problem
 from provider.grants.models import GrantAward
 from provider.ledger.models import AccountType, EntryKind
 from provider.ledger.post import Line, account, post

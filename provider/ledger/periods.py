@@ -13,6 +13,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from provider import hooks
 from provider.clock import financial_year_label, financial_year_start, today as clock_today
 from provider.errors import FieldErrors
 from provider.ledger.models import AccountingPeriod, LedgerAccount, LedgerEntry, LedgerLine
@@ -124,9 +125,8 @@ def close(db: Session, months: list[date], today: date, actor_id: uuid.UUID | No
             earlier += relativedelta(months=1)
         closing.add(month)
     # A month closes with its block contracts' income in it: what was invoiced in advance is released first.
-    from invoicing.instalments import release_deferred  # invoicing builds on the ledger, not the other way round
     if closing:
-        release_deferred(db, last_day(max(closing)), today, actor_id)
+        hooks.month_closing(db, last_day(max(closing)), today, actor_id)
     periods = [AccountingPeriod(year=m.year, month=m.month, closed_by_id=actor_id) for m in sorted(closing)]
     db.add_all(periods)
     db.flush()

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -11,8 +10,8 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, insert
 from sqlmodel import Session, select
 
+from provider import hooks
 from provider.base import new_id, utcnow
-from provider.ledger import income_children, income_months
 from provider.ledger.models import AccountingPeriod, AccountType, EntryKind, LedgerAccount, LedgerEntry, LedgerLine
 
 
@@ -92,15 +91,12 @@ def post_many(db: Session, postings: Sequence[Posting], actor_id: uuid.UUID | No
     posted on `on` (or its service date) or, when that month is closed, the first open day after."""
     closed = _closed_months(db)
     entries, lines, now = [], [], utcnow()
-    income: dict = defaultdict(int)
     posted = []
     for posting in postings:
         check_balanced(posting.lines)
         entry_id = new_id()
         posted_on = _first_open(closed, on or posting.service_date)
         codes = _codes(posting.lines)
-        for key, pence in income_months.amounts(posting.kind, posted_on, codes).items():
-            income[key] += pence
         posted.append((posting.kind, posted_on, posting.group_id, codes))
         entries.append({"id": entry_id, "kind": posting.kind.value,
                         "posted_on": posted_on,
@@ -113,8 +109,7 @@ def post_many(db: Session, postings: Sequence[Posting], actor_id: uuid.UUID | No
         connection = db.connection()
         connection.execute(insert(LedgerEntry.__table__), entries)
         connection.execute(insert(LedgerLine.__table__), lines)
-        income_months.add(db, income)
-        income_children.add(db, income_children.for_entries(db, posted))
+        hooks.entries_posted(db, posted)
     return len(entries)
 
 
@@ -136,8 +131,7 @@ def post(db: Session, kind: EntryKind, lines: Sequence[Line], *, service_date: d
                            credit_pence=line.credit) for line in lines])
     db.flush()
     codes = _codes(lines)
-    income_months.add(db, income_months.amounts(kind, entry.posted_on, codes))
-    income_children.add(db, income_children.for_entries(db, [(kind, entry.posted_on, entry.group_id, codes)]))
+    hooks.entries_posted(db, [(kind, entry.posted_on, entry.group_id, codes)])
     return entry
 
 

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from provider.errors import Conflict, FieldErrors, Forbidden, NotFound
 from provider.organisation.changes import sent, validate_change, validate_new, values_of
 from provider.organisation.models import AccountPurpose, BankAccount, ProviderSettings
-from provider.people.fields import Email, Phone, optional
+from provider.fields import Email, Phone, optional
 from provider.users.models import Role
 
 PURPOSE_LABELS = {AccountPurpose.operating: "Operating account (payers pay invoices into it)",

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from provider.base import Day
 from provider.clock import today
 from provider.errors import Conflict, FieldErrors, NotFound, validate
-from provider.people.fields import Email, Phone, Text, not_in_future
+from provider.fields import Email, Phone, Text, not_in_future
 from provider.people.models import RELATIONSHIP_LABELS, Child, ChildRelationship, FamilyMember, Relationship
 
 FullName = Annotated[str, Field(min_length=1, max_length=200)]

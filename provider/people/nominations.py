@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from provider.base import Day
 from provider.clock import today
 from provider.errors import FieldErrors, NotFound, validate
-from provider.people.fields import Email, Name, Phone, Text, not_in_future
+from provider.fields import Email, Name, Phone, Text, not_in_future
 from provider.people.models import Child, Nomination, Nominee, NomineeKind
 
 FullName = Annotated[str, Field(min_length=1, max_length=200)]

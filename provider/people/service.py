@@ -17,7 +17,7 @@ from provider.base import Day
 from provider.clock import today
 from provider.errors import FieldErrors, validate
 from provider.funders.models import Funder, FunderKind
-from provider.people.fields import ShortText, Text, not_in_future, optional
+from provider.fields import ShortText, Text, not_in_future, optional
 from provider.people import holds
 from provider.people.models import Child, ChildStatus
 from provider.people.nhs import format_nhs_number, normalise_nhs_number

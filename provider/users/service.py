@@ -6,7 +6,7 @@ import uuid
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
 from provider.errors import FieldErrors, NotFound, validate
 from provider.users.models import Role, User
@@ -103,14 +103,3 @@ def get_user(db: Session, user_id: uuid.UUID) -> User:
 
 def list_users(db: Session) -> list[User]:
     return list(db.exec(select(User).order_by(User.role, User.name)))
-
-
-def home_context(db: Session, user: User) -> dict:
-    from provider.clock import today
-    from provider.family.view import family_view
-
-    if user.role == Role.admin:
-        return {"user_counts": dict(db.exec(select(User.role, func.count()).group_by(User.role)).all())}
-    if user.role == Role.family:
-        return {"f": family_view(db, user, today(db)), "values": {}, "errors": {}, "asking": None}
-    return {}
