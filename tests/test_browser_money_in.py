@@ -12,7 +12,7 @@ from tests.test_browser import assert_accessible, chromium, page, screenshots  #
 from tests.test_browser_bookings import sign_in
 
 pytestmark = pytest.mark.browser
-STATEMENT = Path(__file__).parent.parent / "provider" / "demo_data" / "statements" / "willow-operating-2027-03.csv"
+STATEMENT = Path(__file__).parent.parent / "lantern" / "demo_data" / "statements" / "willow-operating-2027-03.csv"
 
 
 @pytest.fixture(scope="module")
