@@ -8,9 +8,26 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+# The folder that holds the provider package: the source tree, or site-packages when installed.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES_DIR = PROJECT_ROOT / "templates"
-MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+
+
+def _files_root(code_root: Path) -> Path:
+    """Where templates/ and migrations/ are for code installed at code_root.
+
+    In the source tree (and so in an editable install) they are top-level folders beside provider/.
+    A wheel ships them inside the lantern package (pyproject.toml's package-dir), installed beside
+    provider/ as lantern/templates and lantern/migrations. Looked for by path, not by importing
+    lantern, which sits above provider; that copy is tried first so that some other distribution's
+    top-level templates/ folder in site-packages is never taken for ours."""
+    installed = code_root / "lantern"
+    if (installed / "templates").is_dir() and (installed / "migrations").is_dir():
+        return installed
+    return code_root
+
+
+TEMPLATES_DIR = _files_root(PROJECT_ROOT) / "templates"
+MIGRATIONS_DIR = TEMPLATES_DIR.parent / "migrations"
 STATIC_DIR = TEMPLATES_DIR / "static"
 
 
