@@ -699,7 +699,7 @@ class Charger:
             stream = stream_of(p)
             income = self.account(f"income:{stream}:{code}",
                                   f"Income, {STREAMS.get(stream, stream)}: {service_name}", "income", made)
-            lines += [(held, p.pence, 0), (income, 0, p.pence)]
+            lines += [(held, p.pence, 0, p.payer_ref), (income, 0, p.pence, p.payer_ref)]
         if lines:
             entry_id = b.new_id()
             self.rows[LedgerEntry].append({
@@ -708,8 +708,9 @@ class Charger:
                 "source_ref": f"charge:{charge_id}", "reverses_id": None, "created_at": made,
                 "created_by_id": actor})
             self.rows[LedgerLine] += [{"id": b.new_id(), "entry_id": entry_id, "account_id": account,
-                                       "debit_pence": debit, "credit_pence": credit}
-                                      for account, debit, credit in lines]
+                                       "debit_pence": debit, "credit_pence": credit, "payer_ref": payer,
+                                       "child_id": unit["_child"]}
+                                      for account, debit, credit, payer in lines]
 
     def account(self, code: str, name: str, type_: str, made: datetime) -> uuid.UUID:
         found = self.accounts.get(code)

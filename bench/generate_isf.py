@@ -174,6 +174,8 @@ class Money:
     def __init__(self, db: Session, b):
         self.db, self.b = db, b
         self.accounts = dict(db.exec(select(LedgerAccount.code, LedgerAccount.id)).all())
+        self.payers: dict = {}     # the ISF accounts: the payer and the child their lines name
+        self.children: dict = {}
         bank = db.exec(select(BankAccount).where(BankAccount.purpose == AccountPurpose.isf_client,
                                                  BankAccount.is_active)).first()
         self.bank = (f"bank:{bank.id}", f"Bank: {bank.label or bank.account_name} ({bank.account_number})")
@@ -208,8 +210,12 @@ class Money:
                    f"ISF management fee, period {period.number}", f"isf_spend:{fee_id}", agreement.id, actor, now)
 
     def _held(self, agreement: IsfAgreement, child: Child, now: datetime):
-        return self._account(service.ledger_code(agreement),
-                             f"ISF held for others: {child.preferred_name or child.first_name}'s ISF", "liability", now)
+        """The ISF's account, whose lines name the ISF as payer and its child, as `service.held_line` writes them."""
+        code = service.ledger_code(agreement)
+        held = self._account(code, f"ISF held for others: {child.preferred_name or child.first_name}'s ISF",
+                             "liability", now)
+        self.payers[held], self.children[held] = code, child.id
+        return held
 
     def _account(self, code: str, name: str, type_: str, now: datetime):
         found = self.accounts.get(code)
@@ -227,7 +233,8 @@ class Money:
             "group_id": group_id, "source_ref": source_ref, "reverses_id": None, "created_at": now,
             "created_by_id": actor})
         self.rows[LedgerLine] += [{"id": self.b.new_id(), "entry_id": entry_id, "account_id": account,
-                                   "debit_pence": debit, "credit_pence": credit} for account, debit, credit in lines]
+                                   "debit_pence": debit, "credit_pence": credit, "payer_ref": self.payers.get(account),
+                                   "child_id": self.children.get(account)} for account, debit, credit in lines]
 
     def write(self) -> None:
         connection = self.db.connection()

@@ -181,7 +181,7 @@ def run_baseline(db: Session, first: date, last: date, written: dict[str, int]) 
                for n in range(written["ledger entries"])]
     postings = [{"id": uuid.uuid4(), "entry_id": entries[n % len(entries)]["id"],
                  "account_id": account_ids[n % len(account_ids)], "debit_pence": 100 * (n // len(entries) % 2 == 0),
-                 "credit_pence": 100 * (n // len(entries) % 2 == 1)}
+                 "credit_pence": 100 * (n // len(entries) % 2 == 1), "payer_ref": f"bench:{n % 100}", "child_id": None}
                 for n in range(written["ledger lines"])] if entries and account_ids else []
     for model, rows in ((Invoice, invoices), (InvoiceLine, lines), (BilledPart, billed),
                         (BilledInstalment, instalments), (LedgerAccount, accounts),

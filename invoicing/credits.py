@@ -27,7 +27,8 @@ from provider.funding.models import BlockContract
 from provider.grants.models import BilledGrantInstalment
 from provider.grants.service import grant_receivable
 from provider.ledger.models import AccountType, EntryKind
-from provider.ledger.post import Line, account, post
+from provider.ledger.accounts import account
+from provider.ledger.post import Line, post
 from provider.money import format_gbp
 from provider.numbering import take
 

@@ -17,7 +17,8 @@ from invoicing.models import BilledInstalment, CreditNoteLine, InvoiceLine
 from provider.catalogue.models import Service
 from provider.funding.models import ArrangementStatus, BlockContract, BlockContractService
 from provider.ledger.models import AccountType, EntryKind, LedgerEntry, LedgerLine
-from provider.ledger.post import Line, account, post
+from provider.ledger.accounts import account
+from provider.ledger.post import Line, post
 from provider.money import split
 
 MONTHS = {"monthly": 1, "quarterly": 3}

@@ -21,7 +21,8 @@ from provider.errors import FieldErrors
 from provider.funders.models import CharitableFund
 from provider.funding.models import Arrangement
 from provider.ledger.models import AccountType, EntryKind
-from provider.ledger.post import Line, account, post
+from provider.ledger.accounts import account
+from provider.ledger.post import Line, post
 from provider.money import format_gbp
 from provider.users.models import Role, User
 
@@ -104,7 +105,7 @@ def repay(db: Session, notice: RepaymentNotice, on: date, actor_id: uuid.UUID | 
                     status=SpendStatus.approved, decided_on=on, decided_by_id=actor_id, asked_by_id=actor_id)
     db.add(back)
     db.flush()
-    post(db, EntryKind.isf_drawdown, [Line(service.held_account(db, agreement), debit=notice.pence),
+    post(db, EntryKind.isf_drawdown, [service.held_line(db, agreement, debit=notice.pence),
                                       Line(service.client_bank_account(db), credit=notice.pence)],
          service_date=on, description=back.description, source_ref=f"isf_spend:{back.id}", group_id=agreement.id,
          actor_id=actor_id)
@@ -158,7 +159,7 @@ def advance(db: Session, agreement: IsfAgreement, fund_id: uuid.UUID | None, pen
     db.add(made)
     db.flush()
     post(db, EntryKind.isf_receipt, [Line(_advances_account(db), debit=pence),
-                                     Line(service.held_account(db, agreement), credit=pence)],
+                                     service.held_line(db, agreement, credit=pence)],
          service_date=on, description=f"Advance from {fund.name}: {made.reason}", source_ref=f"isf_advance:{made.id}",
          group_id=agreement.id, actor_id=approver.id)
     return made
@@ -182,7 +183,7 @@ def recover(db: Session, agreement: IsfAgreement, receipt_pence: int, on: date,
                     decided_by_id=actor_id, asked_by_id=actor_id)
     db.add(back)
     db.flush()
-    post(db, EntryKind.isf_drawdown, [Line(service.held_account(db, agreement), debit=pence),
+    post(db, EntryKind.isf_drawdown, [service.held_line(db, agreement, debit=pence),
                                       Line(_advances_account(db), credit=pence)],
          service_date=on, description=back.description, source_ref=f"isf_spend:{back.id}", group_id=agreement.id,
          actor_id=actor_id)

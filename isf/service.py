@@ -21,7 +21,8 @@ from isf.models import Evidence, FeeKind, IsfAgreement, IsfOutcome, IsfReceipt, 
 from provider.errors import FieldErrors, NotFound
 from provider.funding.models import Arrangement, ManagementOption
 from provider.ledger.models import AccountType, EntryKind
-from provider.ledger.post import Line, account, post
+from provider.ledger.accounts import account
+from provider.ledger.post import Line, post
 from provider.money import format_gbp
 from provider.organisation.models import AccountPurpose, BankAccount
 from provider.users.models import Role, User
@@ -44,6 +45,13 @@ def held_account(db: Session, agreement: IsfAgreement):
     child = db.get(Child, db.get(Arrangement, agreement.arrangement_id).child_id)
     return account(db, ledger_code(agreement), f"ISF held for others: {child.preferred_name or child.first_name}'s ISF",
                    AccountType.liability)
+
+
+def held_line(db: Session, agreement: IsfAgreement, *, debit: int = 0, credit: int = 0) -> Line:
+    """A line on the ISF's own account, naming the ISF as payer and its child."""
+    child_id = db.get(Arrangement, agreement.arrangement_id).child_id
+    return Line(held_account(db, agreement), debit=debit, credit=credit, payer_ref=ledger_code(agreement),
+                child_id=child_id)
 
 
 def client_bank_account(db: Session):
@@ -133,7 +141,7 @@ def record_receipt(db: Session, agreement: IsfAgreement, pence: int | None, rece
                          created_by_id=actor_id)
     db.add(receipt)
     db.flush()
-    post(db, EntryKind.isf_receipt, [Line(client_bank_account(db), debit=pence), Line(held_account(db, agreement), credit=pence)],
+    post(db, EntryKind.isf_receipt, [Line(client_bank_account(db), debit=pence), held_line(db, agreement, credit=pence)],
          service_date=received_on, description=f"ISF receipt: {reference or source}", source_ref=f"isf_receipt:"
          f"{receipt.id}", group_id=agreement.id, actor_id=actor_id)
     from isf.returns import recover
@@ -164,7 +172,7 @@ def post_fee(db: Session, agreement: IsfAgreement, period: schedule.Period, acto
     db.add(fee)
     db.flush()
     income = account(db, "income:isf_fees", "Income, ISF management fees", AccountType.income)
-    post(db, EntryKind.isf_drawdown, [Line(held_account(db, agreement), debit=pence), Line(income, credit=pence)],
+    post(db, EntryKind.isf_drawdown, [held_line(db, agreement, debit=pence), Line(income, credit=pence)],
          service_date=period.starts_on, description=f"ISF management fee, period {period.number}",
          source_ref=f"isf_spend:{fee.id}", group_id=agreement.id, actor_id=actor_id)
     return fee
@@ -236,7 +244,7 @@ def approve_spend(db: Session, spend: IsfSpend, approver: User, on: date, today:
     spend.status, spend.decided_by_id, spend.decided_on = SpendStatus.approved, approver.id, on
     db.add(spend)
     db.flush()
-    post(db, EntryKind.isf_drawdown, [Line(held_account(db, agreement), debit=spend.pence),
+    post(db, EntryKind.isf_drawdown, [held_line(db, agreement, debit=spend.pence),
                                       Line(client_bank_account(db), credit=spend.pence)],
          service_date=spend.spent_on, description=f"ISF spend: {spend.description}", source_ref=f"isf_spend:"
          f"{spend.id}", group_id=agreement.id, actor_id=approver.id, on=on)

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from fractions import Fraction
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -30,6 +30,7 @@ from provider.funding.models import Arrangement, BlockContract
 from provider.grants.models import BilledGrantInstalment, GrantAward
 from reports import income_children
 from reports.income_months import CARE_KINDS, IncomeMonth
+from provider.ledger.accounts import holding_code
 from provider.ledger.models import LedgerAccount, LedgerEntry, LedgerLine
 
 NHS_GRANT = "NHS children's hospice funding"
@@ -200,35 +201,20 @@ def _account_totals(db: Session, first: date, last: date) -> dict[str, tuple[str
     return {code: (name, int(pence)) for code, name, pence in rows}
 
 
-def _side(first: date, last: date, income: bool):
-    """Lines of care entries in the period on income accounts (or on the payers' accounts), each numbered among
-    the lines of its entry of the same size."""
-    size = LedgerLine.credit_pence + LedgerLine.debit_pence
-    code = LedgerAccount.code.like("income:%")
-    return (select(LedgerLine.entry_id, LedgerAccount.code.label("code"), size.label("size"),
-                   (LedgerLine.credit_pence - LedgerLine.debit_pence).label("pence"),
-                   func.row_number().over(partition_by=(LedgerLine.entry_id, size),
-                                          order_by=(LedgerAccount.code, LedgerLine.id)).label("n"))
-            .add_columns(LedgerEntry.group_id.label("charge_id"))
-            .join(LedgerAccount, LedgerAccount.id == LedgerLine.account_id)
-            .join(LedgerEntry, LedgerEntry.id == LedgerLine.entry_id)
-            .where(LedgerEntry.kind.in_(CARE_KINDS), _in_period(first, last), code if income else ~code)
-            .subquery())
-
-
 def _care_payers(db: Session, first: date, last: date, by_child: bool) -> list[tuple[str, str | None, object, int]]:
-    """(income account, payer account, child or None, net credit) of care delivered: each income line paired with
-    the payer line of its entry for the same amount (an entry holds one such pair for each part of a charge). The
-    child, from the charge the entry is for, only `by_child`."""
-    income, payer = _side(first, last, True), _side(first, last, False)
-    keys = (income.c.code, payer.c.code) + ((Charge.child_id,) if by_child else ())
-    query = (select(*keys, func.sum(income.c.pence))
-             .outerjoin(payer, and_(payer.c.entry_id == income.c.entry_id, payer.c.size == income.c.size,
-                                    payer.c.n == income.c.n)))
-    if by_child:
-        query = query.outerjoin(Charge, Charge.id == income.c.charge_id)
-    rows = db.execute(query.group_by(*keys))
-    return [(row[0], row[1], row[2] if by_child else None, int(row[-1])) for row in rows]
+    """(income account, payer account, child or None, net credit) of care delivered: each income line of a care entry
+    under the account holding what the payer it names owes; the child it names only `by_child`."""
+    keys = (LedgerAccount.code, LedgerLine.payer_ref) + ((LedgerLine.child_id,) if by_child else ())
+    rows = db.execute(select(*keys, func.sum(LedgerLine.credit_pence - LedgerLine.debit_pence))
+                      .join(LedgerAccount, LedgerAccount.id == LedgerLine.account_id)
+                      .join(LedgerEntry, LedgerEntry.id == LedgerLine.entry_id)
+                      .where(LedgerEntry.kind.in_(CARE_KINDS), _in_period(first, last),
+                             LedgerAccount.code.like("income:%"))
+                      .group_by(*keys))
+    found: dict[tuple, int] = defaultdict(int)
+    for row in rows:
+        found[(row[0], holding_code(row[1]) or None, row[2] if by_child else None)] += int(row[-1])
+    return [(*key, pence) for key, pence in found.items()]
 
 
 def _children_of_cash(db: Session, first: date, last: date) -> dict[tuple, set]:
@@ -251,17 +237,16 @@ def _children_of_cash(db: Session, first: date, last: date) -> dict[tuple, set]:
 
 
 def _children_charged_fees(db: Session, first: date, last: date) -> set:
-    """The children whose ISFs' fees are among the period's income: of the `isf:` accounts of the fee entries."""
+    """The children whose ISFs' fees are among the period's income: those the `isf:` lines of the fee entries name."""
     fee_line, fee_account = aliased(LedgerLine), aliased(LedgerAccount)
-    codes = set(db.execute(select(LedgerAccount.code).distinct()
-                           .select_from(fee_account)
-                           .join(fee_line, fee_line.account_id == fee_account.id)
-                           .join(LedgerEntry, LedgerEntry.id == fee_line.entry_id)
-                           .join(LedgerLine, LedgerLine.entry_id == fee_line.entry_id)
-                           .join(LedgerAccount, LedgerAccount.id == LedgerLine.account_id)
-                           .where(fee_account.code == income_children.FEES, LedgerAccount.code.like("isf:%"),
-                                  _in_period(first, last))).scalars())
-    return set(income_children.isf_children(db, codes).values())
+    return set(db.execute(select(LedgerLine.child_id).distinct()
+                          .select_from(fee_account)
+                          .join(fee_line, fee_line.account_id == fee_account.id)
+                          .join(LedgerEntry, LedgerEntry.id == fee_line.entry_id)
+                          .join(LedgerLine, LedgerLine.entry_id == fee_line.entry_id)
+                          .join(LedgerAccount, LedgerAccount.id == LedgerLine.account_id)
+                          .where(fee_account.code == income_children.FEES, LedgerAccount.code.like("isf:%"),
+                                 LedgerLine.child_id.is_not(None), _in_period(first, last))).scalars())
 
 
 def _children_of_blocks(db: Session, first: date, last: date) -> dict[str, set]:

@@ -1,11 +1,10 @@
 """The children each line of the trustees' income report came from, kept month by month (reports/trustee.py).
 
 Three kinds of row, each a count for (month, source, code, payer account, child):
-- "care": every income line of a care entry (delivered or reversed) counts once for the child of the charge the entry
-  is for, under the month it was posted, its income account and its payer's account, paired as income_months pairs
-  them;
-- "fee": every ISF account on an entry that takes an ISF management fee counts once for the ISF's child, under the
-  month it was posted;
+- "care": every income line of a care entry (delivered or reversed) counts once for the child it names, under the
+  month it was posted, its income account and its payer's account, as income_months keys them;
+- "fee": every ISF account's line on an entry that takes an ISF management fee counts once for the child it names
+  (the ISF's), under the month it was posted;
 - "block": every current charge a block contract pays part of counts once for its child, under the month of the
   charge's day and the contract's id; a superseded charge counts no more.
 A line's children over whole months are those with a row in them: a row goes when its count comes to nought.
@@ -25,8 +24,7 @@ from sqlmodel import Field, Session, SQLModel
 
 from provider.base import id_field
 from provider.charges.models import Charge, ChargePart, ChargeState
-from provider.funding.models import Arrangement
-from reports.income_months import CARE_KINDS, add_to_kept, care_pairs
+from reports.income_months import CARE_KINDS, Posted, add_to_kept, care_lines
 from provider.ledger.models import LedgerAccount, LedgerEntry, LedgerLine
 
 CARE, FEE, BLOCK = "care", "fee", "block"
@@ -48,54 +46,29 @@ class IncomeChildMonth(SQLModel, table=True):
     count: int = 0
 
 
-def of_entry(kind: str, posted_on: date, lines: Iterable[tuple[str, int, int]], charge_child: uuid.UUID | None,
-             isf_children: dict[str, uuid.UUID]) -> dict[Key, int]:
-    """What one entry adds, from its lines as (account code, debit, credit): care for a child (`charge_child`, of the
-    charge it is for), or an ISF fee (`isf_children`: each ISF account's child)."""
+def of_entry(kind: str, posted_on: date, lines: Iterable[Posted]) -> dict[Key, int]:
+    """What one entry adds, from its lines as (account code, debit, credit, payer, child): care for the child each
+    income line names, or an ISF fee for the child each ISF account's line names."""
     lines = list(lines)
     found: dict[Key, int] = defaultdict(int)
     month = posted_on.replace(day=1)
-    if kind in CARE_KINDS and charge_child is not None:
-        for code, payer, _ in care_pairs(lines):
-            found[(month, CARE, code, payer, charge_child)] += 1
-    if any(code == FEES for code, _, _ in lines):
-        for code, _, _ in lines:
-            if code.startswith(ISF_PREFIX) and code in isf_children:
-                found[(month, FEE, FEES, code, isf_children[code])] += 1
+    if kind in CARE_KINDS:
+        for code, payer, _, child in care_lines(lines):
+            if child is not None:
+                found[(month, CARE, code, payer, child)] += 1
+    if any(line[0] == FEES for line in lines):
+        for code, _, _, _, child in lines:
+            if code.startswith(ISF_PREFIX) and child is not None:
+                found[(month, FEE, FEES, code, child)] += 1
     return found
 
 
-def for_entries(db: Session, entries: Iterable[tuple[str, date, uuid.UUID, list[tuple[str, int, int]]]]
-                ) -> dict[Key, int]:
-    """What entries being posted add, each as (kind, posted on, group id, lines): their charges' and ISFs' children
-    read in one query each."""
-    entries = list(entries)
-    charges = _children_of(db, Charge, [group for kind, _, group, _ in entries if kind in CARE_KINDS])
-    isfs = isf_children(db, {code for _, _, _, lines in entries if any(c == FEES for c, _, _ in lines)
-                              for code, _, _ in lines if code.startswith(ISF_PREFIX)})
+def for_entries(db: Session, entries: Iterable[tuple[str, date, uuid.UUID, list[Posted]]]) -> dict[Key, int]:
+    """What entries being posted add, each as (kind, posted on, group id, lines)."""
     found: dict[Key, int] = defaultdict(int)
-    for kind, posted_on, group, lines in entries:
-        _merge(found, of_entry(kind, posted_on, lines, charges.get(group), isfs))
+    for kind, posted_on, _group, lines in entries:
+        _merge(found, of_entry(kind, posted_on, lines))
     return found
-
-
-def _children_of(db: Session, model, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
-    ids = list(set(ids))
-    found = {}
-    for start in range(0, len(ids), BATCH):
-        found.update(db.execute(select(model.id, model.child_id).where(model.id.in_(ids[start:start + BATCH]))).all())
-    return found
-
-
-def isf_children(db: Session, codes: set[str]) -> dict[str, uuid.UUID]:
-    """Each ISF account's child: the child of the arrangement the account is named after."""
-    ids = {}
-    for code in codes:
-        try:
-            ids[uuid.UUID(code.removeprefix(ISF_PREFIX))] = code
-        except ValueError:      # not an account Lantern names after an arrangement: no child to count
-            pass
-    return {ids[arrangement]: child for arrangement, child in _children_of(db, Arrangement, ids).items()}
 
 
 def of_charges(charges: Iterable[tuple[uuid.UUID, date, Iterable[str]]], sign: int = 1) -> dict[Key, int]:
@@ -125,22 +98,21 @@ def recomputed(db: Session) -> dict[Key, int]:
     fee_line, fee_account = aliased(LedgerLine), aliased(LedgerAccount)
     fee_entries = (select(fee_line.entry_id).join(fee_account, fee_account.id == fee_line.account_id)
                    .where(fee_account.code == FEES))
-    rows = db.execute(select(LedgerEntry.id, LedgerEntry.kind, LedgerEntry.posted_on, Charge.child_id,
-                             LedgerAccount.code, LedgerLine.debit_pence, LedgerLine.credit_pence)
+    rows = db.execute(select(LedgerEntry.id, LedgerEntry.kind, LedgerEntry.posted_on, LedgerAccount.code,
+                             LedgerLine.debit_pence, LedgerLine.credit_pence, LedgerLine.payer_ref,
+                             LedgerLine.child_id)
                       .join(LedgerLine, LedgerLine.entry_id == LedgerEntry.id)
                       .join(LedgerAccount, LedgerAccount.id == LedgerLine.account_id)
-                      .outerjoin(Charge, Charge.id == LedgerEntry.group_id)
                       .where(LedgerEntry.kind.in_(CARE_KINDS) | LedgerEntry.id.in_(fee_entries))
                       .order_by(LedgerEntry.id))
     entries, current = [], None
-    for entry_id, kind, posted_on, child_id, code, debit, credit in rows:
+    for entry_id, kind, posted_on, code, debit, credit, payer, child_id in rows:
         if entry_id != current:
             current = entry_id
-            entries.append((kind, posted_on, child_id, []))
-        entries[-1][3].append((code, debit, credit))
-    isfs = isf_children(db, {code for _, _, _, lines in entries for code, _, _ in lines if code.startswith(ISF_PREFIX)})
-    for kind, posted_on, child_id, lines in entries:
-        _merge(total, of_entry(kind, posted_on, lines, child_id, isfs))
+            entries.append((kind, posted_on, []))
+        entries[-1][2].append((code, debit, credit, payer, child_id))
+    for kind, posted_on, lines in entries:
+        _merge(total, of_entry(kind, posted_on, lines))
     refs: dict[uuid.UUID, tuple[uuid.UUID, date, set[str]]] = {}
     for charge_id, child_id, day, ref in db.execute(
             select(Charge.id, Charge.child_id, Charge.day, ChargePart.arrangement_ref)

@@ -1,9 +1,9 @@
 """Income kept month by month as it is posted, for reports over whole months (the trustees' statutory income).
 
 Each income line adds its net credit to one row: (month posted, income account, care or not, the payer's account).
-For a care entry (care delivered or reversed) the payer is the entry's other line of the same size, the n-th income
-line of a size paired with the n-th other line of that size, both in account-code order: exactly the pairing
-reports.income makes over the raw lines. Every posting keeps the rows up to date in the same transaction;
+For a care entry (care delivered or reversed) the payer is the one the line names, under the account that holds
+what that payer owes for care (`provider.ledger.accounts.holding_code`). Every posting keeps the rows up to date in
+the same transaction;
 `rebuild` makes them again from the raw ledger (for bulk-written data), and `differences` is `lantern check`'s
 proof that they agree with it.
 """
@@ -21,10 +21,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, Session, SQLModel
 
 from provider.base import id_field
+from provider.ledger.accounts import holding_code
 from provider.ledger.models import EntryKind, LedgerAccount, LedgerEntry, LedgerLine
 
 CARE_KINDS = (EntryKind.care_delivered, EntryKind.care_reversed)
 Key = tuple[date, str, bool, str]          # month, income account code, care, payer account code ("" for none)
+Posted = tuple[str, int, int, str | None, uuid.UUID | None]   # a line: account code, debit, credit, payer, child
 BATCH = 1000
 
 
@@ -39,36 +41,25 @@ class IncomeMonth(SQLModel, table=True):
     pence: int = 0
 
 
-def amounts(kind: str, posted_on: date, lines: Iterable[tuple[str, int, int]]) -> dict[Key, int]:
-    """What one entry adds, from its lines as (account code, debit, credit)."""
+def amounts(kind: str, posted_on: date, lines: Iterable[Posted]) -> dict[Key, int]:
+    """What one entry adds, from its lines as (account code, debit, credit, payer, child)."""
     month = posted_on.replace(day=1)
     found: dict[Key, int] = defaultdict(int)
     if kind not in CARE_KINDS:
-        for code, debit, credit in lines:
+        for code, debit, credit, *_ in lines:
             if code.startswith("income:"):
                 found[(month, code, False, "")] += credit - debit
         return found
-    for code, payer, pence in care_pairs(lines):
+    for code, payer, pence, _ in care_lines(lines):
         found[(month, code, True, payer)] += pence
     return found
 
 
-def care_pairs(lines: Iterable[tuple[str, int, int]]) -> list[tuple[str, str, int]]:
-    """A care entry's income lines, each as (income account, payer account or "", net credit): the n-th income line
-    of a size paired with the n-th other line of that size, both in account-code order."""
-    lines = list(lines)
-    payers: dict[int, list[str]] = defaultdict(list)
-    for code, debit, credit in sorted(lines):
-        if not code.startswith("income:"):
-            payers[debit + credit].append(code)
-    taken: dict[int, int] = defaultdict(int)
-    found = []
-    for code, size, pence in sorted((code, debit + credit, credit - debit) for code, debit, credit in lines
-                                    if code.startswith("income:")):
-        n = taken[size]
-        taken[size] += 1
-        found.append((code, payers[size][n] if n < len(payers[size]) else "", pence))
-    return found
+def care_lines(lines: Iterable[Posted]) -> list[tuple[str, str, int, uuid.UUID | None]]:
+    """A care entry's income lines, each as (income account, the account holding what its payer owes or "",
+    net credit, child)."""
+    return [(code, holding_code(payer), credit - debit, child)
+            for code, debit, credit, payer, child in lines if code.startswith("income:")]
 
 
 def add_to_kept(db: Session, table, keys: list[str], total: str, found: dict[tuple, int]) -> None:
@@ -93,7 +84,8 @@ def add(db: Session, found: dict[Key, int]) -> None:
 def recomputed(db: Session) -> dict[Key, int]:
     """The rows as the raw ledger gives them, entry by entry."""
     rows = db.execute(select(LedgerEntry.id, LedgerEntry.kind, LedgerEntry.posted_on, LedgerAccount.code,
-                             LedgerLine.debit_pence, LedgerLine.credit_pence)
+                             LedgerLine.debit_pence, LedgerLine.credit_pence, LedgerLine.payer_ref,
+                             LedgerLine.child_id)
                       .join(LedgerLine, LedgerLine.entry_id == LedgerEntry.id)
                       .join(LedgerAccount, LedgerAccount.id == LedgerLine.account_id)
                       .order_by(LedgerEntry.id))
@@ -101,15 +93,15 @@ def recomputed(db: Session) -> dict[Key, int]:
     current, kind, posted_on, lines = None, None, None, []
 
     def flush() -> None:
-        if current is not None and any(code.startswith("income:") for code, _, _ in lines):
+        if current is not None and any(line[0].startswith("income:") for line in lines):
             for key, pence in amounts(kind, posted_on, lines).items():
                 total[key] += pence
 
-    for entry_id, entry_kind, entry_posted_on, code, debit, credit in rows:
+    for entry_id, entry_kind, entry_posted_on, code, debit, credit, payer, child in rows:
         if entry_id != current:
             flush()
             current, kind, posted_on, lines = entry_id, entry_kind, entry_posted_on, []
-        lines.append((code, debit, credit))
+        lines.append((code, debit, credit, payer, child))
     flush()
     return {k: v for k, v in total.items() if v}
 

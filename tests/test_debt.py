@@ -25,7 +25,8 @@ from lantern import demo
 from provider.db import make_engine, open_session, unit_of_work
 from provider.errors import FieldErrors
 from provider.ledger.models import AccountType, EntryKind
-from provider.ledger.post import Line, account, balances, post
+from provider.ledger.accounts import account
+from provider.ledger.post import Line, balances, post
 from provider.organisation.models import AccountPurpose, BankAccount
 from provider.people.models import FamilyMember
 from tests.conftest import api, post_form, demo_once_per_module

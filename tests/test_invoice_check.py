@@ -49,7 +49,8 @@ def test_a_number_handed_out_but_never_issued_is_a_gap(invoiced):
 
 def test_a_debtor_that_does_not_match_its_invoices_is_named(invoiced):
     from provider.ledger.models import AccountType
-    from provider.ledger.post import Line, account, post
+    from provider.ledger.accounts import account
+    from provider.ledger.post import Line, post
     from provider.ledger.models import EntryKind
 
     invoice = invoiced.exec(select(Invoice).where(Invoice.payer_name == "Riverside ICB",

@@ -19,7 +19,8 @@ from provider.db import unit_of_work
 from provider.errors import FieldErrors
 from provider.funding.models import Arrangement
 from provider.ledger.models import AccountType, EntryKind
-from provider.ledger.post import Line, account, post
+from provider.ledger.accounts import account
+from provider.ledger.post import Line, post
 from provider.organisation.models import AccountPurpose, BankAccount
 from provider.users.models import User
 from tests.conftest import api, csrf_token, demo_once_per_module

@@ -13,9 +13,8 @@ from provider.db import is_postgresql, unit_of_work
 from lantern.check import run_all
 from provider.ledger import check
 from provider.ledger.models import AccountType, EntryKind, LedgerEntry, LedgerLine
-from provider.ledger.post import (
-    Line, PeriodClosed, UnbalancedEntry, account, balances, close_month, post, reverse,
-)
+from provider.ledger.accounts import account
+from provider.ledger.post import Line, PeriodClosed, UnbalancedEntry, balances, close_month, post, reverse
 from tests.conftest import rolled_back
 
 

@@ -12,7 +12,8 @@ from sqlmodel import func, select
 from lantern import demo
 from provider.db import make_engine, open_session, unit_of_work
 from provider.ledger.models import AccountingPeriod, AccountType, EntryKind
-from provider.ledger.post import Line, account, post
+from provider.ledger.accounts import account
+from provider.ledger.post import Line, post
 from tests.conftest import api, post_form
 from tests.test_cli import run  # noqa: F401  (the fixture)
 

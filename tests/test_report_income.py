@@ -18,7 +18,8 @@ from invoicing.models import Invoice
 from invoicing.payments import service as payments
 from provider.db import unit_of_work
 from provider.errors import FieldErrors
-from provider.ledger.post import Line, account, post
+from provider.ledger.accounts import account
+from provider.ledger.post import Line, post
 from provider.users.models import User
 from reports import cli, income
 from tests.conftest import demo_once_per_module

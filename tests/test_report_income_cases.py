@@ -13,7 +13,8 @@ from invoicing.payments.models import Allocation, Payment
 from provider.db import unit_of_work
 from provider.funders.models import DepartmentKind, Funder, FunderDepartment, FunderKind
 from provider.ledger.models import AccountType, EntryKind
-from provider.ledger.post import Line, account, post
+from provider.ledger.accounts import account, payer_of
+from provider.ledger.post import Line, post
 from provider.organisation.models import BankAccount
 from reports import income
 from tests.test_report_income import YEAR, ledger_income, rows
@@ -26,13 +27,15 @@ def _funder(db, name: str, kind: FunderKind) -> Funder:
 
 
 def _post(db, day: date, kind: EntryKind, *pairs: tuple[str, str, int]) -> None:
-    """One entry: each (debit account, credit account, pence), income accounts credited."""
+    """One entry: each (debit account, credit account, pence), income accounts credited; both lines of a pair name
+    the payer whose account it is, as care postings do."""
     lines = []
     for debit_code, credit_code, pence in pairs:
         debit_type = AccountType.income if debit_code.startswith("income:") else AccountType.asset
         credit_type = AccountType.income if credit_code.startswith("income:") else AccountType.liability
-        lines += [Line(account(db, debit_code, debit_code, debit_type), debit=pence),
-                  Line(account(db, credit_code, credit_code, credit_type), credit=pence)]
+        payer = payer_of(debit_code) or payer_of(credit_code)
+        lines += [Line(account(db, debit_code, debit_code, debit_type), debit=pence, payer_ref=payer),
+                  Line(account(db, credit_code, credit_code, credit_type), credit=pence, payer_ref=payer)]
     post(db, kind, lines, service_date=day, description="test", source_ref=f"test:{uuid.uuid4()}")
 
 

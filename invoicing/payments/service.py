@@ -22,7 +22,8 @@ from invoicing.payments.models import (
 from provider.errors import FieldErrors, NotFound
 from provider.ledger.models import AccountType, EntryKind
 from provider.ledger import accounts
-from provider.ledger.post import Line, account, post
+from provider.ledger.accounts import account
+from provider.ledger.post import Line, post
 from provider.money import format_gbp
 from provider.organisation.models import BankAccount, ProviderSettings
 from provider.users.models import Role, User

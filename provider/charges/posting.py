@@ -13,7 +13,8 @@ from sqlmodel import Session, select
 from provider.catalogue.models import Service
 from provider.charges.models import Charge, ChargePart
 from provider.ledger.models import AccountType, EntryKind, LedgerAccount, LedgerEntry
-from provider.ledger.post import Line, Posting, account, reverse
+from provider.ledger.accounts import account
+from provider.ledger.post import Line, Posting, reverse
 
 STREAMS = {
     "isf": "personal budgets: ISF draw-downs",
@@ -44,8 +45,9 @@ def _account(db: Session, code: str, name: str, type_: AccountType) -> LedgerAcc
     return found
 
 
-def _lines(db: Session, service: Service, parts) -> list[Line]:
-    """Debit what each payer owes (or the ISF), credit income; `parts` are charge parts or the engine's parts."""
+def _lines(db: Session, service: Service, parts, child_id: uuid.UUID) -> list[Line]:
+    """Debit what each payer owes (or the ISF), credit income, both lines naming the payer and the child; `parts` are
+    charge parts or the engine's parts."""
     lines = []
     for part in parts:
         if part.pence == 0 or part.kind in ("restricted_fund", "unrestricted_fund"):
@@ -57,13 +59,15 @@ def _lines(db: Session, service: Service, parts) -> list[Line]:
         stream = stream_of(part)
         income = _account(db, f"income:{stream}:{service.code}", f"Income, {STREAMS.get(stream, stream)}: {service.name}",
                           AccountType.income)
-        lines += [Line(held, debit=part.pence), Line(income, credit=part.pence)]
+        lines += [Line(held, debit=part.pence, payer_ref=part.payer_ref, child_id=child_id),
+                  Line(income, credit=part.pence, payer_ref=part.payer_ref, child_id=child_id)]
     return lines
 
 
-def delivery_posting(db: Session, charge_id: uuid.UUID, service: Service, day: date, parts) -> Posting | None:
+def delivery_posting(db: Session, charge_id: uuid.UUID, child_id: uuid.UUID, service: Service, day: date,
+                     parts) -> Posting | None:
     """The entry for one delivered charge, or None when nothing is owed (block, charity, nothing to pay)."""
-    lines = _lines(db, service, parts)
+    lines = _lines(db, service, parts, child_id)
     if not lines:
         return None
     return Posting(EntryKind.care_delivered, lines, day, f"Care delivered {day:%d/%m/%Y}", f"charge:{charge_id}",

@@ -70,7 +70,7 @@ def store_many(db: Session, items: list[tuple[Outcome, UnitLike, BookingLike, Ch
                   for position, p in enumerate(outcome.parts)]
         service = services.get(booking.service_id) or services.setdefault(booking.service_id,
                                                                           db.get(Service, booking.service_id))
-        posting = care.delivery_posting(db, charge_id, service, unit.day, outcome.parts)
+        posting = care.delivery_posting(db, charge_id, booking.child_id, service, unit.day, outcome.parts)
         if posting is not None:
             postings.append(posting)
     if charges:

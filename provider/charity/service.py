@@ -26,7 +26,8 @@ from provider.fields import Notes, checked, pence_in
 from provider.ledger import periods
 from provider.ledger.models import AccountType, EntryKind, LedgerAccount
 from provider.ledger import accounts
-from provider.ledger.post import Line, account, post
+from provider.ledger.accounts import account
+from provider.ledger.post import Line, post
 from provider.money import PenceIn, format_gbp
 from provider.organisation.models import AccountPurpose, BankAccount
 from provider.fields import blank_is_none, optional

@@ -20,7 +20,8 @@ from provider.fields import Notes, Pence, blank_is_none, checked
 from provider.funding.service import po_length_problem
 from provider.grants.models import GrantAward
 from provider.ledger.models import AccountType, EntryKind
-from provider.ledger.post import Line, account, post
+from provider.ledger.accounts import account
+from provider.ledger.post import Line, post
 
 PAYING_KINDS = (FunderKind.icb, FunderKind.nhs_england)
 FREQUENCIES = {"quarterly": "Quarterly", "monthly": "Monthly"}

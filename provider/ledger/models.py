@@ -76,6 +76,8 @@ class LedgerLine(SQLModel, table=True):
     account_id: uuid.UUID = Field(foreign_key="ledger_accounts.id", index=True)
     debit_pence: int = 0
     credit_pence: int = 0
+    payer_ref: str | None = Field(default=None, sa_type=String(120))             # the payer the line concerns
+    child_id: uuid.UUID | None = Field(default=None, foreign_key="children.id")  # and the child, where there is one
 
 
 class AccountingPeriod(SQLModel, table=True):

@@ -12,7 +12,8 @@ from sqlmodel import Session, select
 
 from provider import hooks
 from provider.base import new_id, utcnow
-from provider.ledger.models import AccountingPeriod, AccountType, EntryKind, LedgerAccount, LedgerEntry, LedgerLine
+from provider.ledger.accounts import payer_of
+from provider.ledger.models import AccountingPeriod, EntryKind, LedgerAccount, LedgerEntry, LedgerLine
 
 
 class UnbalancedEntry(ValueError):
@@ -28,16 +29,8 @@ class Line:
     account: LedgerAccount
     debit: int = 0
     credit: int = 0
-
-
-def account(db: Session, code: str, name: str, type_: AccountType) -> LedgerAccount:
-    """The account with this code, opened the first time it is needed."""
-    found = db.exec(select(LedgerAccount).where(LedgerAccount.code == code)).first()
-    if found is None:
-        found = LedgerAccount(code=code, name=name, type=type_)
-        db.add(found)
-        db.flush()
-    return found
+    payer_ref: str | None = None     # whom the line concerns; when None, the payer its account names, if any
+    child_id: uuid.UUID | None = None
 
 
 def check_balanced(lines: Sequence[Line]) -> None:
@@ -104,7 +97,8 @@ def post_many(db: Session, postings: Sequence[Posting], actor_id: uuid.UUID | No
                         "group_id": posting.group_id, "source_ref": posting.source_ref, "reverses_id": None,
                         "created_at": now, "created_by_id": actor_id})
         lines += [{"id": new_id(), "entry_id": entry_id, "account_id": line.account.id, "debit_pence": line.debit,
-                   "credit_pence": line.credit} for line in posting.lines]
+                   "credit_pence": line.credit, "payer_ref": _payer(line), "child_id": line.child_id}
+                  for line in posting.lines]
     if entries:
         connection = db.connection()
         connection.execute(insert(LedgerEntry.__table__), entries)
@@ -113,8 +107,13 @@ def post_many(db: Session, postings: Sequence[Posting], actor_id: uuid.UUID | No
     return len(entries)
 
 
-def _codes(lines: Sequence[Line]) -> list[tuple[str, int, int]]:
-    return [(line.account.code, line.debit, line.credit) for line in lines]
+def _payer(line: Line) -> str | None:
+    return line.payer_ref or payer_of(line.account.code)
+
+
+def _codes(lines: Sequence[Line]) -> list[tuple[str, int, int, str | None, uuid.UUID | None]]:
+    """Each line as the hooks see it: (account code, debit, credit, payer, child)."""
+    return [(line.account.code, line.debit, line.credit, _payer(line), line.child_id) for line in lines]
 
 
 def post(db: Session, kind: EntryKind, lines: Sequence[Line], *, service_date: date, description: str,
@@ -128,7 +127,7 @@ def post(db: Session, kind: EntryKind, lines: Sequence[Line], *, service_date: d
     db.add(entry)
     db.flush()
     db.add_all([LedgerLine(entry_id=entry.id, account_id=line.account.id, debit_pence=line.debit,
-                           credit_pence=line.credit) for line in lines])
+                           credit_pence=line.credit, payer_ref=_payer(line), child_id=line.child_id) for line in lines])
     db.flush()
     codes = _codes(lines)
     hooks.entries_posted(db, [(kind, entry.posted_on, entry.group_id, codes)])
@@ -143,7 +142,8 @@ def lines_of(db: Session, entry: LedgerEntry) -> list[tuple[LedgerAccount, Ledge
 def reverse(db: Session, entry: LedgerEntry, *, description: str, on: date, actor_id: uuid.UUID | None = None,
             kind: EntryKind = EntryKind.reversal) -> LedgerEntry:
     """The mirror image of `entry`, posted on `on` (or the first open day after), naming what it reverses."""
-    mirrored = [Line(acc, debit=line.credit_pence, credit=line.debit_pence) for acc, line in lines_of(db, entry)]
+    mirrored = [Line(acc, debit=line.credit_pence, credit=line.debit_pence, payer_ref=line.payer_ref,
+                     child_id=line.child_id) for acc, line in lines_of(db, entry)]
     return post(db, kind, mirrored, service_date=entry.service_date or entry.posted_on, description=description,
                 source_ref=entry.source_ref, group_id=entry.group_id, actor_id=actor_id, reverses=entry, on=on)
 
