@@ -16,9 +16,9 @@ from invoicing.backing import has_backing, stored_backing
 from invoicing.documents import stored_pdf
 from invoicing.drafting import NHS_KINDS
 from invoicing.models import Invoice
+from provider import mail
 from provider.config import Settings
 from provider.funders.models import Funder
-from provider import mail
 from provider.mail import SentMessage
 from provider.money import format_gbp
 from provider.organisation.models import ProviderSettings

@@ -14,13 +14,13 @@ from sqlmodel import Session, select
 
 from invoicing.documents import html_to_pdf, pdf_templates
 from invoicing.models import Document
-from provider.mail import SentMessage
-from provider.mail import deliver as _deliver, message as _message, record as _record, sender as _sender
 from isf import schedule, service
 from isf.models import IsfAgreement
+from provider import mail
 from provider.config import Settings
 from provider.errors import FieldErrors
 from provider.funders.models import Funder
+from provider.mail import SentMessage
 from provider.funding.models import Arrangement
 from provider.people.holds import open_hold
 from provider.people.models import Child, ChildRelationship, FamilyMember
@@ -104,11 +104,11 @@ def send_family_letter(db: Session, settings: Settings, agreement: IsfAgreement,
     subject = f"{found.child}'s Individual Service Fund: the money left at {as_of:%d %B %Y}"
     note = f" Sent on the decision of {decided_by.strip()}." if hold is not None else ""
     if not parent.email:
-        _record(db, ref, "isf_letter", "post", parent.name, None, subject + note, [pdf], actor_id)
+        mail.record(db, ref, "isf_letter", "post", parent.name, None, subject + note, [pdf], actor_id)
     else:
         body = (f"Dear {parent.name},\n\nPlease find attached a letter about {found.child}'s Individual Service "
-                f"Fund.\n\nWith kind regards,\n{_sender(db, settings)}\n")
-        message = _message(_sender(db, settings), parent.email, subject, body, [pdf], {"pdf": "application/pdf"})
-        _record(db, ref, "isf_letter", _deliver(settings, message), parent.email, message, subject + note, [pdf],
-                actor_id)
+                f"Fund.\n\nWith kind regards,\n{mail.sender(db, settings)}\n")
+        message = mail.message(mail.sender(db, settings), parent.email, subject, body, [pdf], {"pdf": "application/pdf"})
+        mail.record(db, ref, "isf_letter", mail.deliver(settings, message), parent.email, message, subject + note,
+                    [pdf], actor_id)
     return db.exec(select(SentMessage).where(SentMessage.source_ref == ref).order_by(SentMessage.created_at.desc())).first()
