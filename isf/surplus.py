@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from invoicing.documents import html_to_pdf, pdf_templates
 from invoicing.models import Document
+from provider import references
 from provider.mail import SentMessage
 from provider.mail import deliver as _deliver, message as _message, record as _record, sender as _sender
 from isf import schedule, service
@@ -91,7 +92,7 @@ def send_family_letter(db: Session, settings: Settings, agreement: IsfAgreement,
     if parent is None:
         raise FieldErrors({"family": "no one with parental responsibility is recorded for the child"})
     found = surplus(db, agreement, as_of)
-    ref = f"isf-letter:{agreement.id}:{as_of.isoformat()}"
+    ref = references.letter_ref(agreement.id, as_of)
     pdf = db.exec(select(Document).where(Document.source_ref == ref)).first()
     if pdf is None:
         import hashlib

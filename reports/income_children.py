@@ -23,14 +23,16 @@ from sqlalchemy import String, UniqueConstraint, delete, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Field, Session, SQLModel
 
+from provider import references
 from provider.base import id_field
 from provider.charges.models import Charge, ChargePart, ChargeState
 from provider.funding.models import Arrangement
 from reports.income_months import CARE_KINDS, add_to_kept, care_pairs
+from provider.ledger import accounts
 from provider.ledger.models import LedgerAccount, LedgerEntry, LedgerLine
 
 CARE, FEE, BLOCK = "care", "fee", "block"
-FEES, ISF_PREFIX, BLOCK_PREFIX = "income:isf_fees", "isf:", "block:"
+FEES = accounts.ISF_FEES_CODE
 Key = tuple[date, str, str, str, uuid.UUID]   # month, source, code, payer account ("" for none or a block), child
 BATCH = 1000
 
@@ -60,7 +62,7 @@ def of_entry(kind: str, posted_on: date, lines: Iterable[tuple[str, int, int]], 
             found[(month, CARE, code, payer, charge_child)] += 1
     if any(code == FEES for code, _, _ in lines):
         for code, _, _ in lines:
-            if code.startswith(ISF_PREFIX) and code in isf_children:
+            if accounts.is_isf_held(code) and code in isf_children:
                 found[(month, FEE, FEES, code, isf_children[code])] += 1
     return found
 
@@ -72,7 +74,7 @@ def for_entries(db: Session, entries: Iterable[tuple[str, date, uuid.UUID, list[
     entries = list(entries)
     charges = _children_of(db, Charge, [group for kind, _, group, _ in entries if kind in CARE_KINDS])
     isfs = isf_children(db, {code for _, _, _, lines in entries if any(c == FEES for c, _, _ in lines)
-                              for code, _, _ in lines if code.startswith(ISF_PREFIX)})
+                              for code, _, _ in lines if accounts.is_isf_held(code)})
     found: dict[Key, int] = defaultdict(int)
     for kind, posted_on, group, lines in entries:
         _merge(found, of_entry(kind, posted_on, lines, charges.get(group), isfs))
@@ -92,7 +94,7 @@ def isf_children(db: Session, codes: set[str]) -> dict[str, uuid.UUID]:
     ids = {}
     for code in codes:
         try:
-            ids[uuid.UUID(code.removeprefix(ISF_PREFIX))] = code
+            ids[accounts.arrangement_of_isf(code)] = code
         except ValueError:      # not an account Lantern names after an arrangement: no child to count
             pass
     return {ids[arrangement]: child for arrangement, child in _children_of(db, Arrangement, ids).items()}
@@ -104,7 +106,7 @@ def of_charges(charges: Iterable[tuple[uuid.UUID, date, Iterable[str]]], sign: i
     found: dict[Key, int] = defaultdict(int)
     for child_id, day, refs in charges:
         for ref in set(refs):
-            found[(day.replace(day=1), BLOCK, ref.removeprefix(BLOCK_PREFIX), "", child_id)] += sign
+            found[(day.replace(day=1), BLOCK, str(references.contract_of(ref)), "", child_id)] += sign
     return found
 
 
@@ -138,7 +140,7 @@ def recomputed(db: Session) -> dict[Key, int]:
             current = entry_id
             entries.append((kind, posted_on, child_id, []))
         entries[-1][3].append((code, debit, credit))
-    isfs = isf_children(db, {code for _, _, _, lines in entries for code, _, _ in lines if code.startswith(ISF_PREFIX)})
+    isfs = isf_children(db, {code for _, _, _, lines in entries for code, _, _ in lines if accounts.is_isf_held(code)})
     for kind, posted_on, child_id, lines in entries:
         _merge(total, of_entry(kind, posted_on, lines, child_id, isfs))
     refs: dict[uuid.UUID, tuple[uuid.UUID, date, set[str]]] = {}

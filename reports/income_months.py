@@ -21,6 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, Session, SQLModel
 
 from provider.base import id_field
+from provider.ledger import accounts
 from provider.ledger.models import EntryKind, LedgerAccount, LedgerEntry, LedgerLine
 
 CARE_KINDS = (EntryKind.care_delivered, EntryKind.care_reversed)
@@ -45,7 +46,7 @@ def amounts(kind: str, posted_on: date, lines: Iterable[tuple[str, int, int]]) -
     found: dict[Key, int] = defaultdict(int)
     if kind not in CARE_KINDS:
         for code, debit, credit in lines:
-            if code.startswith("income:"):
+            if accounts.is_income(code):
                 found[(month, code, False, "")] += credit - debit
         return found
     for code, payer, pence in care_pairs(lines):
@@ -59,12 +60,12 @@ def care_pairs(lines: Iterable[tuple[str, int, int]]) -> list[tuple[str, str, in
     lines = list(lines)
     payers: dict[int, list[str]] = defaultdict(list)
     for code, debit, credit in sorted(lines):
-        if not code.startswith("income:"):
+        if not accounts.is_income(code):
             payers[debit + credit].append(code)
     taken: dict[int, int] = defaultdict(int)
     found = []
     for code, size, pence in sorted((code, debit + credit, credit - debit) for code, debit, credit in lines
-                                    if code.startswith("income:")):
+                                    if accounts.is_income(code)):
         n = taken[size]
         taken[size] += 1
         found.append((code, payers[size][n] if n < len(payers[size]) else "", pence))
@@ -101,7 +102,7 @@ def recomputed(db: Session) -> dict[Key, int]:
     current, kind, posted_on, lines = None, None, None, []
 
     def flush() -> None:
-        if current is not None and any(code.startswith("income:") for code, _, _ in lines):
+        if current is not None and any(accounts.is_income(code) for code, _, _ in lines):
             for key, pence in amounts(kind, posted_on, lines).items():
                 total[key] += pence
 
