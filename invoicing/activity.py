@@ -15,6 +15,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from provider import references
 from provider.catalogue.models import Service
 from provider.charges.models import Charge, ChargePart, ChargeState
 from provider.errors import FieldErrors
@@ -68,7 +69,7 @@ def activity_return(db: Session, contract: BlockContract, first: date, last: dat
     """Summed in the database: a block invoice's volume page asks for this from the contract's start."""
     funder = db.get(Funder, contract.funder_id)
     counts_only = funder.kind in COUNTS_ONLY
-    on_contract = (Charge.state == ChargeState.current, ChargePart.arrangement_ref == f"block:{contract.id}")
+    on_contract = (Charge.state == ChargeState.current, ChargePart.arrangement_ref == references.block_ref(contract.id))
     used_to_date = db.exec(select(func.coalesce(func.sum(ChargePart.units), 0))
                            .join(Charge, Charge.id == ChargePart.charge_id)
                            .where(*on_contract, ChargePart.rule != "block-overage",
@@ -78,11 +79,11 @@ def activity_return(db: Session, contract: BlockContract, first: date, last: dat
                          .join(Service, Service.id == Charge.service_id)
                          .where(*on_contract, Charge.day >= max(first, contract.starts_on), Charge.day <= last)
                          .group_by(Charge.child_id, Service.name, ChargePart.rule)).all()
-    references = {c.id: c.council_reference or "no client reference recorded" for c in db.exec(
+    client_references = {c.id: c.council_reference or "no client reference recorded" for c in db.exec(
         select(Child).where(Child.id.in_({row[0] for row in in_quarter})))} if in_quarter and not counts_only else {}
     totals: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     for child_id, service, rule, units in in_quarter:
-        key = (service if counts_only else references[child_id], service)
+        key = (service if counts_only else client_references[child_id], service)
         totals[key][1 if rule == "block-overage" else 0] += int(units)
     lines = [ActivityLine(label, service, units + above, above) for (label, service), (units, above)
              in sorted(totals.items())]

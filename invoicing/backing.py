@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 
 from invoicing.documents import html_to_pdf, pdf_templates
 from invoicing.models import BilledPart, Document, Invoice, InvoiceLine
+from provider import references
 from provider.catalogue.models import Service
 from provider.charges.models import Charge, ChargePart
 from provider.money import format_gbp, pounds_text
@@ -105,7 +106,7 @@ def render_backing_pdf(invoice_document: dict, rows: list[BackingRow]) -> bytes:
 def stored_backing(db: Session, invoice: Invoice) -> tuple[Document, Document]:
     """The schedule's PDF and CSV, made once from the invoice as it now stands and stored; then only ever read."""
     reference = _backing_reference(invoice)
-    refs = (f"backing:{invoice.id}", f"backing-csv:{invoice.id}")
+    refs = (references.source_ref("backing", invoice.id), references.source_ref("backing-csv", invoice.id))
     found = {d.source_ref: d for d in db.exec(select(Document).where(Document.source_ref.in_(refs)))}
     if len(found) == len(refs):
         return found[refs[0]], found[refs[1]]

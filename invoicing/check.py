@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from invoicing.models import BilledPart, CreditNote, Document, Invoice
 from invoicing.payments.models import Allocation, DebtAdjustment, Reminder
 from provider.charges.models import Charge, ChargePart
+from provider.ledger import accounts
 from provider.ledger.post import balances
 from provider.money import format_gbp
 from provider.numbering import NumberSeries
@@ -30,10 +31,11 @@ def debtors_match_documents(db: Session) -> list[str]:
         owed[ref] -= int(total)
     for model, column, extra in ((Allocation, Allocation.pence, ()),
                                  (DebtAdjustment, DebtAdjustment.pence, (DebtAdjustment.approved_on.is_not(None),))):
-        for ref, total in db.exec(select(Invoice.payer_ref, func.sum(column)).join(model, model.invoice_id == Invoice.id)
+        for ref, total in db.exec(select(Invoice.payer_ref, func.sum(column)).join(model,
+                                                                                   model.invoice_id == Invoice.id)
                                   .where(*extra).group_by(Invoice.payer_ref)):
             owed[ref] -= int(total)
-    ledger = {code.removeprefix("debtor:"): value for code, value in balances(db).items() if code.startswith("debtor:")}
+    ledger = {accounts.payer_of_debtor(code): value for code, value in balances(db).items() if accounts.is_debtor(code)}
     return [f"Debtor {names.get(ref, ref)}: the ledger holds {format_gbp(ledger.get(ref, 0))} but its documents say "
             f"{format_gbp(owed.get(ref, 0))}." for ref in sorted(set(owed) | set(ledger))
             if ledger.get(ref, 0) != owed.get(ref, 0)]

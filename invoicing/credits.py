@@ -20,14 +20,15 @@ from invoicing.models import BilledInstalment, BilledPart, CreditNote, CreditNot
 from invoicing.payments.balances import outstanding
 from invoicing.payments.service import release
 from invoicing.freeze import frozen, supplier
+from provider import references
 from provider.charges.models import Charge, ChargePart, ChargeState
 from provider.clock import today
 from provider.errors import FieldErrors
 from provider.funding.models import BlockContract
 from provider.grants.models import BilledGrantInstalment
 from provider.grants.service import grant_receivable
-from provider.ledger.models import AccountType, EntryKind
-from provider.ledger.accounts import account
+from provider.ledger import accounts
+from provider.ledger.models import EntryKind
 from provider.ledger.post import Line, post
 from provider.money import format_gbp
 from provider.numbering import take
@@ -96,10 +97,10 @@ def _issue(db: Session, invoice: Invoice, reason: str, wanted: dict[uuid.UUID, i
     freed = [line_id for line_id, pence in wanted.items() if pence == left[line_id]]
     if freed:
         db.exec(delete(BilledPart).where(BilledPart.line_id.in_(freed)))
-    debtor = account(db, f"debtor:{invoice.payer_ref}", f"Debtor: {invoice.payer_name}", AccountType.asset)
+    debtor = accounts.open_account(db, accounts.debtor(invoice.payer_ref, invoice.payer_name))
     post(db, EntryKind.credit_note, [*undone, Line(debtor, credit=total)],
          service_date=invoice.period_end, description=f"Credit note {number} against {invoice.number}",
-         source_ref=f"credit_note:{note.id}", group_id=note.id, actor_id=actor_id, on=on)
+         source_ref=references.source_ref("credit_note", note.id), group_id=note.id, actor_id=actor_id, on=on)
     if total > max(owing, 0):   # credited beyond what was still owed: what was paid for it becomes credit held
         release(db, invoice, total - max(owing, 0), on, actor_id, f"credit note {number}")
     db.flush()
@@ -114,27 +115,24 @@ def _undone(db: Session, invoice: Invoice, lines: dict[uuid.UUID, InvoiceLine],
     blocks = {b.line_id: b for b in db.exec(select(BilledInstalment).where(BilledInstalment.line_id.in_(wanted)))}
     grants = {g.line_id: g for g in db.exec(select(BilledGrantInstalment)
                                             .where(BilledGrantInstalment.line_id.in_(wanted)))}
-    debits: dict[str, tuple[tuple[str, str, AccountType], int]] = {}
+    debits: dict[str, tuple[accounts.Spec, int]] = {}
 
-    def add(code: str, name: str, type_: AccountType, pence: int) -> None:
+    def add(spec: accounts.Spec, pence: int) -> None:
         if pence > 0:
-            debits[code] = ((code, name, type_), debits.get(code, (None, 0))[1] + pence)
+            debits[spec.code] = (spec, debits.get(spec.code, (None, 0))[1] + pence)
 
     for line_id, pence in wanted.items():
         if line_id in blocks:
             billed = blocks[line_id]
             contract = db.get(BlockContract, billed.contract_id)
             deferred = min(pence, instalments.still_deferred(db, billed, lines[line_id].amount_pence))
-            add(f"deferred:block:{contract.id}", f"Deferred income: block contract {contract.reference}",
-                AccountType.liability, deferred)
-            add(f"income:block:{contract.id}", f"Income, block contracts: {contract.reference}", AccountType.income,
-                pence - deferred)
+            add(accounts.block_deferred(contract.id, contract.reference), deferred)
+            add(accounts.block_income(contract.id, contract.reference), pence - deferred)
         elif line_id in grants:
-            code, name = grant_receivable(grants[line_id].award_id, db)
-            add(code, name, AccountType.asset, pence)
+            add(grant_receivable(grants[line_id].award_id, db), pence)
         else:
-            add(f"accrued:{invoice.payer_ref}", f"Accrued income: {invoice.payer_name}", AccountType.asset, pence)
-    return [Line(account(db, *spec), debit=pence) for spec, pence in debits.values()]
+            add(accounts.accrued(invoice.payer_ref, invoice.payer_name), pence)
+    return [Line(accounts.open_account(db, spec), debit=pence) for spec, pence in debits.values()]
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from invoicing.models import CreditNote, Document, Invoice
 
+from provider import references
 from provider.catalogue.models import VAT_LABELS, VatTreatment
 from provider.config import TEMPLATES_DIR
 from provider.money import format_gbp
@@ -70,7 +71,7 @@ def render_credit_note_pdf(document: dict) -> bytes:
 
 def stored_pdf(db: Session, issued: Invoice | CreditNote) -> Document:
     """The document's PDF: rendered once from its frozen data (after the issuing commit), then only ever read."""
-    ref = f"{'invoice' if isinstance(issued, Invoice) else 'credit_note'}:{issued.id}"
+    ref = references.source_ref("invoice" if isinstance(issued, Invoice) else "credit_note", issued.id)
     found = db.exec(select(Document).where(Document.source_ref == ref)).first()
     if found is not None:
         return found

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from invoicing.drafting import Billable, ChildFacts, Order, PayerFacts, ServiceFacts
 from invoicing.models import BilledPart, CreditNote, ExpectedPart, Invoice
+from provider import references
 from provider.catalogue.models import Service
 from provider.charges.models import Charge, ChargePart, ChargeState
 from provider.funders.models import Funder, FunderDepartment
@@ -30,38 +31,39 @@ def billables(db: Session, first: date, last: date) -> list[Billable]:
              .join(ExpectedPart, ExpectedPart.part_id == ChargePart.id, isouter=True)
              .where(Charge.state == ChargeState.current, Charge.day >= first, Charge.day <= last,
                     ChargePart.pence > 0, ChargePart.kind.not_in(NOT_INVOICED_KINDS),
-                    ~ChargePart.payer_ref.startswith("isf:"), BilledPart.part_id.is_(None),
+                    ~ChargePart.payer_ref.startswith(references.prefix(references.ISF)), BilledPart.part_id.is_(None),
                     ExpectedPart.part_id.is_(None)))
     return [Billable(str(part_id), str(child_id), str(service_id), day, units, pence, payer_ref, arrangement_ref)
             for part_id, child_id, service_id, day, units, pence, payer_ref, arrangement_ref in db.exec(query)]
 
 
-def _id(ref: str, position: int = 1) -> uuid.UUID | None:
-    pieces = ref.split(":")
-    try:
-        return uuid.UUID(pieces[position]) if len(pieces) > position else None
-    except ValueError:
-        return None
+def _arrangement_id(ref: str) -> uuid.UUID | None:
+    found = references.try_arrangement(ref)
+    return found.id if found is not None and found.kind == references.ARRANGEMENT else None
 
 
 def payers(db: Session, refs: set[str]) -> dict[str, PayerFacts]:
-    by_kind: dict[str, set[str]] = defaultdict(set)
-    for ref in refs:
-        by_kind[ref.split(":", 1)[0]].add(ref)
-    funders = {f.id: f for f in db.exec(select(Funder).where(Funder.id.in_([_id(r) for r in by_kind["funder"]])))}
+    """Each payer's facts; text that names no payer Lantern invoices is a payer of kind "none"."""
+    parsed = {ref: references.try_payer(ref) for ref in refs}
+    by_kind: dict[str, list[references.PayerRef]] = defaultdict(list)
+    for p in parsed.values():
+        if p is not None:
+            by_kind[p.kind].append(p)
+    funders = {f.id: f for f in db.exec(select(Funder).where(Funder.id.in_([p.id for p in by_kind["funder"]])))}
     departments = {d.id: d for d in db.exec(select(FunderDepartment).where(
-        FunderDepartment.id.in_([_id(r, 2) for r in by_kind["funder"] if _id(r, 2)])))}
+        FunderDepartment.id.in_([p.department for p in by_kind["funder"] if p.department])))}
     members = {m.id: m for m in db.exec(select(FamilyMember).where(
-        FamilyMember.id.in_([_id(r) for r in by_kind["family"]])))}
-    nominees = {n.id: n for n in db.exec(select(Nominee).where(Nominee.id.in_([_id(r) for r in by_kind["nominee"]])))}
+        FamilyMember.id.in_([p.id for p in by_kind["family"]])))}
+    nominees = {n.id: n for n in db.exec(select(Nominee).where(Nominee.id.in_([p.id for p in by_kind["nominee"]])))}
     arrangements = {a.id: a for a in db.exec(select(Arrangement).where(
-        Arrangement.id.in_([_id(r) for r in by_kind["arrangement"]])))}
+        Arrangement.id.in_([p.id for p in by_kind["arrangement"]])))}
     on_hold = holds.families_on_hold(db, members)
     result = {}
     for ref in refs:
-        kind = ref.split(":", 1)[0]
-        if kind == "funder" and _id(ref) in funders:
-            funder, department = funders[_id(ref)], departments.get(_id(ref, 2))
+        p = parsed[ref]
+        kind, key = (p.kind, p.id) if p is not None else ("", None)
+        if kind == "funder" and key in funders:
+            funder, department = funders[key], departments.get(p.department)
             name = f"{funder.name}, {department.name}" if department else funder.name
             address = (department.billing_address if department and department.billing_address
                        else funder.billing_address) or ""
@@ -71,16 +73,16 @@ def payers(db: Session, refs: set[str]) -> dict[str, PayerFacts]:
                                      max_days_ahead=funder.max_days_dated_ahead,
                                      number_max_length=funder.invoice_number_max_length,
                                      po_max_length=funder.po_number_max_length)
-        elif kind == "family" and _id(ref) in members:
-            member = members[_id(ref)]
+        elif kind == "family" and key in members:
+            member = members[key]
             hold = on_hold.get(member.id)
             result[ref] = PayerFacts(ref, member.name, "family", member.address or "", member.email,
                                      on_hold_since=hold.started_on if hold else None)
-        elif kind == "nominee" and _id(ref) in nominees:
-            nominee = nominees[_id(ref)]
+        elif kind == "nominee" and key in nominees:
+            nominee = nominees[key]
             result[ref] = PayerFacts(ref, nominee.name, "nominee", nominee.address or "", nominee.email)
         else:
-            arrangement = arrangements.get(_id(ref))
+            arrangement = arrangements.get(key)
             result[ref] = PayerFacts(ref, arrangement.name if arrangement else ref, "none", "")
     return result
 
@@ -97,8 +99,9 @@ def children(db: Session, ids: set[str]) -> dict[str, ChildFacts]:
 
 def orders(db: Session, parts: list[Billable]) -> dict[tuple[str, str], Order]:
     """The purchase order each (payer, arrangement) quotes, with what issued invoices have billed against it."""
-    wanted = {(p.payer_ref, p.arrangement_ref) for p in parts if p.arrangement_ref.startswith("arrangement:")}
-    ids = {_id(a) for _, a in wanted}
+    wanted = {(p.payer_ref, p.arrangement_ref) for p in parts
+              if references.is_kind(p.arrangement_ref, references.ARRANGEMENT)}
+    ids = {_arrangement_id(a) for _, a in wanted}
     arrangements = {a.id: a for a in db.exec(select(Arrangement).where(Arrangement.id.in_(ids)))} if ids else {}
     shares = defaultdict(list)
     for share in db.exec(select(ArrangementShare).where(ArrangementShare.arrangement_id.in_(ids))) if ids else []:
@@ -115,10 +118,12 @@ def orders(db: Session, parts: list[Billable]) -> dict[tuple[str, str], Order]:
             billed[number] -= int(total)
     result = {}
     for payer_ref, arrangement_ref in wanted:
-        a = arrangements.get(_id(arrangement_ref))
+        a = arrangements.get(_arrangement_id(arrangement_ref))
         if a is None:
             continue
-        share = next((s for s in shares[a.id] if payer_ref.startswith(f"funder:{s.funder_id}")), None)
+        payer = references.try_payer(payer_ref)
+        share = next((s for s in shares[a.id] if payer is not None and payer.kind == references.FUNDER
+                      and payer.id == s.funder_id), None)
         if share is not None:
             result[(payer_ref, arrangement_ref)] = Order(arrangement_ref, a.name, share.po_number)
         else:
@@ -130,9 +135,10 @@ def orders(db: Session, parts: list[Billable]) -> dict[tuple[str, str], Order]:
 
 def nominations(db: Session, parts: list[Billable], first: date, last: date) -> set[tuple[str, str]]:
     """(nominee payer ref, child id) for each written nomination in force at some time in the period."""
-    ids = {_id(p.payer_ref) for p in parts if p.payer_ref.startswith("nominee:")}
+    found = [references.try_payer(p.payer_ref) for p in parts if references.is_kind(p.payer_ref, references.NOMINEE)]
+    ids = {p.id for p in found if p is not None}
     if not ids:
         return set()
     rows = db.exec(select(Nomination).where(Nomination.nominee_id.in_(ids), Nomination.received_on <= last))
-    return {(f"nominee:{n.nominee_id}", str(n.child_id)) for n in rows
+    return {(references.payer_ref(references.NOMINEE, n.nominee_id), str(n.child_id)) for n in rows
             if n.withdrawn_on is None or n.withdrawn_on > first}

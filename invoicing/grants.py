@@ -14,14 +14,12 @@ from sqlmodel import Session, select
 from invoicing.drafting import Draft, DraftLine, PayerFacts, order_problems
 from invoicing.instalments import Instalment, schedule
 from invoicing.models import ExpectedPayment
+from provider import references
 from provider.grants.models import BilledGrantInstalment, GrantAward
 
-PREFIX = "grant:"
-
-
 def awards(db: Session) -> list[tuple[GrantAward, list[Instalment]]]:
-    return [(a, schedule(str(a.id), a.reference, f"funder:{a.paid_by_id}", a.starts_on, a.ends_on, a.amount_pence,
-                         a.instalments, True)) for a in db.exec(select(GrantAward))]
+    return [(a, schedule(str(a.id), a.reference, references.funder_payer(a.paid_by_id), a.starts_on, a.ends_on,
+                         a.amount_pence, a.instalments, True)) for a in db.exec(select(GrantAward))]
 
 
 def billed(db: Session) -> set[tuple[str, int]]:
@@ -47,7 +45,7 @@ def draft_grants(first: date, last: date, found: list[tuple[GrantAward, list[Ins
         lines = tuple(DraftLine(None, None, f"{award.name} {_year(award)} (award {award.reference}): instalment "
                                             f"{i.number} of {i.of}, {i.covers_from:%d/%m/%Y} to {i.covers_to:%d/%m/%Y}",
                                 1, i.pence, i.pence, "outside_scope", i.covers_from, i.covers_to,
-                                (f"{PREFIX}{award.id}:{i.number}",)) for i in due)
+                                (references.grant_instalment_ref(award.id, i.number),)) for i in due)
         drafts.append(Draft(payer, first, last, lines, award.po_number, tuple(exceptions),
                             contract_reference=award.reference, kind="grant"))
     return drafts
@@ -62,9 +60,9 @@ def instalment_refs(draft: Draft) -> list[tuple[uuid.UUID, int, int]]:
     found = []
     for line in draft.lines:
         for ref in line.part_ids:
-            if ref.startswith(PREFIX):
-                award_id, number = ref[len(PREFIX):].split(":")
-                found.append((uuid.UUID(award_id), int(number), line.amount_pence))
+            bills = references.parse_billed(ref)
+            if isinstance(bills, references.GrantInstalmentRef):
+                found.append((bills.award_id, bills.number, line.amount_pence))
     return found
 
 

@@ -5,6 +5,7 @@ The schedule and the drafts are plain functions over plain data; `contracts` rea
 """
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -14,10 +15,11 @@ from sqlmodel import Session, select
 
 from invoicing.drafting import Draft, DraftLine, PayerFacts
 from invoicing.models import BilledInstalment, CreditNoteLine, InvoiceLine
+from provider import references
 from provider.catalogue.models import Service
 from provider.funding.models import ArrangementStatus, BlockContract, BlockContractService
-from provider.ledger.models import AccountType, EntryKind, LedgerEntry, LedgerLine
-from provider.ledger.accounts import account
+from provider.ledger import accounts
+from provider.ledger.models import EntryKind, LedgerEntry, LedgerLine
 from provider.ledger.post import Line, post
 from provider.money import split
 
@@ -70,7 +72,8 @@ def draft_instalments(first: date, last: date, instalments: list[Instalment], pa
                                           f"instalment {i.number} of {i.of} ({i.covers_from:%d/%m/%Y} to "
                                           f"{i.covers_to:%d/%m/%Y}, {'in advance' if i.in_advance else 'in arrears'})",
                                 1, i.pence, i.pence, "outside_scope", i.covers_from, i.covers_to,
-                                (f"instalment:{i.contract_id}:{i.number}:{int(i.in_advance)}",)) for i in items)
+                                (references.instalment_ref(uuid.UUID(i.contract_id), i.number, i.in_advance),))
+                      for i in items)
         drafts.append(Draft(payer, first, last, lines, None, exceptions, contract_reference=items[0].reference))
     return sorted(drafts, key=lambda d: (d.payer.name, d.contract_reference or ""))
 
@@ -90,7 +93,7 @@ def contracts(db: Session) -> list[Instalment]:
     rows = db.exec(select(BlockContract).where(BlockContract.status == ArrangementStatus.active))
     result = []
     for c in rows:
-        payer_ref = f"funder:{c.funder_id}:{c.department_id}" if c.department_id else f"funder:{c.funder_id}"
+        payer_ref = references.funder_payer(c.funder_id, c.department_id)
         result += schedule(str(c.id), c.reference, payer_ref, c.starts_on, c.ends_on, c.value_pence,
                            str(c.instalments), c.in_advance)
     return result
@@ -131,7 +134,7 @@ def still_deferred(db: Session, billed_row: BilledInstalment, amount: int) -> in
     and what credit notes have taken (from deferred income first)."""
     if not billed_row.in_advance:
         return 0
-    prefix = f"release:{billed_row.contract_id}:{billed_row.number}:"
+    prefix = references.release_prefix(billed_row.contract_id, billed_row.number)
     released = sum(p for ref, p in _released(db, [billed_row.contract_id]).items() if ref.startswith(prefix))
     credited = _credited(db, [billed_row.line_id]).get(billed_row.line_id, 0)
     return max(0, amount - credited - released)
@@ -153,17 +156,15 @@ def release_deferred(db: Session, through: date, on: date, actor_id=None) -> int
     for billed_row, contract, pence in rows:
         item = Instalment(str(contract.id), contract.reference, "", billed_row.number, 0, billed_row.covers_from,
                           billed_row.covers_to, billed_row.covers_from, pence, True)
-        prefix = f"release:{contract.id}:{billed_row.number}:"
+        prefix = references.release_prefix(contract.id, billed_row.number)
         left = pence - credited.get(billed_row.line_id, 0) - sum(p for r, p in released.items() if r.startswith(prefix))
         for month_end, share in monthly_release(item):
-            ref = f"{prefix}{month_end:%Y-%m}"
+            ref = references.release_ref(contract.id, billed_row.number, month_end)
             share = min(share, left)
             if month_end > through or ref in released or share <= 0:
                 continue
-            deferred = account(db, f"deferred:block:{contract.id}", f"Deferred income: block contract "
-                               f"{contract.reference}", AccountType.liability)
-            income = account(db, f"income:block:{contract.id}", f"Income, block contracts: {contract.reference}",
-                             AccountType.income)
+            deferred = accounts.open_account(db, accounts.block_deferred(contract.id, contract.reference))
+            income = accounts.open_account(db, accounts.block_income(contract.id, contract.reference))
             post(db, EntryKind.deferred_released, [Line(deferred, debit=share), Line(income, credit=share)],
                  service_date=month_end, description=f"{contract.reference} instalment {billed_row.number}: "
                  f"{month_end:%B %Y} released", source_ref=ref, group_id=contract.id, actor_id=actor_id,

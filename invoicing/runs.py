@@ -21,13 +21,15 @@ from invoicing.drafting import NHS_KINDS, Draft, draft_invoices
 from invoicing.freeze import frozen, supplier
 from invoicing.models import (BilledInstalment, BilledPart, CreditNote, ExpectedPart, ExpectedPayment, Invoice,
                               InvoiceLine)
+from provider import references
 from provider.base import new_id
 from provider.funding.models import BlockContract
 from provider.grants.models import BilledGrantInstalment
 from provider.grants.service import grant_receivable
 from provider.clock import today
 from provider.errors import FieldErrors
-from provider.ledger.models import AccountType, EntryKind, LedgerAccount
+from provider.ledger import accounts
+from provider.ledger.models import EntryKind, LedgerAccount
 from provider.ledger.post import Line, Posting, post_many
 from provider.numbering import take_many
 
@@ -125,9 +127,9 @@ class _Accounts:
     def __init__(self, db: Session):
         self.db, self.found, self.wanted = db, {}, {}
 
-    def want(self, code: str, name: str, type_: AccountType) -> str:
-        self.wanted.setdefault(code, (name, type_))
-        return code
+    def want(self, spec: accounts.Spec) -> str:
+        self.wanted.setdefault(spec.code, (spec.name, spec.type))
+        return spec.code
 
     def resolve(self) -> dict[str, LedgerAccount]:
         codes = list(self.wanted)
@@ -149,7 +151,7 @@ def _issue_all(db: Session, drafts: list[Draft], on: date, actor_id: uuid.UUID |
     numbers = take_many(db, "INV", on, len(drafts))
     seller = supplier(db)
     invoices, lines, billed, instalments_billed, grants_billed, postings = [], [], [], [], [], []
-    accounts = _Accounts(db)
+    book = _Accounts(db)
     pending: list[tuple[Invoice, Draft, list]] = []
     for number, draft in zip(numbers, drafts):
         volume = _volume_used(db, draft, on) if draft.contract_reference and draft.kind == "invoice" else None
@@ -160,29 +162,27 @@ def _issue_all(db: Session, drafts: list[Draft], on: date, actor_id: uuid.UUID |
             line_id = new_id()
             lines.append({"id": line_id, "invoice_id": invoice.id, "position": position,
                           "child_id": uuid.UUID(l.child_id) if l.child_id else None,
-                          "service_id": uuid.UUID(l.service_id) if l.service_id else None, "description": l.description, "quantity": l.quantity,
+                          "service_id": uuid.UUID(l.service_id) if l.service_id else None,
+                          "description": l.description, "quantity": l.quantity,
                           "unit_price_pence": l.unit_price_pence, "amount_pence": l.amount_pence,
                           "vat_treatment": l.vat_treatment, "first_day": l.first_day, "last_day": l.last_day})
             for ref in l.part_ids:
-                if ref.startswith("instalment:"):
-                    _, contract_id, n, advance = ref.split(":")
-                    instalments_billed.append({"contract_id": uuid.UUID(contract_id), "number": int(n),
+                bills = references.parse_billed(ref)
+                if isinstance(bills, references.InstalmentRef):
+                    instalments_billed.append({"contract_id": bills.contract_id, "number": bills.number,
                                                "line_id": line_id, "covers_from": l.first_day,
-                                               "covers_to": l.last_day, "in_advance": advance == "1"})
-                    credits.append((_block_account(accounts, contract_id, draft.contract_reference, advance == "1"),
-                                    l.amount_pence))
-                elif ref.startswith(grants.PREFIX):
-                    award_id, n = ref[len(grants.PREFIX):].split(":")
-                    grants_billed.append({"award_id": uuid.UUID(award_id), "number": int(n), "line_id": line_id,
+                                               "covers_to": l.last_day, "in_advance": bills.in_advance})
+                    credits.append((_block_account(book, bills.contract_id, draft.contract_reference,
+                                                   bills.in_advance), l.amount_pence))
+                elif isinstance(bills, references.GrantInstalmentRef):
+                    grants_billed.append({"award_id": bills.award_id, "number": bills.number, "line_id": line_id,
                                           "expected_id": None, "pence": l.amount_pence})
-                    credits.append((accounts.want(*grant_receivable(uuid.UUID(award_id), db), AccountType.asset),
-                                    l.amount_pence))
+                    credits.append((book.want(grant_receivable(bills.award_id, db)), l.amount_pence))
                 else:
-                    billed.append({"part_id": uuid.UUID(ref), "line_id": line_id})
+                    billed.append({"part_id": bills, "line_id": line_id})
         if not credits:
-            credits = [(accounts.want(f"accrued:{draft.payer.ref}", f"Accrued income: {draft.payer.name}",
-                                      AccountType.asset), draft.total_pence)]
-        debtor = accounts.want(f"debtor:{draft.payer.ref}", f"Debtor: {draft.payer.name}", AccountType.asset)
+            credits = [(book.want(accounts.accrued(draft.payer.ref, draft.payer.name)), draft.total_pence)]
+        debtor = book.want(accounts.debtor(draft.payer.ref, draft.payer.name))
         pending.append((invoice, draft, [(debtor, draft.total_pence, 0), *[(c, 0, p) for c, p in credits]]))
     db.add_all(invoices)
     db.flush()
@@ -194,12 +194,12 @@ def _issue_all(db: Session, drafts: list[Draft], on: date, actor_id: uuid.UUID |
         connection.execute(insert(BilledInstalment.__table__), instalments_billed)
     if grants_billed:
         connection.execute(insert(BilledGrantInstalment.__table__), grants_billed)
-    found = accounts.resolve()
+    found = book.resolve()
     for invoice, draft, entry in pending:
         postings.append(Posting(EntryKind.invoice, [Line(found[code], debit=debit, credit=credit)
                                                     for code, debit, credit in entry],
                                 draft.period_end, f"Invoice {invoice.number} to {draft.payer.name}",
-                                f"invoice:{invoice.id}", invoice.id))
+                                references.source_ref("invoice", invoice.id), invoice.id))
     post_many(db, postings, actor_id, on)
     return invoices
 
@@ -224,7 +224,8 @@ def _invoice(draft: Draft, number: str, on: date, seller: dict, actor_id: uuid.U
     for line in draft.lines:
         totals[line.vat_treatment] = totals.get(line.vat_treatment, 0) + line.amount_pence
     document = {
-        "title": "Invoice", "kind": draft.kind, "number": number, "issued_on": on.isoformat(), "due_on": due.isoformat(),
+        "title": "Invoice", "kind": draft.kind, "number": number, "issued_on": on.isoformat(),
+        "due_on": due.isoformat(),
         "supply": {"from": draft.period_start.isoformat(), "to": draft.period_end.isoformat()},
         "supplier": seller,
         "customer": {"name": draft.payer.name, "address": draft.payer.address, "kind": draft.payer.kind},
@@ -246,12 +247,11 @@ def _invoice(draft: Draft, number: str, on: date, seller: dict, actor_id: uuid.U
                    created_by_id=actor_id)
 
 
-def _block_account(accounts: _Accounts, contract_id: str, reference: str, in_advance: bool) -> str:
+def _block_account(book: _Accounts, contract_id: uuid.UUID, reference: str, in_advance: bool) -> str:
     """An instalment in advance is income only as its period passes; one in arrears is income now."""
     if in_advance:
-        return accounts.want(f"deferred:block:{contract_id}", f"Deferred income: block contract {reference}",
-                             AccountType.liability)
-    return accounts.want(f"income:block:{contract_id}", f"Income, block contracts: {reference}", AccountType.income)
+        return book.want(accounts.block_deferred(contract_id, reference))
+    return book.want(accounts.block_income(contract_id, reference))
 
 
 def month_bounds(period: str) -> tuple[date, date]:

@@ -16,9 +16,9 @@ from invoicing.backing import has_backing, stored_backing
 from invoicing.documents import stored_pdf
 from invoicing.drafting import NHS_KINDS
 from invoicing.models import Invoice
-from provider import mail
 from provider.config import Settings
 from provider.funders.models import Funder
+from provider import mail, references
 from provider.mail import SentMessage
 from provider.money import format_gbp
 from provider.organisation.models import ProviderSettings
@@ -33,7 +33,8 @@ class Outcome:
 
 def after_issue(db: Session, issued: list) -> None:
     """What is made once an issue has committed: each document's PDF and each NHS invoice's backing schedule."""
-    funders = {d.payer_ref for d in issued if isinstance(d, Invoice) and d.payer_ref.startswith("funder:")}
+    funders = {d.payer_ref for d in issued if isinstance(d, Invoice) and references.is_kind(d.payer_ref,
+                                                                                            references.FUNDER)}
     payers = gather.payers(db, funders) if funders else {}
     for document in issued:
         stored_pdf(db, document)
@@ -43,7 +44,7 @@ def after_issue(db: Session, issued: list) -> None:
 
 
 def already_sent(db: Session, invoice: Invoice) -> SentMessage | None:
-    return db.exec(select(SentMessage).where(SentMessage.source_ref == f"invoice:{invoice.id}",
+    return db.exec(select(SentMessage).where(SentMessage.source_ref == references.source_ref("invoice", invoice.id),
                                              SentMessage.kind == "invoice")).first()
 
 
@@ -56,7 +57,8 @@ def send_invoice(db: Session, settings: Settings, invoice: Invoice, actor_id: uu
     supplier = db.get(ProviderSettings, 1).name
     pdf = stored_pdf(db, invoice)
     if not payer.email:
-        mail.record(db, f"invoice:{invoice.id}", "invoice", "post", payer.address.splitlines()[0] if payer.address
+        mail.record(db, references.source_ref("invoice", invoice.id), "invoice", "post",
+                    payer.address.splitlines()[0] if payer.address
                 else payer.name, None, f"Invoice {invoice.number} by post", [pdf], actor_id)
         return Outcome(invoice, "post", payer.name)
     subject = f"Invoice {invoice.number} from {supplier}"
@@ -65,7 +67,8 @@ def send_invoice(db: Session, settings: Settings, invoice: Invoice, actor_id: uu
             f"With thanks,\n{supplier}\n")
     message = mail.message(mail.sender(db, settings), payer.email, subject, body, [pdf], mail.MIME)
     route = mail.deliver(settings, message)
-    mail.record(db, f"invoice:{invoice.id}", "invoice", route, payer.email, message, subject, [pdf], actor_id)
+    mail.record(db, references.source_ref("invoice", invoice.id), "invoice", route, payer.email, message, subject,
+                [pdf], actor_id)
     if payer.kind in NHS_KINDS and has_backing(invoice):
         _send_backing(db, settings, invoice, supplier, actor_id)
     return Outcome(invoice, route, payer.email)
@@ -73,18 +76,20 @@ def send_invoice(db: Session, settings: Settings, invoice: Invoice, actor_id: uu
 
 def _send_backing(db: Session, settings: Settings, invoice: Invoice, supplier: str,
                   actor_id: uuid.UUID | None) -> None:
-    funder = db.get(Funder, uuid.UUID(invoice.payer_ref.split(":")[1]))
+    funder = db.get(Funder, references.parse_payer(invoice.payer_ref).id)
     files = list(stored_backing(db, invoice))
     reference = files[0].filename.removesuffix(".pdf")
     subject = f"Backing schedule {reference} for invoice {invoice.number} from {supplier}"
     if not funder.secure_email:
-        mail.record(db, f"backing:{invoice.id}", "backing", "post", funder.name, None, subject, files, actor_id)
+        mail.record(db, references.source_ref("backing", invoice.id), "backing", "post", funder.name, None, subject,
+                    files, actor_id)
         return
     body = (f"The patient-level backing schedule {reference} for invoice {invoice.number} is attached, as PDF and "
             f"CSV. It is confidential patient information, for invoice validation only.\n\n{supplier}\n")
     message = mail.message(mail.sender(db, settings), funder.secure_email, subject, body, files, mail.MIME)
     route = mail.deliver(settings, message)
-    mail.record(db, f"backing:{invoice.id}", "backing", route, funder.secure_email, message, subject, files, actor_id)
+    mail.record(db, references.source_ref("backing", invoice.id), "backing", route, funder.secure_email, message,
+                subject, files, actor_id)
 
 
 def send_invoices(db: Session, settings: Settings, invoices: list[Invoice],

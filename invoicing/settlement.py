@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 from invoicing import credits, instalments
 from invoicing.freeze import frozen
 from invoicing.models import BilledInstalment, BilledPart, ContractSettlement, Invoice, InvoiceLine
+from provider import references
 from provider.bookings.models import Booking, BookingStatus, BookingUnit, UnitStatus
 from provider.charges.models import Charge, ChargePart, ChargeState
 from provider.charges.service import flag_charges
@@ -82,7 +83,8 @@ def use_of(db: Session, contract: BlockContract) -> Use:
     rows = db.exec(select(ChargePart.rule, BookingUnit.status, func.sum(ChargePart.units), func.sum(ChargePart.pence))
                    .join(Charge, Charge.id == ChargePart.charge_id)
                    .join(BookingUnit, BookingUnit.id == Charge.unit_id)
-                   .where(ChargePart.arrangement_ref == f"block:{contract.id}", Charge.state == ChargeState.current)
+                   .where(ChargePart.arrangement_ref == references.block_ref(contract.id),
+                          Charge.state == ChargeState.current)
                    .group_by(ChargePart.rule, BookingUnit.status)).all()
     within = [(status == UnitStatus.delivered, int(units)) for rule, status, units, _ in rows
               if rule != "block-overage"]
@@ -109,13 +111,15 @@ def _problems(db: Session, contract: BlockContract, funder: Funder, today: date)
         problems.append(f"{unmarked} unit(s) of care in the contract's period have no attendance recorded: "
                         "mark them first.")
     flagged = db.exec(select(func.count(func.distinct(Charge.id))).join(ChargePart, ChargePart.charge_id == Charge.id)
-                      .where(ChargePart.arrangement_ref == f"block:{contract.id}", Charge.state == ChargeState.current,
+                      .where(ChargePart.arrangement_ref == references.block_ref(contract.id),
+                             Charge.state == ChargeState.current,
                              Charge.needs_recalculation)).one()
     if flagged:
         problems.append(f"{flagged} charge(s) on the contract need recalculating first.")
     unbilled = db.exec(select(func.count()).select_from(ChargePart).join(Charge, Charge.id == ChargePart.charge_id)
                        .join(BilledPart, BilledPart.part_id == ChargePart.id, isouter=True)
-                       .where(ChargePart.arrangement_ref == f"block:{contract.id}", ChargePart.rule == "block-overage",
+                       .where(ChargePart.arrangement_ref == references.block_ref(contract.id),
+                              ChargePart.rule == "block-overage",
                               Charge.state == ChargeState.current, ChargePart.pence > 0,
                               BilledPart.part_id.is_(None))).one()
     if unbilled and not funder.pays_without_invoice:
@@ -148,7 +152,7 @@ def _charity_after_volume(db: Session, contract: BlockContract, use: Use) -> tup
     if str(contract.overage) != "charity" or use.delivered + use.cancelled < use.contracted + use.carried_in:
         return None
     last = db.exec(select(func.max(Charge.day)).join(ChargePart, ChargePart.charge_id == Charge.id)
-                   .where(ChargePart.arrangement_ref == f"block:{contract.id}",
+                   .where(ChargePart.arrangement_ref == references.block_ref(contract.id),
                           Charge.state == ChargeState.current)).one()
     services = select(BlockContractService.service_id).where(BlockContractService.contract_id == contract.id)
     children = [uuid.UUID(c) for c in _covered_children(db, contract, None)]

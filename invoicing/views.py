@@ -15,6 +15,7 @@ from invoicing import credits, report, runs
 from invoicing.credits import Correction
 from invoicing.drafting import Draft
 from invoicing.models import CreditNote, Invoice, InvoiceLine
+from provider import references
 from provider.mail import SentMessage
 from provider.errors import FieldErrors
 from provider.money import parse_gbp
@@ -90,7 +91,7 @@ def amounts_from_form(db: Session, invoice: Invoice, data: dict) -> dict[uuid.UU
 
 def sent_for(db: Session, documents: list) -> dict[str, SentMessage]:
     """How each invoice went out (by source ref), if it has."""
-    refs = [f"invoice:{d.id}" for d in documents if isinstance(d, Invoice)]
+    refs = [references.source_ref("invoice", d.id) for d in documents if isinstance(d, Invoice)]
     if not refs:
         return {}
     rows = db.exec(select(SentMessage).where(SentMessage.source_ref.in_(refs), SentMessage.kind == "invoice"))
@@ -116,7 +117,8 @@ def parsed(message: SentMessage) -> Parsed:
     body = email.get_body(preferencelist=("plain",))
     return Parsed(email["From"] or "", email["To"] or "", email["Subject"] or "",
                   body.get_content() if body else "",
-                  [(part.get_filename(), len(part.get_payload(decode=True) or b"")) for part in email.iter_attachments()])
+                  [(part.get_filename(),
+                    len(part.get_payload(decode=True) or b"")) for part in email.iter_attachments()])
 
 
 def settlement_notes(db: Session, record) -> list[CreditNote]:

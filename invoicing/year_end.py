@@ -12,6 +12,7 @@ from datetime import date
 from sqlmodel import Session, select
 
 from invoicing.models import Invoice
+from provider.ledger import accounts
 from provider.ledger.models import LedgerAccount, LedgerEntry, LedgerLine
 from provider.money import format_gbp
 
@@ -68,20 +69,21 @@ def _schedule(title: str, lines: list[tuple[str, int]], ledger_total: int) -> li
 def schedules_text(db: Session, year_end: date) -> str:
     balances = _balances_at(db, year_end)
 
-    def accounts(prefix: str, sign: int = 1) -> list[tuple[str, int]]:
+    def listed(prefix: str, sign: int = 1) -> list[tuple[str, int]]:
         return sorted((name, sign * value) for code, (name, value) in balances.items()
                       if code.startswith(prefix) and value)
 
     debtors = aged_debtors(db, year_end)
-    debtor_ledger = sum(value for code, (_, value) in balances.items() if code.startswith("debtor:"))
+    debtor_ledger = sum(value for code, (_, value) in balances.items() if accounts.is_debtor(code))
     out = [f"Year-end schedules at {year_end:%d %B %Y}", ""]
     out += _schedule("Aged debtors (by days past the due date)", [(f"{payer}: {age}", pence)
                                                                  for payer, age, pence in debtors], debtor_ledger)
-    for title, prefix, sign in (("Accrued income (care delivered, not yet invoiced)", "accrued:", 1),
-                                ("Grants receivable (entitled to, not yet invoiced)", "receivable:grant:", 1),
-                                ("Deferred income (invoiced in advance, period still to come)", "deferred:", -1),
-                                ("ISF money held for children (a liability to each child's fund)", "isf:", -1),
-                                ("Credit balances held for payers", "credit:", -1)):
-        lines = accounts(prefix, sign)
+    for title, prefix, sign in (("Accrued income (care delivered, not yet invoiced)", accounts.ACCRUED, 1),
+                                ("Grants receivable (entitled to, not yet invoiced)", accounts.GRANT_RECEIVABLE, 1),
+                                ("Deferred income (invoiced in advance, period still to come)", accounts.DEFERRED, -1),
+                                ("ISF money held for children (a liability to each child's fund)", accounts.ISF_HELD,
+                                 -1),
+                                ("Credit balances held for payers", accounts.CREDIT, -1)):
+        lines = listed(prefix, sign)
         out += [""] + _schedule(title, lines, sum(pence for _, pence in lines))
     return "\n".join(out)

@@ -15,6 +15,7 @@ from datetime import date
 from sqlalchemy import func, union_all
 from sqlmodel import Session, select
 
+from provider import references
 from provider.bank.models import BankLine
 from invoicing.payments.models import Payment
 from isf import service
@@ -233,10 +234,10 @@ def _transfer(db: Session, line: BankLine, actor_id) -> IsfClearance:
                              cleared_on=line.booked_on, created_by_id=actor_id)
     db.add(clearance)
     db.flush()
-    post(db, EntryKind.isf_transfer, [Line(accounts.bank(db, operating), debit=pence),
+    post(db, EntryKind.isf_transfer, [Line(accounts.open_account(db, accounts.bank(operating)), debit=pence),
                                       Line(service.client_bank_account(db), credit=pence)],
          service_date=line.booked_on, description="The hospice's own money moved from the ISF client account",
-         source_ref=f"isf_clearance:{clearance.id}", group_id=clearance.id, actor_id=actor_id)
+         source_ref=references.source_ref("isf_clearance", clearance.id), group_id=clearance.id, actor_id=actor_id)
     return clearance
 
 

@@ -17,6 +17,7 @@ from invoicing.payments.models import Payment
 from isf import banking, service
 from isf.models import Advance, IsfAgreement, IsfReceipt
 from provider.funding.models import Arrangement
+from provider.ledger import accounts
 from provider.ledger.models import AccountType, LedgerAccount, LedgerLine
 from provider.organisation.models import BankAccount
 
@@ -57,7 +58,7 @@ def liability_by_account(db: Session) -> dict[str, int]:
     return {code: int(pence) for code, pence in db.exec(
         select(LedgerAccount.code, func.sum(LedgerLine.credit_pence - LedgerLine.debit_pence))
         .join(LedgerLine, LedgerLine.account_id == LedgerAccount.id)
-        .where(LedgerAccount.code.startswith("isf:"), LedgerAccount.type == AccountType.liability)
+        .where(LedgerAccount.code.startswith(accounts.ISF_HELD), LedgerAccount.type == AccountType.liability)
         .group_by(LedgerAccount.code))}
 
 

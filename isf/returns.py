@@ -17,11 +17,12 @@ from sqlmodel import Session, select
 
 from isf import schedule, service
 from isf.models import Advance, IsfAgreement, IsfSpend, NoticeState, RepaymentNotice, SpendStatus
+from provider import references
 from provider.errors import FieldErrors
 from provider.funders.models import CharitableFund
 from provider.funding.models import Arrangement
-from provider.ledger.models import AccountType, EntryKind
-from provider.ledger.accounts import account
+from provider.ledger import accounts
+from provider.ledger.models import EntryKind
 from provider.ledger.post import Line, post
 from provider.money import format_gbp
 from provider.users.models import Role, User
@@ -107,7 +108,8 @@ def repay(db: Session, notice: RepaymentNotice, on: date, actor_id: uuid.UUID | 
     db.flush()
     post(db, EntryKind.isf_drawdown, [service.held_line(db, agreement, debit=notice.pence),
                                       Line(service.client_bank_account(db), credit=notice.pence)],
-         service_date=on, description=back.description, source_ref=f"isf_spend:{back.id}", group_id=agreement.id,
+         service_date=on, description=back.description, source_ref=references.source_ref("isf_spend", back.id),
+         group_id=agreement.id,
          actor_id=actor_id)
     return back
 
@@ -133,7 +135,7 @@ def close(db: Session, agreement: IsfAgreement, reason: str, on: date) -> IsfAgr
 
 
 def _advances_account(db: Session):
-    return account(db, "asset:isf_advances", "Advances to ISFs from charitable funds", AccountType.asset)
+    return accounts.open_account(db, accounts.isf_advances())
 
 
 def advance(db: Session, agreement: IsfAgreement, fund_id: uuid.UUID | None, pence: int | None, reason: str,
@@ -160,7 +162,8 @@ def advance(db: Session, agreement: IsfAgreement, fund_id: uuid.UUID | None, pen
     db.flush()
     post(db, EntryKind.isf_receipt, [Line(_advances_account(db), debit=pence),
                                      service.held_line(db, agreement, credit=pence)],
-         service_date=on, description=f"Advance from {fund.name}: {made.reason}", source_ref=f"isf_advance:{made.id}",
+         service_date=on, description=f"Advance from {fund.name}: {made.reason}",
+         source_ref=references.source_ref("isf_advance", made.id),
          group_id=agreement.id, actor_id=approver.id)
     return made
 
@@ -185,6 +188,7 @@ def recover(db: Session, agreement: IsfAgreement, receipt_pence: int, on: date,
     db.flush()
     post(db, EntryKind.isf_drawdown, [service.held_line(db, agreement, debit=pence),
                                       Line(_advances_account(db), credit=pence)],
-         service_date=on, description=back.description, source_ref=f"isf_spend:{back.id}", group_id=agreement.id,
+         service_date=on, description=back.description, source_ref=references.source_ref("isf_spend", back.id),
+         group_id=agreement.id,
          actor_id=actor_id)
     return back

@@ -18,10 +18,11 @@ from sqlmodel import Session, select
 
 from isf import schedule
 from isf.models import Evidence, FeeKind, IsfAgreement, IsfOutcome, IsfReceipt, IsfSpend, SpendStatus, Supplier
+from provider import references
 from provider.errors import FieldErrors, NotFound
 from provider.funding.models import Arrangement, ManagementOption
-from provider.ledger.models import AccountType, EntryKind
-from provider.ledger.accounts import account
+from provider.ledger import accounts
+from provider.ledger.models import EntryKind
 from provider.ledger.post import Line, post
 from provider.money import format_gbp
 from provider.organisation.models import AccountPurpose, BankAccount
@@ -35,7 +36,7 @@ EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
 
 
 def ledger_code(agreement: IsfAgreement) -> str:
-    return f"isf:{agreement.arrangement_id}"
+    return accounts.isf_held(agreement.arrangement_id, "").code
 
 
 def held_account(db: Session, agreement: IsfAgreement):
@@ -43,8 +44,8 @@ def held_account(db: Session, agreement: IsfAgreement):
     from provider.people.models import Child
 
     child = db.get(Child, db.get(Arrangement, agreement.arrangement_id).child_id)
-    return account(db, ledger_code(agreement), f"ISF held for others: {child.preferred_name or child.first_name}'s ISF",
-                   AccountType.liability)
+    return accounts.open_account(db, accounts.isf_held(agreement.arrangement_id,
+                                                       f"{child.preferred_name or child.first_name}'s ISF"))
 
 
 def held_line(db: Session, agreement: IsfAgreement, *, debit: int = 0, credit: int = 0) -> Line:
@@ -59,8 +60,7 @@ def client_bank_account(db: Session):
                                              BankAccount.is_active)).first()
     if bank is None:
         raise FieldErrors({"bank_account_id": "no ISF client account is set up: add one in Settings"})
-    return account(db, f"bank:{bank.id}", f"Bank: {bank.label or bank.account_name} ({bank.account_number})",
-                   AccountType.asset)
+    return accounts.open_account(db, accounts.bank(bank))
 
 
 def get_agreement(db: Session, agreement_id: uuid.UUID) -> IsfAgreement:
@@ -142,8 +142,8 @@ def record_receipt(db: Session, agreement: IsfAgreement, pence: int | None, rece
     db.add(receipt)
     db.flush()
     post(db, EntryKind.isf_receipt, [Line(client_bank_account(db), debit=pence), held_line(db, agreement, credit=pence)],
-         service_date=received_on, description=f"ISF receipt: {reference or source}", source_ref=f"isf_receipt:"
-         f"{receipt.id}", group_id=agreement.id, actor_id=actor_id)
+         service_date=received_on, description=f"ISF receipt: {reference or source}",
+         source_ref=references.source_ref("isf_receipt", receipt.id), group_id=agreement.id, actor_id=actor_id)
     from isf.returns import recover
 
     recover(db, agreement, pence, received_on, actor_id)   # an advance is paid back from the next money in
@@ -171,10 +171,10 @@ def post_fee(db: Session, agreement: IsfAgreement, period: schedule.Period, acto
                    decided_on=period.starts_on, decided_by_id=actor_id, asked_by_id=actor_id)
     db.add(fee)
     db.flush()
-    income = account(db, "income:isf_fees", "Income, ISF management fees", AccountType.income)
+    income = accounts.open_account(db, accounts.isf_fees())
     post(db, EntryKind.isf_drawdown, [held_line(db, agreement, debit=pence), Line(income, credit=pence)],
          service_date=period.starts_on, description=f"ISF management fee, period {period.number}",
-         source_ref=f"isf_spend:{fee.id}", group_id=agreement.id, actor_id=actor_id)
+         source_ref=references.source_ref("isf_spend", fee.id), group_id=agreement.id, actor_id=actor_id)
     return fee
 
 
@@ -246,8 +246,8 @@ def approve_spend(db: Session, spend: IsfSpend, approver: User, on: date, today:
     db.flush()
     post(db, EntryKind.isf_drawdown, [held_line(db, agreement, debit=spend.pence),
                                       Line(client_bank_account(db), credit=spend.pence)],
-         service_date=spend.spent_on, description=f"ISF spend: {spend.description}", source_ref=f"isf_spend:"
-         f"{spend.id}", group_id=agreement.id, actor_id=approver.id, on=on)
+         service_date=spend.spent_on, description=f"ISF spend: {spend.description}",
+         source_ref=references.source_ref("isf_spend", spend.id), group_id=agreement.id, actor_id=approver.id, on=on)
     return spend
 
 
@@ -304,7 +304,7 @@ def reserved(db: Session, agreement: IsfAgreement, today: date) -> int:
 
     arrangement = db.get(Arrangement, agreement.arrangement_id)
     for item in usage.arrangement_usage(db, arrangement.child_id, today):
-        if item.ref == f"arrangement:{arrangement.id}":
+        if item.ref == references.arrangement_ref(references.ARRANGEMENT, arrangement.id):
             return item.reserved_pence
     return 0
 

@@ -16,7 +16,7 @@ from invoicing.documents import html_to_pdf, pdf_templates
 from invoicing.models import Document
 from isf import schedule, service
 from isf.models import IsfAgreement
-from provider import mail
+from provider import mail, references
 from provider.config import Settings
 from provider.errors import FieldErrors
 from provider.funders.models import Funder
@@ -91,7 +91,7 @@ def send_family_letter(db: Session, settings: Settings, agreement: IsfAgreement,
     if parent is None:
         raise FieldErrors({"family": "no one with parental responsibility is recorded for the child"})
     found = surplus(db, agreement, as_of)
-    ref = f"isf-letter:{agreement.id}:{as_of.isoformat()}"
+    ref = references.letter_ref(agreement.id, as_of)
     pdf = db.exec(select(Document).where(Document.source_ref == ref)).first()
     if pdf is None:
         import hashlib

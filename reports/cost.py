@@ -31,11 +31,13 @@ from datetime import date
 from sqlalchemy import and_, case, func, or_, select
 from sqlmodel import Session
 
+from provider import references
 from provider.bookings.models import Booking, BookingUnit, UnitStatus
 from provider.catalogue.models import PricePeriod, Service
 from provider.charges.models import Charge, ChargePart, ChargeState
 from provider.funders.models import Funder, FunderKind
 from provider.funding.models import BlockContract, BlockContractService
+from provider.ledger import accounts
 from provider.ledger.models import LedgerAccount, LedgerEntry, LedgerLine
 from provider.money import Pence, split
 from reports.disclosure import Disclosed, Line, disclose
@@ -131,8 +133,8 @@ class CostReport:
 def _category(funders: dict[str, str]):
     """SQL naming each charge part's kind of payer: a key of PAYERS."""
     ids = {kind: [i for i, k in funders.items() if k == kind] for kind in set(funders.values())}
-    funder_id = func.substr(ChargePart.payer_ref, 8, 36)            # "funder:<id>[:<department>]"
-    by_funder = ChargePart.payer_ref.like("funder:%")
+    funder_id = func.substr(ChargePart.payer_ref, *references.id_span(references.FUNDER))
+    by_funder = ChargePart.payer_ref.like(references.prefix(references.FUNDER) + "%")
 
     def kind_is(kind: str):
         return funder_id.in_(ids.get(kind, []))
@@ -147,9 +149,9 @@ def _category(funders: dict[str, str]):
         (and_(packages, kind_is(FunderKind.icb)), "icb"),
         (and_(packages, kind_is(FunderKind.local_authority)), "council"),
         (packages, "nhs_england"),
-        (ChargePart.payer_ref.like("isf:%"), "isf"),
-        (ChargePart.payer_ref.like("family:%"), "direct_payment"),
-        (ChargePart.payer_ref.like("nominee:%"), "nominee"),
+        (ChargePart.payer_ref.like(references.prefix(references.ISF) + "%"), "isf"),
+        (ChargePart.payer_ref.like(references.prefix(references.FAMILY) + "%"), "direct_payment"),
+        (ChargePart.payer_ref.like(references.prefix(references.NOMINEE) + "%"), "nominee"),
         (by_funder, "commissioner_managed"),
         else_="budget")
 
@@ -206,9 +208,9 @@ def _block_income(db: Session, first: date, last: date) -> dict[str, Pence]:
     rows = db.execute(select(LedgerAccount.code, func.sum(LedgerLine.credit_pence - LedgerLine.debit_pence))
                       .join(LedgerLine, LedgerLine.account_id == LedgerAccount.id)
                       .join(LedgerEntry, LedgerEntry.id == LedgerLine.entry_id)
-                      .where(LedgerAccount.code.like("income:block:%"), on.between(first, last))
+                      .where(LedgerAccount.code.like(accounts.BLOCK_INCOME + "%"), on.between(first, last))
                       .group_by(LedgerAccount.code))
-    return {code.removeprefix("income:block:"): int(pence) for code, pence in rows if pence}
+    return {accounts.block_of_income(code): int(pence) for code, pence in rows if pence}
 
 
 def _spread_block_income(db: Session, first: date, last: date, funders: dict[str, str],
@@ -272,7 +274,7 @@ def cost_of_care(db: Session, first: date, last: date) -> CostReport:
     for service_id, code, contract, child_id, units, pence, memorandum in _parts(db, first, last, _category(funders)):
         add(str(service_id), code, child_id, int(units), int(pence), int(memorandum))
         if contract is not None:
-            block_units[contract.removeprefix("block:")][str(service_id)] += int(units)
+            block_units[str(references.contract_of(contract))][str(service_id)] += int(units)
     for service_id, child_id, units, full_cost in _charged(db, first, last):
         count(str(service_id), child_id, int(units), int(full_cost))
     for service_id, child_id, charged, units, full_cost in _not_as_delivered(db, first, last):

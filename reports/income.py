@@ -22,6 +22,7 @@ from sqlmodel import Session
 from invoicing.models import BilledInstalment, Invoice, InvoiceLine
 from invoicing.payments.models import Allocation
 from isf.models import IsfAgreement, IsfReceipt
+from provider import references
 from provider.charges.models import Charge, ChargePart, ChargeState
 from provider.clock import financial_year_label
 from provider.errors import FieldErrors
@@ -30,7 +31,7 @@ from provider.funding.models import Arrangement, BlockContract
 from provider.grants.models import BilledGrantInstalment, GrantAward
 from reports import income_children
 from reports.income_months import CARE_KINDS, IncomeMonth
-from provider.ledger.accounts import holding_code
+from provider.ledger import accounts
 from provider.ledger.models import LedgerAccount, LedgerEntry, LedgerLine
 
 NHS_GRANT = "NHS children's hospice funding"
@@ -41,7 +42,8 @@ SECTIONS = (NHS_GRANT, "ICBs", "Councils", "NHS England", PERSONAL, "Other funde
 STATUTORY = frozenset({NHS_GRANT, "ICBs", "Councils", "NHS England", PERSONAL})   # DOMAIN.md §7
 
 STREAMS = {"spot": "spot packages", "joint": "joint packages",
-           "block_overage": "block contracts, units above the volume", "commissioner_managed": "commissioner-managed budgets"}
+           "block_overage": "block contracts, units above the volume",
+           "commissioner_managed": "commissioner-managed budgets"}
 DEPARTMENTS = {"social_care": "social care", "education": "education", "health": "health", "other": "other"}
 BUDGETS = {"family": ("Direct payments from families", "paid on the invoices to families and managed accounts"),
            "nominee": ("Direct payments to nominees", "paid on the invoices to nominees"),
@@ -165,7 +167,8 @@ def has_income(db: Session, first: date, last: date) -> bool:
     """Whether any income is posted from `first` to `last`."""
     return db.execute(select(LedgerLine.id).join(LedgerAccount, LedgerAccount.id == LedgerLine.account_id)
                       .join(LedgerEntry, LedgerEntry.id == LedgerLine.entry_id)
-                      .where(LedgerAccount.code.like("income:%"), _in_period(first, last)).limit(1)).first() is not None
+                      .where(LedgerAccount.code.like(accounts.INCOME + "%"), _in_period(first, last))
+                      .limit(1)).first() is not None
 
 
 def _whole_months(first: date, last: date) -> bool:
@@ -196,7 +199,7 @@ def _account_totals(db: Session, first: date, last: date) -> dict[str, tuple[str
                              func.sum(LedgerLine.credit_pence - LedgerLine.debit_pence))
                       .join(LedgerLine, LedgerLine.account_id == LedgerAccount.id)
                       .join(LedgerEntry, LedgerEntry.id == LedgerLine.entry_id)
-                      .where(LedgerAccount.code.like("income:%"), _in_period(first, last))
+                      .where(LedgerAccount.code.like(accounts.INCOME + "%"), _in_period(first, last))
                       .group_by(LedgerAccount.code, LedgerAccount.name))
     return {code: (name, int(pence)) for code, name, pence in rows}
 
@@ -209,11 +212,11 @@ def _care_payers(db: Session, first: date, last: date, by_child: bool) -> list[t
                       .join(LedgerAccount, LedgerAccount.id == LedgerLine.account_id)
                       .join(LedgerEntry, LedgerEntry.id == LedgerLine.entry_id)
                       .where(LedgerEntry.kind.in_(CARE_KINDS), _in_period(first, last),
-                             LedgerAccount.code.like("income:%"))
+                             LedgerAccount.code.like(accounts.INCOME + "%"))
                       .group_by(*keys))
     found: dict[tuple, int] = defaultdict(int)
     for row in rows:
-        found[(row[0], holding_code(row[1]) or None, row[2] if by_child else None)] += int(row[-1])
+        found[(row[0], accounts.holding_code(row[1]) or None, row[2] if by_child else None)] += int(row[-1])
     return [(*key, pence) for key, pence in found.items()]
 
 
@@ -245,7 +248,8 @@ def _children_charged_fees(db: Session, first: date, last: date) -> set:
                           .join(LedgerEntry, LedgerEntry.id == fee_line.entry_id)
                           .join(LedgerLine, LedgerLine.entry_id == fee_line.entry_id)
                           .join(LedgerAccount, LedgerAccount.id == LedgerLine.account_id)
-                          .where(fee_account.code == income_children.FEES, LedgerAccount.code.like("isf:%"),
+                          .where(fee_account.code == income_children.FEES,
+                                 LedgerAccount.code.like(accounts.ISF_HELD + "%"),
                                  LedgerLine.child_id.is_not(None), _in_period(first, last))).scalars())
 
 
@@ -256,7 +260,7 @@ def _children_of_blocks(db: Session, first: date, last: date) -> dict[str, set]:
                                     .join(Charge, Charge.id == ChargePart.charge_id)
                                     .where(ChargePart.kind == "block", Charge.state == ChargeState.current,
                                            Charge.day.between(first, last))):
-        found[ref.removeprefix("block:")].add(child_id)
+        found[str(references.contract_of(ref))].add(child_id)
     return found
 
 
@@ -300,12 +304,15 @@ def _payer_key(ref: str | None) -> tuple:
     its lines and its cash share."""
     if ref is None:
         return ("none",)
-    if ref.startswith("isf:"):
+    if accounts.is_isf_held(ref):
         return ("isf",)
-    kind, _, rest = ref.removeprefix("accrued:").partition(":")
-    if kind == "funder":
-        funder, _, department = rest.partition(":")
-        return ("funder", funder, department or None)
+    payer = accounts.payer_of_accrued(ref)
+    kind = references.kind_of(payer)
+    if kind == references.FUNDER:
+        found = references.try_payer(payer)
+        if found is None:
+            return ("other", ref)
+        return ("funder", str(found.id), str(found.department) if found.department else None)
     if kind in ("family", "nominee"):
         return (kind,)
     return ("unnamed",) if kind == "arrangement" else ("other", ref)
@@ -379,21 +386,21 @@ def _cash_only_key(names: _Names, key: tuple, payer_name: str) -> tuple:
 
 def _other_key(names: _Names, code: str, name: str) -> tuple[tuple, tuple | None, str]:
     """The line, cash key and note of an income account that is not care: grant, block, charity, fees, waived."""
-    parts = code.split(":") + [""]
-    if parts[1] == "grant" and parts[2] in names.awards:
-        award = names.awards[parts[2]]
-        return (NHS_GRANT, names.funder(award.paid_by_id)[1], "grant award", award.reference), ("grant", parts[2]), ""
-    if parts[1] == "block" and parts[2] in names.contracts:
-        contract = names.contracts[parts[2]]
-        return (*names.funder(contract.funder_id), "block contract", contract.reference), ("block", parts[2]), ""
-    if parts[1] == "charitable" and len(parts) == 5:
-        fund = "Restricted funds" if parts[3] == "restricted" else "Unrestricted funds"
-        return ((CHARITABLE, fund, CHARITY_TYPES.get(parts[2], parts[2].replace("_", " ")), ""), None,
+    kind, key, fund = accounts.income_kind(code)
+    if kind == "grant" and key in names.awards:
+        award = names.awards[key]
+        return (NHS_GRANT, names.funder(award.paid_by_id)[1], "grant award", award.reference), ("grant", key), ""
+    if kind == "block" and key in names.contracts:
+        contract = names.contracts[key]
+        return (*names.funder(contract.funder_id), "block contract", contract.reference), ("block", key), ""
+    if kind == "charitable" and fund:
+        fund = "Restricted funds" if fund == "restricted" else "Unrestricted funds"
+        return ((CHARITABLE, fund, CHARITY_TYPES.get(key, key.replace("_", " ")), ""), None,
                 "not invoiced: its money is in the fundraising records")
-    if code == "income:isf_fees":
+    if code == accounts.ISF_FEES_CODE:
         return (PERSONAL, "ISF management fees", "taken from the ISFs", ""), None, \
             "taken from money already received into the ISFs"
-    if code == "income:waived":
+    if code == accounts.WAIVED_CODE:
         return (OTHER, "Income waived", "waivers approved on invoices", ""), None, "income given up: no money"
     return (OTHER, name, "", ""), None, "not tied to payments"
 
@@ -426,7 +433,7 @@ def statutory_income(db: Session, first: date, last: date, children: bool = Fals
             fees, blocks = _children_charged_fees(db, first, last), _children_of_blocks(db, first, last)
     cash = _cash(db, first, last)
     care_codes = {code for code, _, _, _ in care}
-    others = [code.split(":")[1:] for code in totals if code not in care_codes]
+    others = [accounts.income_kind(code) for code in totals if code not in care_codes]
     names = _Names(db, [p for _, p, _, _ in care] + list(cash), _ids(others, "block") + _ids(cash, "block"),
                    _ids(others, "grant") + _ids(cash, "grant"))
     pence: dict[tuple, int] = defaultdict(int)
@@ -443,7 +450,7 @@ def statutory_income(db: Session, first: date, last: date, children: bool = Fals
 
     paired: dict[str, int] = defaultdict(int)
     for code, payer, its_children, amount in care:
-        key, cash_key, note = _care_key(names, code.split(":")[1], payer)
+        key, cash_key, note = _care_key(names, accounts.income_kind(code).kind, payer)
         add(key, amount, cash_key, note)
         paired[code] += amount
         if its_children:

@@ -22,13 +22,15 @@ from sqlalchemy import String, UniqueConstraint, delete, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Field, Session, SQLModel
 
+from provider import references
 from provider.base import id_field
 from provider.charges.models import Charge, ChargePart, ChargeState
+from provider.ledger import accounts
 from reports.income_months import CARE_KINDS, Posted, add_to_kept, care_lines
 from provider.ledger.models import LedgerAccount, LedgerEntry, LedgerLine
 
 CARE, FEE, BLOCK = "care", "fee", "block"
-FEES, ISF_PREFIX, BLOCK_PREFIX = "income:isf_fees", "isf:", "block:"
+FEES = accounts.ISF_FEES_CODE
 Key = tuple[date, str, str, str, uuid.UUID]   # month, source, code, payer account ("" for none or a block), child
 BATCH = 1000
 
@@ -58,7 +60,7 @@ def of_entry(kind: str, posted_on: date, lines: Iterable[Posted]) -> dict[Key, i
                 found[(month, CARE, code, payer, child)] += 1
     if any(line[0] == FEES for line in lines):
         for code, _, _, _, child in lines:
-            if code.startswith(ISF_PREFIX) and child is not None:
+            if accounts.is_isf_held(code) and child is not None:
                 found[(month, FEE, FEES, code, child)] += 1
     return found
 
@@ -77,7 +79,7 @@ def of_charges(charges: Iterable[tuple[uuid.UUID, date, Iterable[str]]], sign: i
     found: dict[Key, int] = defaultdict(int)
     for child_id, day, refs in charges:
         for ref in set(refs):
-            found[(day.replace(day=1), BLOCK, ref.removeprefix(BLOCK_PREFIX), "", child_id)] += sign
+            found[(day.replace(day=1), BLOCK, str(references.contract_of(ref)), "", child_id)] += sign
     return found
 
 

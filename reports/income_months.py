@@ -21,7 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, Session, SQLModel
 
 from provider.base import id_field
-from provider.ledger.accounts import holding_code
+from provider.ledger import accounts
 from provider.ledger.models import EntryKind, LedgerAccount, LedgerEntry, LedgerLine
 
 CARE_KINDS = (EntryKind.care_delivered, EntryKind.care_reversed)
@@ -47,7 +47,7 @@ def amounts(kind: str, posted_on: date, lines: Iterable[Posted]) -> dict[Key, in
     found: dict[Key, int] = defaultdict(int)
     if kind not in CARE_KINDS:
         for code, debit, credit, *_ in lines:
-            if code.startswith("income:"):
+            if accounts.is_income(code):
                 found[(month, code, False, "")] += credit - debit
         return found
     for code, payer, pence, _ in care_lines(lines):
@@ -58,8 +58,8 @@ def amounts(kind: str, posted_on: date, lines: Iterable[Posted]) -> dict[Key, in
 def care_lines(lines: Iterable[Posted]) -> list[tuple[str, str, int, uuid.UUID | None]]:
     """A care entry's income lines, each as (income account, the account holding what its payer owes or "",
     net credit, child)."""
-    return [(code, holding_code(payer), credit - debit, child)
-            for code, debit, credit, payer, child in lines if code.startswith("income:")]
+    return [(code, accounts.holding_code(payer), credit - debit, child)
+            for code, debit, credit, payer, child in lines if accounts.is_income(code)]
 
 
 def add_to_kept(db: Session, table, keys: list[str], total: str, found: dict[tuple, int]) -> None:
@@ -93,7 +93,7 @@ def recomputed(db: Session) -> dict[Key, int]:
     current, kind, posted_on, lines = None, None, None, []
 
     def flush() -> None:
-        if current is not None and any(line[0].startswith("income:") for line in lines):
+        if current is not None and any(accounts.is_income(line[0]) for line in lines):
             for key, pence in amounts(kind, posted_on, lines).items():
                 total[key] += pence
 

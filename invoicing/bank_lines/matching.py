@@ -17,6 +17,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from invoicing import gather
+from provider import references
 from provider.bank.models import BankLine
 from invoicing.models import Invoice
 from invoicing.payments import service
@@ -59,7 +60,7 @@ class Suggestion:
 
 def payer_group(ref: str) -> str:
     """A council's remittance may pay any of its departments' invoices: one payer for matching."""
-    return ":".join(ref.split(":")[:2]) if ref.startswith("funder:") else ref
+    return references.payer_group(ref)
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,8 @@ def open_invoices(db: Session, numbers: list[str] | None = None, groups: list[st
         query = query.where(Invoice.number.in_(numbers))
     if groups is not None:
         query = query.where(or_(Invoice.payer_ref.in_(groups),
-                                *[Invoice.payer_ref.startswith(g + ":") for g in groups if g.startswith("funder:")]))
+                                *[Invoice.payer_ref.startswith(references.departments_prefix(g)) for g in groups
+                                  if references.is_kind(g, references.FUNDER)]))
     found = db.exec(query).all()    # rows with an invoice's id and total: all `owed` reads of one
     result = []
     for at in range(0, len(found), CHUNK):

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from invoicing.models import CreditNote, Invoice
 from invoicing.payments.models import Allocation, DebtAdjustment, Payment, Refund
+from provider.ledger import accounts
 from provider.ledger.post import balances
 from provider.money import format_gbp
 
@@ -50,7 +51,8 @@ def credit_held_matches_payments(db: Session) -> list[str]:
     for ref, pence in db.exec(select(Payment.payer_ref, func.sum(Refund.pence))
                               .join(Refund, Refund.payment_id == Payment.id).group_by(Payment.payer_ref)):
         held[ref] -= int(pence)
-    ledger = {code.removeprefix("credit:"): -value for code, value in balances(db).items() if code.startswith("credit:")}
+    ledger = {accounts.payer_of_credit(code): -value for code, value in balances(db).items()
+              if accounts.is_credit_held(code)}
     return [f"Credit held for {names.get(ref, ref)}: the ledger holds {format_gbp(ledger.get(ref, 0))} but its "
             f"payments say {format_gbp(held.get(ref, 0))}." for ref in sorted(set(held) | set(ledger))
             if ledger.get(ref, 0) != held.get(ref, 0)]

@@ -17,6 +17,7 @@ from invoicing.drafting import PayerFacts
 from invoicing.models import Invoice
 from invoicing.payments.balances import owed
 from invoicing.payments.models import Dispute, Reminder
+from provider.ledger import accounts
 from provider.ledger.models import LedgerAccount, LedgerEntry, LedgerLine
 from provider.money import format_gbp
 
@@ -95,7 +96,8 @@ def ledger_debtors(db: Session, as_of: date) -> int:
                                    func.coalesce(func.sum(LedgerLine.credit_pence), 0))
                             .join(LedgerAccount, LedgerAccount.id == LedgerLine.account_id)
                             .join(LedgerEntry, LedgerEntry.id == LedgerLine.entry_id)
-                            .where(LedgerAccount.code.startswith("debtor:"), LedgerEntry.posted_on <= as_of)).one()
+                            .where(LedgerAccount.code.startswith(accounts.DEBTOR),
+                                   LedgerEntry.posted_on <= as_of)).one()
     return int(debit) - int(credit)
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import select
 
+from provider import references
 from provider.mail import SentMessage
 from invoicing.payments import debt, reminders, statements
 from invoicing.payments.debt_routes import as_of_date
@@ -111,7 +112,8 @@ def _debt(d: debt.Debt) -> DebtOut:
 
 
 def _reminder(db, reminder: Reminder) -> ReminderOut:
-    how = db.exec(select(SentMessage).where(SentMessage.source_ref == f"reminder:{reminder.id}")).first()
+    how = db.exec(select(SentMessage).where(SentMessage.source_ref == references.source_ref("reminder",
+                                                                                            reminder.id))).first()
     return ReminderOut(id=reminder.id, payer_ref=reminder.payer_ref, payer_name=reminder.payer_name,
                        sent_on=reminder.sent_on, total_pence=reminder.total_pence,
                        interest_pence=reminder.interest_pence, route=how.route if how else None,

@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import select
 
 from invoicing.models import Document
+from provider import references
 from provider.mail import SentMessage
 from invoicing.payments import debt, reminders, statements
 from invoicing.payments.models import Reminder
@@ -46,7 +47,8 @@ def aged_debt_page(request: Request, db: DB, as_of: str | None = None, _: User =
 
 def _overdue(request: Request, db, errors: dict | None = None, failed: str | None = None, status: int = 200,
              sent: Reminder | None = None):
-    how = db.exec(select(SentMessage).where(SentMessage.source_ref == f"reminder:{sent.id}")).first() if sent else None
+    how = db.exec(select(SentMessage).where(
+        SentMessage.source_ref == references.source_ref("reminder", sent.id))).first() if sent else None
     return render(request, "payments/overdue.html", {"overdue": debt.overdue(db, today(db)), "errors": errors or {},
                                                      "failed": failed, "sent": sent, "how": how}, status)
 
@@ -71,7 +73,8 @@ async def send_reminder(request: Request, db: DB, user: User = FINANCE):
 
 @router.get("/debt/reminders/{reminder_id}.pdf")
 def reminder_pdf(db: DB, reminder_id: uuid.UUID, _: User = FINANCE):
-    found = db.exec(select(Document).where(Document.source_ref == f"reminder:{reminder_id}")).first()
+    found = db.exec(select(Document).where(
+        Document.source_ref == references.source_ref("reminder", reminder_id))).first()
     if found is None:
         raise NotFound("No such reminder letter")
     return Response(found.pdf, media_type="application/pdf",

@@ -43,11 +43,13 @@ from sqlmodel import Session, select
 from invoicing import gather
 from invoicing.models import BilledInstalment, BilledPart, CreditNote, CreditNoteLine, Invoice, InvoiceLine
 from invoicing.payments.models import Allocation, DebtAdjustment, NominalCode, Payment, Refund
+from provider import references
 from provider.catalogue.models import Service
 from provider.charges.models import Charge, ChargePart
 from provider.errors import FieldErrors
 from provider.funding.models import MANAGEMENT_OPTION_LABELS, Arrangement, ManagementOption
 from provider.grants.models import BilledGrantInstalment
+from provider.ledger import accounts
 from provider.organisation.models import BankAccount
 
 XERO_COLUMNS = [
@@ -85,7 +87,7 @@ def code_keys(db: Session) -> list[CodeKey]:
             for s, label in STREAMS.items()]
     keys += [CodeKey(f"service:{s.id}", s.name, "Services", DEFAULTS["income"])
              for s in db.exec(select(Service).order_by(Service.name))]
-    keys += [CodeKey(f"bank:{b.id}", f"{b.label or b.account_name} ({b.account_number})", "Bank accounts",
+    keys += [CodeKey(accounts.bank_code(b.id), f"{b.label or b.account_name} ({b.account_number})", "Bank accounts",
                      DEFAULTS["bank"]) for b in db.exec(select(BankAccount).order_by(BankAccount.account_name))]
     keys += [CodeKey("debtors", "Debtors control", "Control accounts", DEFAULTS["debtors"]),
              CodeKey("bad_debts", "Bad debts written off", "Control accounts", DEFAULTS["bad_debts"]),
@@ -298,9 +300,10 @@ def _parts_covered(db: Session, line: InvoiceLine, invoice: Invoice) -> list[Cha
 
 
 def _managements(db: Session, refs: set[str]) -> dict[str, str]:
-    ids = [uuid.UUID(r.split(":")[1]) for r in refs if r.startswith("arrangement:")]
+    found = [references.try_arrangement(r) for r in refs if references.is_kind(r, references.ARRANGEMENT)]
+    ids = [a.id for a in found if a is not None]
     rows = db.exec(select(Arrangement).where(Arrangement.id.in_(ids))) if ids else []
-    return {f"arrangement:{a.id}": str(a.management) for a in rows if a.management}
+    return {references.arrangement_ref(references.ARRANGEMENT, a.id): str(a.management) for a in rows if a.management}
 
 
 def _stream(part: ChargePart, managed: dict[str, str]) -> str:
@@ -309,7 +312,7 @@ def _stream(part: ChargePart, managed: dict[str, str]) -> str:
     if part.kind == "personal_budget":
         by_payer = {"isf": "isf", "family": "direct_payment", "nominee": "nominee"}
         management = managed.get(part.arrangement_ref) or by_payer.get(
-            part.payer_ref.split(":", 1)[0], ManagementOption.commissioner_managed.value)
+            references.kind_of(part.payer_ref), ManagementOption.commissioner_managed.value)
         return f"personal_budget:{management}"
     return part.kind
 
@@ -375,7 +378,7 @@ def sage_csv(db: Session, first: date, last: date) -> str:
             for l in sales_lines(db, first, last)]
     for kind, day, payment, pence, details in _money_moves(db, first, last):
         rows.append([kind, sage_account(payment.payer_ref, payment.payer_name),
-                     codes.of(f"bank:{payment.bank_account_id}", "bank"), "", f"{day:%d/%m/%Y}",
+                     codes.of(accounts.bank_code(payment.bank_account_id), "bank"), "", f"{day:%d/%m/%Y}",
                      _cut(payment.reference or "", 30), details, money(pence), "T9", money(0), "", "", "", "", ""])
     return _csv(SAGE_COLUMNS, rows)
 
@@ -427,7 +430,7 @@ def payment_rows(db: Session, first: date, last: date) -> list[PaymentRow]:
 def payments_csv(db: Session, first: date, last: date) -> str:
     codes = Codes(saved_codes(db))
     rows = [[f"{r.payment.received_on:%d/%m/%Y}", r.payment.payer_name, r.bank,
-             codes.of(f"bank:{r.payment.bank_account_id}", "bank"), codes.of("debtors"),
+             codes.of(accounts.bank_code(r.payment.bank_account_id), "bank"), codes.of("debtors"),
              money(r.payment.amount_pence), r.payment.method.replace("_", " ").capitalize(), r.payment.reference,
              "; ".join(f"{number} {money(pence)}" for number, pence in r.allocations), money(r.allocated),
              money(r.refunded), money(r.on_account)] for r in payment_rows(db, first, last)]

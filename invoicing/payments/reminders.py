@@ -18,7 +18,7 @@ from fractions import Fraction
 from sqlmodel import Session, select
 
 from invoicing import freeze, gather
-from provider import mail
+from provider import mail, references
 from invoicing.documents import html_to_pdf, pdf_templates
 from invoicing.models import Document
 from invoicing.payments.debt import COMMISSIONERS, Debt, debts, dispute_refusal, hold_refusal
@@ -170,7 +170,7 @@ def render_reminder_pdf(document: dict) -> bytes:
 
 def stored_pdf(db: Session, reminder: Reminder) -> Document:
     """The letter's PDF: rendered once from its frozen data, then only ever read."""
-    ref = f"reminder:{reminder.id}"
+    ref = references.source_ref("reminder", reminder.id)
     found = db.exec(select(Document).where(Document.source_ref == ref)).first()
     if found is not None:
         return found
@@ -205,7 +205,7 @@ def send_reminder(db: Session, settings: Settings, payer_ref: str, on: date, cla
     numbers = ", ".join(i["number"] for i in document["invoices"])
     count = len(document["invoices"])
     subject = f"Payment reminder from {supplier}: {numbers if count <= 3 else f'{count} overdue invoices'}"
-    ref = f"reminder:{reminder.id}"
+    ref = references.source_ref("reminder", reminder.id)
     if not payer.email:
         to = payer.address.splitlines()[0] if payer.address else payer.name
         mail.record(db, ref, "reminder", "post", to, None, subject, [pdf], actor_id)

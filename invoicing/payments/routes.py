@@ -11,6 +11,7 @@ from sqlmodel import select
 from invoicing.models import Invoice
 from invoicing.payments import service, views
 from invoicing.payments.models import Allocation, DebtAdjustment, Dispute, Payment, PaymentMethod, RefundTo
+from provider import references
 from provider.clock import today
 from provider.db import unit_of_work
 from provider.errors import FieldErrors, NotFound
@@ -76,7 +77,7 @@ def _remittance(request: Request, db, payment: Payment, errors: dict | None = No
     return render(request, "payments/remittance.html", {
         "r": views.remittance(db, payment), "errors": errors or {}, "values": values or {},
         "describe": views.children_of, "refund_to": REFUND_TO,
-        "family": payment.payer_ref.startswith("family:")}, status)
+        "family": references.is_kind(payment.payer_ref, references.FAMILY)}, status)
 
 
 @router.get("/payments/{payment_id}")

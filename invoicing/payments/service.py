@@ -19,10 +19,10 @@ from invoicing.payments.balances import held, outstanding
 from invoicing.payments.models import (
     AdjustmentKind, Allocation, DebtAdjustment, Dispute, Payment, PaymentMethod, Refund, RefundTo,
 )
+from provider import references
 from provider.errors import FieldErrors, NotFound
-from provider.ledger.models import AccountType, EntryKind
 from provider.ledger import accounts
-from provider.ledger.accounts import account
+from provider.ledger.models import EntryKind
 from provider.ledger.post import Line, post
 from provider.money import format_gbp
 from provider.organisation.models import BankAccount, ProviderSettings
@@ -32,11 +32,11 @@ PAYMENT_LOCK = 7_202_612   # allocations to invoices take this advisory lock on 
 
 
 def _credit_account(db: Session, payer_ref: str, payer_name: str):
-    return account(db, f"credit:{payer_ref}", f"Credit held for {payer_name}", AccountType.liability)
+    return accounts.open_account(db, accounts.credit_held(payer_ref, payer_name))
 
 
 def _debtor(db: Session, payer_ref: str, payer_name: str):
-    return account(db, f"debtor:{payer_ref}", f"Debtor: {payer_name}", AccountType.asset)
+    return accounts.open_account(db, accounts.debtor(payer_ref, payer_name))
 
 
 def _lock(db: Session) -> None:
@@ -87,11 +87,11 @@ def record_payment(db: Session, shape: PaymentIn, today: date, actor_id: uuid.UU
                       created_by_id=actor_id)
     db.add(payment)
     db.flush()
-    post(db, EntryKind.payment, [Line(accounts.bank(db, bank), debit=payment.amount_pence),
+    post(db, EntryKind.payment, [Line(accounts.open_account(db, accounts.bank(bank)), debit=payment.amount_pence),
                                  Line(_credit_account(db, payment.payer_ref, payment.payer_name),
                                       credit=payment.amount_pence)],
          service_date=payment.received_on, description=f"Payment from {payment.payer_name}",
-         source_ref=f"payment:{payment.id}", group_id=payment.id, actor_id=actor_id)
+         source_ref=references.source_ref("payment", payment.id), group_id=payment.id, actor_id=actor_id)
     return payment
 
 
@@ -99,8 +99,9 @@ def _same_payer(payment: Payment, invoice: Invoice) -> bool:
     """A council's remittance may pay any of its departments' invoices; anyone else pays only their own."""
     if payment.payer_ref == invoice.payer_ref:
         return True
-    return payment.payer_ref.startswith("funder:") and \
-        payment.payer_ref.split(":")[1] == invoice.payer_ref.split(":")[1] and invoice.payer_ref.startswith("funder:")
+    paid_by, billed = references.try_payer(payment.payer_ref), references.try_payer(invoice.payer_ref)
+    return paid_by is not None and billed is not None and paid_by.kind == billed.kind == references.FUNDER \
+        and paid_by.id == billed.id
 
 
 def allocate(db: Session, payment: Payment, amounts: dict[uuid.UUID, int], on: date,
@@ -139,7 +140,8 @@ def allocate(db: Session, payment: Payment, amounts: dict[uuid.UUID, int], on: d
         post(db, EntryKind.allocation, [Line(_credit_account(db, payment.payer_ref, payment.payer_name), debit=pence),
                                         Line(_debtor(db, invoice.payer_ref, invoice.payer_name), credit=pence)],
              service_date=on, description=f"{payment.payer_name}'s payment set against {invoice.number}",
-             source_ref=f"allocation:{allocation.id}", group_id=payment.id, actor_id=actor_id, on=on)
+             source_ref=references.source_ref("allocation", allocation.id), group_id=payment.id, actor_id=actor_id,
+             on=on)
         made.append(allocation)
     return made
 
@@ -158,7 +160,8 @@ def undo_allocation(db: Session, allocation: Allocation, on: date, actor_id: uui
     post(db, EntryKind.allocation, [Line(_debtor(db, invoice.payer_ref, invoice.payer_name), debit=allocation.pence),
                                     Line(_credit_account(db, payment.payer_ref, payment.payer_name),
                                          credit=allocation.pence)],
-         service_date=on, description=f"Allocation to {invoice.number} undone", source_ref=f"allocation:{undo.id}",
+         service_date=on, description=f"Allocation to {invoice.number} undone",
+         source_ref=references.source_ref("allocation", undo.id),
          group_id=payment.id, actor_id=actor_id, on=on)
     return undo
 
@@ -187,7 +190,7 @@ def release(db: Session, invoice: Invoice, pence: int, on: date, actor_id: uuid.
         post(db, EntryKind.allocation, [Line(_debtor(db, invoice.payer_ref, invoice.payer_name), debit=take),
                                         Line(_credit_account(db, payment.payer_ref, payment.payer_name), credit=take)],
              service_date=on, description=f"{invoice.number}: {why}; paid money held as credit",
-             source_ref=f"allocation:{back.id}", group_id=payment.id, actor_id=actor_id, on=on)
+             source_ref=references.source_ref("allocation", back.id), group_id=payment.id, actor_id=actor_id, on=on)
         left -= take
         if left == 0:
             break
@@ -204,7 +207,7 @@ def refund(db: Session, payment: Payment, pence: int | None, to: str, to_details
         errors["pence"] = "must be more than nothing"
     elif pence > left:
         errors["pence"] = f"is more than the credit held from this payment ({format_gbp(left)})"
-    family = payment.payer_ref.startswith("family:")
+    family = references.is_kind(payment.payer_ref, references.FAMILY)
     allowed = (RefundTo.direct_payment_account, RefundTo.commissioner) if family else (RefundTo.payer,)
     if to not in allowed:
         errors["to"] = ("must be the direct-payment account or the commissioner: a direct payment is never refunded "
@@ -222,8 +225,9 @@ def refund(db: Session, payment: Payment, pence: int | None, to: str, to_details
     db.flush()
     bank = db.get(BankAccount, payment.bank_account_id)
     post(db, EntryKind.refund, [Line(_credit_account(db, payment.payer_ref, payment.payer_name), debit=pence),
-                                Line(accounts.bank(db, bank), credit=pence)],
-         service_date=on, description=f"Refund to {payment.payer_name}", source_ref=f"refund:{made.id}",
+                                Line(accounts.open_account(db, accounts.bank(bank)), credit=pence)],
+         service_date=on, description=f"Refund to {payment.payer_name}",
+         source_ref=references.source_ref("refund", made.id),
          group_id=payment.id, actor_id=actor_id, on=on)
     return made
 
@@ -312,14 +316,15 @@ def _approve(db: Session, adjustment: DebtAdjustment, invoice: Invoice, approver
     db.add(adjustment)
     db.flush()
     if adjustment.kind == AdjustmentKind.write_off:
-        other = account(db, "expense:bad_debts", "Bad debts written off", AccountType.expense)
+        other = accounts.open_account(db, accounts.bad_debts())
     else:
-        other = account(db, "income:waived", "Income waived", AccountType.income)
+        other = accounts.open_account(db, accounts.income_waived())
     post(db, EntryKind.debt_adjustment, [Line(other, debit=adjustment.pence),
                                          Line(_debtor(db, invoice.payer_ref, invoice.payer_name),
                                               credit=adjustment.pence)],
          service_date=on, description=f"{invoice.number}: {adjustment.kind.replace('_', ' ')} ({adjustment.reason})",
-         source_ref=f"adjustment:{adjustment.id}", group_id=invoice.id, actor_id=approver.id, on=on)
+         source_ref=references.source_ref("adjustment", adjustment.id), group_id=invoice.id, actor_id=approver.id,
+         on=on)
     return adjustment
 
 

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from invoicing.models import Invoice
 from invoicing.payments.balances import Owed, held, open_disputes, owed
 from invoicing.payments.models import Allocation, DebtAdjustment, Dispute, Payment, Refund
+from provider import references
 from provider.errors import FieldErrors
 from provider.money import MoneyError, parse_gbp
 from provider.organisation.models import BankAccount
@@ -28,15 +29,16 @@ def banks(db: Session) -> list[tuple[str, str]]:
 
 def same_funder(ref: str) -> list[str]:
     """The payer refs whose invoices a payment from `ref` may pay: a council's departments are one payer."""
-    return [ref] if not ref.startswith("funder:") else [ref.split(":")[0] + ":" + ref.split(":")[1]]
+    return [references.payer_group(ref)]
 
 
 def open_invoices(db: Session, payer_ref: str) -> list[Owed]:
     """The invoices a payment from this payer may still pay, oldest first."""
     query = select(Invoice).order_by(Invoice.issued_on, Invoice.number)
-    if payer_ref.startswith("funder:"):
-        funder = ":".join(payer_ref.split(":")[:2])
-        query = query.where((Invoice.payer_ref == funder) | Invoice.payer_ref.startswith(funder + ":"))
+    if references.is_kind(payer_ref, references.FUNDER):
+        funder = references.payer_group(payer_ref)
+        query = query.where((Invoice.payer_ref == funder)
+                            | Invoice.payer_ref.startswith(references.departments_prefix(funder)))
     else:
         query = query.where(Invoice.payer_ref == payer_ref)
     return [o for o in owed(db, db.exec(query)).values() if o.outstanding > 0]
@@ -62,7 +64,8 @@ def remittance(db: Session, payment: Payment) -> Remittance:
     allocations = db.exec(select(Allocation, Invoice).join(Invoice, Invoice.id == Allocation.invoice_id)
                           .where(Allocation.payment_id == payment.id).order_by(Allocation.created_at)).all()
     undone = {a.undoes_id for a, _ in allocations if a.undoes_id}
-    return Remittance(payment, db.get(BankAccount, payment.bank_account_id), held(db, [payment])[payment.id].unallocated,
+    return Remittance(payment, db.get(BankAccount, payment.bank_account_id), held(db,
+                                                                                  [payment])[payment.id].unallocated,
                       open_invoices(db, payment.payer_ref),
                       [(a, i, a.id in undone) for a, i in allocations if a.pence > 0],
                       list(db.exec(select(Refund).where(Refund.payment_id == payment.id))))

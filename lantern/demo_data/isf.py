@@ -18,6 +18,7 @@ from provider.bank.models import BankLine
 from isf import banking, service
 from isf.models import IsfAgreement, IsfOutcome, IsfSource, IsfSpend, Supplier
 from provider.funders.models import Funder
+from provider.ledger import accounts
 from provider.ledger.models import LedgerAccount, LedgerEntry, LedgerLine
 from provider.catalogue.models import Service
 from lantern.demo_data.funders import DemoFunders
@@ -83,7 +84,8 @@ def build(session: Session, coordinator: User, finance: User, admin: User, today
         for agreement, arrangement, _, _ in made for period in service.periods_of(agreement)
         if period.starts_on <= today] + [
         (day + timedelta(days=2), -pence, _paid(name, day, arrangement), name.upper())
-        for agreement, arrangement, _, amira in made if not amira for name, _, pence, day in OUTINGS], "isf-client-2026-27.csv")
+        for agreement, arrangement, _, amira in made if not amira for name, _, pence, day in OUTINGS],
+        "isf-client-2026-27.csv")
     for agreement, arrangement, outcomes, amira in made:
         for period in service.periods_of(agreement):
             if period.starts_on > today:
@@ -130,13 +132,14 @@ def move_own_money(session: Session, finance: User, today: date) -> None:
             select(LedgerEntry.service_date, LedgerLine.debit_pence - LedgerLine.credit_pence)
             .join(LedgerLine, LedgerLine.entry_id == LedgerEntry.id)
             .join(LedgerAccount, LedgerAccount.id == LedgerLine.account_id)
-            .where(LedgerAccount.code.startswith("isf:"),
+            .where(LedgerAccount.code.startswith(accounts.ISF_HELD),
                    LedgerEntry.kind.in_(("care_delivered", "care_reversed")))):
         months[day.replace(day=1)] += pence
     for spend in session.exec(select(IsfSpend).where(IsfSpend.kind.in_(("fee", "recovery")))):
         months[spend.spent_on.replace(day=1)] += spend.pence
     moves = [(month + relativedelta(months=1, day=5), -pence, f"TRF OWN {month:%b%y}".upper(), "WILLOW OPERATING")
-             for month, pence in sorted(months.items()) if pence > 0 and month + relativedelta(months=1, day=5) <= today]
+             for month, pence in sorted(months.items()) if pence > 0 and month + relativedelta(months=1,
+                                                                                               day=5) <= today]
     if not moves:
         return
     lines = _statement(session, finance, moves, "isf-client-transfers-2026-27.csv")

@@ -12,19 +12,12 @@ from sqlmodel import Session, select
 
 from provider.catalogue.models import Service
 from provider.charges.models import Charge, ChargePart
-from provider.ledger.models import AccountType, EntryKind, LedgerAccount, LedgerEntry
-from provider.ledger.accounts import account
+from provider import references
+from provider.ledger import accounts
+from provider.ledger.models import EntryKind, LedgerAccount, LedgerEntry
 from provider.ledger.post import Line, Posting, reverse
 
-STREAMS = {
-    "isf": "personal budgets: ISF draw-downs",
-    "direct_payment": "personal budgets: direct payments",
-    "nominee": "personal budgets: nominees",
-    "commissioner_managed": "personal budgets: commissioner-managed",
-    "spot": "spot packages",
-    "joint": "joint packages",
-    "block_overage": "block contracts: above the volume",
-}
+STREAMS = accounts.CARE_STREAMS
 _CACHE = "lantern_ledger_accounts"
 
 
@@ -32,16 +25,16 @@ def stream_of(part: ChargePart) -> str:
     if part.rule == "block-overage":
         return "block_overage"
     if part.kind == "personal_budget":
-        prefix = part.payer_ref.split(":", 1)[0]
-        return {"isf": "isf", "family": "direct_payment", "nominee": "nominee"}.get(prefix, "commissioner_managed")
+        kind = references.kind_of(part.payer_ref)
+        return {"isf": "isf", "family": "direct_payment", "nominee": "nominee"}.get(kind, "commissioner_managed")
     return part.kind
 
 
-def _account(db: Session, code: str, name: str, type_: AccountType) -> LedgerAccount:
+def _account(db: Session, spec: accounts.Spec) -> LedgerAccount:
     cache = db.info.setdefault(_CACHE, {})
-    found = cache.get(code)
+    found = cache.get(spec.code)
     if found is None or db.get(LedgerAccount, found.id) is None:
-        found = cache[code] = account(db, code, name, type_)
+        found = cache[spec.code] = accounts.open_account(db, spec)
     return found
 
 
@@ -52,13 +45,12 @@ def _lines(db: Session, service: Service, parts, child_id: uuid.UUID) -> list[Li
     for part in parts:
         if part.pence == 0 or part.kind in ("restricted_fund", "unrestricted_fund"):
             continue
-        if part.payer_ref.startswith("isf:"):
-            held = _account(db, part.payer_ref, f"ISF held for others: {part.payer_name}", AccountType.liability)
+        if references.is_kind(part.payer_ref, references.ISF):
+            isf = references.parse_payer(part.payer_ref)
+            held = _account(db, accounts.isf_held(isf.id, part.payer_name))
         else:
-            held = _account(db, f"accrued:{part.payer_ref}", f"Accrued income: {part.payer_name}", AccountType.asset)
-        stream = stream_of(part)
-        income = _account(db, f"income:{stream}:{service.code}", f"Income, {STREAMS.get(stream, stream)}: {service.name}",
-                          AccountType.income)
+            held = _account(db, accounts.accrued(part.payer_ref, part.payer_name))
+        income = _account(db, accounts.care_income(stream_of(part), service.code, service.name))
         lines += [Line(held, debit=part.pence, payer_ref=part.payer_ref, child_id=child_id),
                   Line(income, credit=part.pence, payer_ref=part.payer_ref, child_id=child_id)]
     return lines
@@ -70,12 +62,13 @@ def delivery_posting(db: Session, charge_id: uuid.UUID, child_id: uuid.UUID, ser
     lines = _lines(db, service, parts, child_id)
     if not lines:
         return None
-    return Posting(EntryKind.care_delivered, lines, day, f"Care delivered {day:%d/%m/%Y}", f"charge:{charge_id}",
+    return Posting(EntryKind.care_delivered, lines, day, f"Care delivered {day:%d/%m/%Y}",
+                   references.source_ref("charge", charge_id),
                    charge_id)
 
 
 def reverse_delivery(db: Session, charge: Charge, on, actor_id=None) -> LedgerEntry | None:
-    entry = db.exec(select(LedgerEntry).where(LedgerEntry.source_ref == f"charge:{charge.id}",
+    entry = db.exec(select(LedgerEntry).where(LedgerEntry.source_ref == references.source_ref("charge", charge.id),
                                               LedgerEntry.kind == EntryKind.care_delivered)).first()
     if entry is None:
         return None

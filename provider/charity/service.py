@@ -18,15 +18,15 @@ from sqlalchemy import func, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from provider import references
 from provider.base import Day
 from provider.charity.models import DEFAULTS, TYPE_LABELS, TYPE_PLURALS, CharitableIncome, IncomeType, SorpHead
 from provider.errors import FieldErrors, NotFound
 from provider.funders.models import CharitableFund
 from provider.fields import Notes, checked, pence_in
 from provider.ledger import periods
-from provider.ledger.models import AccountType, EntryKind, LedgerAccount
+from provider.ledger.models import EntryKind, LedgerAccount
 from provider.ledger import accounts
-from provider.ledger.accounts import account
 from provider.ledger.post import Line, post
 from provider.money import PenceIn, format_gbp
 from provider.organisation.models import AccountPurpose, BankAccount
@@ -185,9 +185,8 @@ def lock(db: Session) -> None:
 # --- writing -------------------------------------------------------------------------------------------------
 
 def income_account(db: Session, income_type: IncomeType, restricted: bool) -> LedgerAccount:
-    fund = "restricted" if restricted else "unrestricted"
-    return account(db, f"income:charitable:{income_type.value}:{fund}",
-                   f"Income, charitable: {TYPE_PLURALS[income_type]} ({fund})", AccountType.income)
+    return accounts.open_account(db, accounts.charitable_income(income_type.value, restricted,
+                                                                TYPE_PLURALS[income_type]))
 
 
 def write(db: Session, values: Values, bank: BankAccount, actor_id: uuid.UUID | None, source: str) -> CharitableIncome:
@@ -205,7 +204,8 @@ def write(db: Session, values: Values, bank: BankAccount, actor_id: uuid.UUID | 
     except IntegrityError:  # the same gift recorded twice at the same moment
         raise FieldErrors({"external_id": "is recorded already: the fundraising system's gift is in Lantern"}) from None
     pence = abs(values.amount_pence)
-    income, cash = income_account(db, values.income_type, values.restricted), accounts.bank(db, bank)
+    income, cash = income_account(db, values.income_type, values.restricted), accounts.open_account(db,
+                                                                                                    accounts.bank(bank))
     if values.amount_pence > 0:
         lines = [Line(cash, debit=pence), Line(income, credit=pence)]
     else:
@@ -214,7 +214,8 @@ def write(db: Session, values: Values, bank: BankAccount, actor_id: uuid.UUID | 
     description = (f"Correction of charitable income ({what}, {original.received_on:%d/%m/%Y})" if original
                    else f"Charitable income: {what}")
     post(db, EntryKind.charitable_income, lines, service_date=values.received_on, description=description,
-         source_ref=f"charitable_income:{record.id}", group_id=original.id if original else record.id,
+         source_ref=references.source_ref("charitable_income", record.id),
+         group_id=original.id if original else record.id,
          actor_id=actor_id)
     return record
 

@@ -16,6 +16,7 @@ from invoicing.models import Invoice
 from invoicing.payments.balances import outstanding
 from isf import service as isf_service
 from isf.models import IsfAgreement
+from provider import references
 from provider.bookings.models import Booking, BookingStatus
 from provider.catalogue.models import Service
 from provider.funding.models import Arrangement
@@ -114,7 +115,8 @@ def bookings_of(db: Session, child: Child, today: date) -> tuple[list[BookingRow
 
 def invoices_to(db: Session, member: FamilyMember) -> list[InvoiceRow]:
     """The invoices addressed to this family member, newest first, with what is still owed on each."""
-    rows = db.exec(select(Invoice).where(Invoice.payer_ref == f"family:{member.id}", Invoice.kind == "invoice")
+    rows = db.exec(select(Invoice).where(Invoice.payer_ref == references.payer_ref(references.FAMILY, member.id),
+                                         Invoice.kind == "invoice")
                    .order_by(Invoice.issued_on.desc(), Invoice.number.desc())).all()
     return [InvoiceRow(i.id, i.number, i.issued_on, i.due_on, i.total_pence, outstanding(db, i)) for i in rows]
 
@@ -138,6 +140,6 @@ def invoice_for(db: Session, user: User, invoice_id: uuid.UUID) -> Invoice | Non
     """The invoice, if it is addressed to this family user and their grant covers invoices."""
     member = member_of(db, user)
     invoice = db.get(Invoice, invoice_id)
-    if member is None or invoice is None or invoice.payer_ref != f"family:{member.id}":
+    if member is None or invoice is None or invoice.payer_ref != references.payer_ref(references.FAMILY, member.id):
         return None
     return invoice if any(g.invoices for _, g in grants_of(db, user)) else None

@@ -17,7 +17,7 @@ from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from provider import hooks
+from provider import hooks, references
 from provider.base import Day
 from provider.catalogue.models import Service
 from provider.charges.models import Charge, ChargePart, ChargeState
@@ -203,7 +203,8 @@ def counts_as_used(contract: BlockContract) -> str:
 
 def used_units(db: Session, contract: BlockContract) -> int:
     query = (select(func.coalesce(func.sum(ChargePart.units), 0)).join(Charge, Charge.id == ChargePart.charge_id)
-             .where(ChargePart.arrangement_ref == f"block:{contract.id}", Charge.state == ChargeState.current))
+             .where(ChargePart.arrangement_ref == references.block_ref(contract.id),
+                    Charge.state == ChargeState.current))
     return int(db.exec(query).one())
 
 

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 
+from provider import references
 from provider.money import Pence, format_gbp, round_pence, split
 
 RULE_VERSION = "2026.1"
 
-CHARITY_REF = "fund:unrestricted"
+CHARITY_REF = references.UNRESTRICTED_FUND
 CHARITY_KINDS = ("restricted_fund", "unrestricted_fund")
 NOT_THIS_CHILD = "does not cover this child"
 

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import or_
 from sqlmodel import Session, select
 
-from provider import hooks
+from provider import hooks, references
 from provider.catalogue.models import PricePeriod, Service
 from provider.charges.models import Charge, ChargePart, ChargeState
 from provider.funders.models import CharitableFund, Funder, FunderDepartment, FundService
@@ -57,8 +57,8 @@ def priority(db: Session) -> Priority:
 
 def _payer_for_funder(funder: Funder, department: FunderDepartment | None) -> Payer:
     if department is not None:
-        return Payer(f"funder:{funder.id}:{department.id}", f"{funder.name}, {department.name}")
-    return Payer(f"funder:{funder.id}", funder.name)
+        return Payer(references.funder_payer(funder.id, department.id), f"{funder.name}, {department.name}")
+    return Payer(references.funder_payer(funder.id), funder.name)
 
 
 def _rates(rows: Iterable[ArrangementRate]) -> tuple[tuple[str, PricePoint], ...]:
@@ -78,16 +78,17 @@ def _personal_budget_payer(a: Arrangement, child: Child, holder: FamilyMember | 
                            funder: Funder | None, department: FunderDepartment | None) -> Payer:
     first = child.preferred_name or child.first_name
     if a.management == ManagementOption.isf:
-        return Payer(f"isf:{a.id}", f"{first}'s ISF")
+        return Payer(references.payer_ref(references.ISF, a.id), f"{first}'s ISF")
     if a.management == ManagementOption.nominee and nominee is not None:
-        return Payer(f"nominee:{nominee.id}", f"{nominee.name} (nominee for {first})")
+        return Payer(references.payer_ref(references.NOMINEE, nominee.id), f"{nominee.name} (nominee for {first})")
     if a.management == ManagementOption.managed_account and holder is not None:
-        return Payer(f"family:{holder.id}", f"{holder.name} c/o {a.managed_account_name or 'managed account'}")
+        return Payer(references.payer_ref(references.FAMILY, holder.id),
+                     f"{holder.name} c/o {a.managed_account_name or 'managed account'}")
     if a.management in (ManagementOption.direct_payment, ManagementOption.managed_account) and holder is not None:
-        return Payer(f"family:{holder.id}", holder.name)
+        return Payer(references.payer_ref(references.FAMILY, holder.id), holder.name)
     if funder is not None:
         return _payer_for_funder(funder, department)
-    return Payer(f"arrangement:{a.id}", a.name)
+    return Payer(references.payer_ref(references.ARRANGEMENT, a.id), a.name)
 
 
 @dataclass
@@ -145,7 +146,8 @@ def _arrangement_funding(a: Arrangement, child: Child, related: _Related, funder
         nominee = related.nominees.get(a.nominee_id) if a.nominee_id else None
         payers = (_personal_budget_payer(a, child, holder, nominee, funder, department),)
     else:
-        payers = (_payer_for_funder(funder, department) if funder else Payer(f"arrangement:{a.id}", a.name),)
+        payers = (_payer_for_funder(funder, department) if funder
+                  else Payer(references.payer_ref(references.ARRANGEMENT, a.id), a.name),)
     family_held = a.kind == ArrangementKind.personal_budget and a.management in FAMILY_HELD
     cap_pence = a.cap_pence
     if cap_pence is None and a.kind == ArrangementKind.personal_budget and a.yearly_pence is not None:
@@ -159,7 +161,8 @@ def _arrangement_funding(a: Arrangement, child: Child, related: _Related, funder
     paying = ([a.funder_id] if a.funder_id else []) + [s.funder_id for s in shares]
     charges_cancellations = not family_held and any(funders[f].charges_cancellations for f in paying)
     return Funding(
-        ref=f"arrangement:{a.id}", kind=str(a.kind), name=a.name, payers=payers, starts_on=a.starts_on,
+        ref=references.arrangement_ref(references.ARRANGEMENT, a.id), kind=str(a.kind), name=a.name, payers=payers,
+        starts_on=a.starts_on,
         ends_on=a.ends_on, children=frozenset({str(a.child_id)}),
         services={str(r.service_id): r.cap_units for r in rows} if rows else None,
         family_held=family_held, agreed_services=frozenset(str(r.service_id) for r in rows if r.family_agreed),
@@ -185,7 +188,7 @@ def _contract_funding(db: Session, c: BlockContract, funders: dict, departments:
                           .where(BlockContractService.contract_id == c.id)).all()
     funder = funders[c.funder_id]
     return Funding(
-        ref=f"block:{c.id}", kind="block", name=f"{funder.name} block contract {c.reference}",
+        ref=references.block_ref(c.id), kind="block", name=f"{funder.name} block contract {c.reference}",
         payers=(_payer_for_funder(funder, departments.get(c.department_id)),), starts_on=c.starts_on,
         ends_on=c.ends_on, children=_covered_children(db, c, children),
         services={str(s): None for s in service_ids}, year_start=year, block=True, volume_units=c.total_volume,
@@ -217,8 +220,9 @@ def charitable_fundings(db: Session) -> list[Funding]:
     result = []
     for fund in db.exec(select(CharitableFund).where(CharitableFund.is_active, CharitableFund.restricted)):
         service_ids = db.exec(select(FundService.service_id).where(FundService.fund_id == fund.id)).all()
-        result.append(Funding(f"fund:{fund.id}", "restricted_fund", fund.name,
-                              (Payer(f"fund:{fund.id}", fund.name),), services={str(s): None for s in service_ids}))
+        result.append(Funding(references.arrangement_ref(references.FUND, fund.id), "restricted_fund", fund.name,
+                              (Payer(references.payer_ref(references.FUND, fund.id), fund.name),),
+                              services={str(s): None for s in service_ids}))
     unrestricted = db.exec(select(CharitableFund.name).where(CharitableFund.is_active, ~CharitableFund.restricted)
                            .order_by(CharitableFund.name)).all()
     name = unrestricted[0] if len(unrestricted) == 1 else "Unrestricted funds"

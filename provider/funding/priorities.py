@@ -5,7 +5,6 @@ The engine's loader may call `priority_order(db)` and `child_overrides(db)`.
 """
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import date
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, select
 
+from provider import references
 from provider.catalogue.models import Service
 from provider.charges.service import flag_charges
 from provider.errors import FieldErrors
@@ -28,7 +28,13 @@ from provider.fields import optional
 from provider.people.models import Child
 
 KINDS = tuple(k.value for k in DEFAULT_PRIORITY)
-REF = re.compile(r"^(arrangement|block|fund):([0-9a-fA-F-]{36})$")
+
+
+def _parsed(ref: str) -> references.ArrangementRef | None:
+    """An arrangement, block contract or restricted fund a child's order may name; None for anything else."""
+    found = references.try_arrangement(ref) if isinstance(ref, str) else None
+    return found if found is not None and found.id is not None else None
+
 
 Order = list[ArrangementKind]
 
@@ -99,18 +105,19 @@ def priorities_out(db: Session) -> dict[str, Any]:
 
 def candidates(db: Session, child: Child) -> list[tuple[str, str]]:
     """What may go into a child's own order: (reference, label)."""
-    found = [(f"arrangement:{d.arrangement.id}", d.arrangement.name) for d in arrangements_for_child(db, child.id)]
-    found += [(f"block:{c.id}", f"Block contract {c.reference}") for c in contracts_covering(db, child)]
+    found = [(references.arrangement_ref(references.ARRANGEMENT, d.arrangement.id), d.arrangement.name)
+             for d in arrangements_for_child(db, child.id)]
+    found += [(references.block_ref(c.id), f"Block contract {c.reference}") for c in contracts_covering(db, child)]
     funds = db.exec(select(CharitableFund).where(CharitableFund.restricted).order_by(CharitableFund.name))
-    found += [(f"fund:{f.id}", f"{f.name} (restricted fund)") for f in funds]
+    found += [(references.arrangement_ref(references.FUND, f.id), f"{f.name} (restricted fund)") for f in funds]
     return found
 
 
 def ref_label(db: Session, ref: str) -> str:
-    match = REF.match(ref)
-    if not match:
+    parsed = _parsed(ref)
+    if parsed is None:
         return ref
-    kind, key = match.group(1), uuid.UUID(match.group(2))
+    kind, key = parsed.kind, parsed.id
     if kind == "arrangement":
         row = db.get(Arrangement, key)
         return row.name if row else "an arrangement no longer recorded"
@@ -136,10 +143,10 @@ def order_problem(order: list[str]) -> str | None:
 
 
 def _ref_problem(db: Session, child: Child, ref: str) -> str | None:
-    match = REF.match(ref)
-    if not match:
+    parsed = _parsed(ref)
+    if parsed is None:
         return f'"{ref}" must be "arrangement:<id>", "block:<id>" or "fund:<id>"'
-    kind, key = match.group(1), uuid.UUID(match.group(2))
+    kind, key = parsed.kind, parsed.id
     if kind == "arrangement":
         row = db.get(Arrangement, key)
         if row is None or row.child_id != child.id:

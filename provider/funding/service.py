@@ -19,6 +19,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from provider import references
 from provider.base import Day
 from provider.catalogue.models import Service, TimeBand
 from provider.catalogue.prices import band_problem
@@ -308,7 +309,8 @@ def po_remaining(db: Session, arrangement: Arrangement) -> int | None:
         return None
     query = (select(func.coalesce(func.sum(ChargePart.pence), 0))
              .join(Charge, Charge.id == ChargePart.charge_id)
-             .where(ChargePart.arrangement_ref == f"arrangement:{a.id}", Charge.state == ChargeState.current))
+             .where(ChargePart.arrangement_ref == references.arrangement_ref(references.ARRANGEMENT, a.id),
+                    Charge.state == ChargeState.current))
     if a.po_starts_on:
         query = query.where(Charge.day >= a.po_starts_on)
     if a.po_ends_on:

@@ -17,6 +17,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import or_
 from sqlmodel import Session, select
 
+from provider import references
 from provider.bookings.models import Booking, BookingStatus, BookingUnit, UnitStatus
 from provider.catalogue.models import Service, Unit
 from provider.charges.models import Charge, ChargePart, ChargeState
@@ -126,13 +127,13 @@ class ArrangementUsage:
 
     @property
     def arrangement_id(self) -> uuid.UUID | None:
-        kind, _, rest = self.ref.partition(":")
-        return uuid.UUID(rest) if kind == "arrangement" else None
+        found = references.try_arrangement(self.ref)
+        return found.id if found is not None and found.kind == references.ARRANGEMENT else None
 
     @property
     def contract_id(self) -> uuid.UUID | None:
-        kind, _, rest = self.ref.partition(":")
-        return uuid.UUID(rest) if kind == "block" else None
+        found = references.try_arrangement(self.ref)
+        return found.id if found is not None and found.kind == references.BLOCK else None
 
 
 @dataclass(frozen=True)
@@ -386,7 +387,7 @@ def covered_child_ids(db: Session, contract: BlockContract) -> set[uuid.UUID]:
 
 def _contract_reservations(db: Session, contract: BlockContract, children: list[Child]) -> dict[uuid.UUID, int]:
     """Units each child's confirmed bookings would take from the contract, allocated after what is stored."""
-    ref = f"block:{contract.id}"
+    ref = references.block_ref(contract.id)
     ids = {c.id for c in children}
     waiting = set(db.exec(select(Booking.child_id).join(BookingUnit, BookingUnit.booking_id == Booking.id)
                           .where(Booking.status == BookingStatus.confirmed, BookingUnit.status == UnitStatus.booked,
@@ -402,7 +403,7 @@ def _contract_reservations(db: Session, contract: BlockContract, children: list[
 
 
 def contract_usage(db: Session, contract: BlockContract, today: date) -> ContractUsage:
-    ref = f"block:{contract.id}"
+    ref = references.block_ref(contract.id)
     as_of = min(max(today, contract.starts_on - timedelta(days=1)), contract.ends_on)
     query = (select(Charge, ChargePart).join(ChargePart, ChargePart.charge_id == Charge.id)
              .where(Charge.state == ChargeState.current, ChargePart.arrangement_ref == ref,

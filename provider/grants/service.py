@@ -13,14 +13,15 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from provider import references
 from provider.base import Day
 from provider.errors import FieldErrors, NotFound
 from provider.funders.models import Funder, FunderKind
 from provider.fields import Notes, Pence, blank_is_none, checked
 from provider.funding.service import po_length_problem
 from provider.grants.models import GrantAward
-from provider.ledger.models import AccountType, EntryKind
-from provider.ledger.accounts import account
+from provider.ledger import accounts
+from provider.ledger.models import EntryKind
 from provider.ledger.post import Line, post
 
 PAYING_KINDS = (FunderKind.icb, FunderKind.nhs_england)
@@ -44,9 +45,9 @@ class GrantIn(BaseModel):
     notes: Notes = ""
 
 
-def grant_receivable(award_id: uuid.UUID, db: Session) -> tuple[str, str]:
+def grant_receivable(award_id: uuid.UUID, db: Session) -> accounts.Spec:
     award = db.get(GrantAward, award_id)
-    return f"receivable:grant:{award_id}", f"Grant receivable: {award.name} {award.reference}"
+    return accounts.grant_receivable(award_id, award.name, award.reference)
 
 
 def _problems(db: Session, shape: GrantIn, today: date) -> dict[str, str]:
@@ -83,13 +84,13 @@ def record_award(db: Session, data: dict[str, Any] | BaseModel, today: date, act
         db.flush()
     except IntegrityError:
         raise FieldErrors({"reference": "is already used by another award"}) from None
-    code, name = grant_receivable(award.id, db)
-    receivable = account(db, code, name, AccountType.asset)
-    income = account(db, f"income:grant:{award.id}", f"Income, {award.name} {award.reference}", AccountType.income)
+    receivable = accounts.open_account(db, grant_receivable(award.id, db))
+    income = accounts.open_account(db, accounts.grant_income(award.id, award.name, award.reference))
     post(db, EntryKind.grant_entitlement, [Line(receivable, debit=award.amount_pence),
                                            Line(income, credit=award.amount_pence)],
          service_date=award.entitled_on, description=f"{award.name} {award.reference}: entitled",
-         source_ref=f"grant:{award.id}", group_id=award.id, actor_id=actor_id, on=award.entitled_on)
+         source_ref=references.source_ref("grant", award.id), group_id=award.id, actor_id=actor_id,
+         on=award.entitled_on)
     return award
 
 

@@ -9,6 +9,7 @@ import uuid
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
+from provider import references
 from provider.mail import send_message
 from provider.base import utcnow
 from provider.db import unit_of_work
@@ -54,7 +55,7 @@ def invite(request: Request, db: DB, child_id: uuid.UUID, member_id: uuid.UUID, 
                          f"Dear {member.name},\n\n{hospice} has invited you to see your child's care and money "
                          f"online. Set your password here (the link works once, for {invitations.INVITATION_DAYS} "
                          f"days):\n\n{_link(request, f'/invite/{token}')}\n\nIf you were not expecting this, you "
-                         f"can ignore it.\n", f"family_member:{member.id}", "invitation", user.id)
+                         f"can ignore it.\n", references.source_ref("family_member", member.id), "invitation", user.id)
     except FieldErrors as exc:
         return RedirectResponse(f"/children/{child.id}?invite_refused={exc.errors['email']}#family-access",
                                 status_code=303)
@@ -103,7 +104,7 @@ async def reset_request(request: Request, db: DB, _: User | None = public()):
                          f"Dear {user.name},\n\nSomeone asked to set a new password for your login. If it was you, "
                          f"follow this link (it works once, for {invitations.RESET_HOURS} hours):\n\n"
                          f"{_link(request, f'/password-reset/{token}')}\n\nIf it was not you, ignore this email: "
-                         f"your password stays as it is.\n", f"user:{user.id}", "password_reset")
+                         f"your password stays as it is.\n", references.source_ref("user", user.id), "password_reset")
     return render(request, "users/reset_request.html", {"values": {}, "errors": {}, "sent": True})
 
 
