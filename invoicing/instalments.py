@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from invoicing.drafting import Draft, DraftLine, PayerFacts
 from invoicing.models import BilledInstalment, CreditNoteLine, InvoiceLine
 from provider.catalogue.models import Service
+from provider.dates import short_date
 from provider.funding.models import ArrangementStatus, BlockContract, BlockContractService
 from provider.ledger.models import AccountType, EntryKind, LedgerEntry, LedgerLine
 from provider.ledger.post import Line, account, post
@@ -66,8 +67,8 @@ def draft_instalments(first: date, last: date, instalments: list[Instalment], pa
         exceptions = () if payer.address.strip() else (f"billing address missing for {payer.name}",)
         service_id, service_name = services[contract_id]
         lines = tuple(DraftLine(None, service_id, f"Block contract {i.reference}: {service_name}, "
-                                          f"instalment {i.number} of {i.of} ({i.covers_from:%d/%m/%Y} to "
-                                          f"{i.covers_to:%d/%m/%Y}, {'in advance' if i.in_advance else 'in arrears'})",
+                                          f"instalment {i.number} of {i.of} ({short_date(i.covers_from)} to "
+                                          f"{short_date(i.covers_to)}, {'in advance' if i.in_advance else 'in arrears'})",
                                 1, i.pence, i.pence, "outside_scope", i.covers_from, i.covers_to,
                                 (f"instalment:{i.contract_id}:{i.number}:{int(i.in_advance)}",)) for i in items)
         drafts.append(Draft(payer, first, last, lines, None, exceptions, contract_reference=items[0].reference))

@@ -25,6 +25,7 @@ from provider.bookings.models import (
 from provider.bookings.units import NotWholeHours, UnitKey, expand
 from provider.catalogue.models import Service, Unit
 from provider.clock import today as clock_today
+from provider.dates import short_date
 from provider.errors import FieldErrors, NotFound
 from provider.funders.models import Funder, FunderKind
 from provider.funding.models import (
@@ -310,10 +311,6 @@ class Plan:
         return [u for stay in self.stays for u in stay.units]
 
 
-def _uk(day: date) -> str:
-    return f"{day:%d/%m/%Y}"
-
-
 def school_holidays(db: Session, first: date, last: date) -> list[tuple[date, date]]:
     query = select(Holiday).where(Holiday.kind == HolidayKind.school_holiday, Holiday.starts_on <= last,
                                   Holiday.ends_on >= first)
@@ -420,7 +417,7 @@ def _overlap_problem(db: Session, plan: Plan, service_names: dict[uuid.UUID, str
     seen: set[date] = set()
     for night in nights:
         if night in seen:
-            return {"repeat_until": f"makes stays that overlap each other on the night of {_uk(night)}"}
+            return {"repeat_until": f"makes stays that overlap each other on the night of {short_date(night)}"}
         seen.add(night)
     bed_services = [sid for sid in service_names]
     clash = _holding_units(db, first=min(nights), last=max(nights), service_ids=bed_services,
@@ -428,8 +425,8 @@ def _overlap_problem(db: Session, plan: Plan, service_names: dict[uuid.UUID, str
     for unit, booking in sorted(clash, key=lambda pair: pair[0].day):
         if unit.day in seen and booking.participant_id is None:
             return {"starts_on": f"overlaps {plan.child.display_name}'s {service_names[booking.service_id].lower()} "
-                                 f"stay from {_uk(booking.starts_on)} to {_uk(booking.ends_on)} (the night of "
-                                 f"{_uk(unit.day)})"}
+                                 f"stay from {short_date(booking.starts_on)} to {short_date(booking.ends_on)} (the night of "
+                                 f"{short_date(unit.day)})"}
     return {}
 
 
@@ -446,9 +443,9 @@ def _capacity_problem(db: Session, plan: Plan) -> dict[str, str]:
     for day in sorted(wanted):
         if taken[day] + wanted[day] > service.capacity:
             if service.bed_based:
-                return {"starts_on": f"has no bed free on the night of {_uk(day)}: {taken[day]} of "
+                return {"starts_on": f"has no bed free on the night of {short_date(day)}: {taken[day]} of "
                                      f"{service.capacity} beds for {service.name.lower()} are booked"}
-            return {"starts_on": f"has no place free on {_uk(day)}: {taken[day]} of {service.capacity} places "
+            return {"starts_on": f"has no place free on {short_date(day)}: {taken[day]} of {service.capacity} places "
                                  f"in {service.name.lower()} are booked"}
     return {}
 
@@ -565,7 +562,7 @@ def plan_booking(db: Session, data: dict | BookingIn, *, today: date | None = No
     if child.status == ChildStatus.died and child.status_date is not None and not allowed_after_death(service):
         after = [d for d, _, _ in plan.units if d >= child.status_date]
         if after:
-            raise FieldErrors({"child_id": f"{child.display_name} died on {_uk(child.status_date)}: only care after "
+            raise FieldErrors({"child_id": f"{child.display_name} died on {short_date(child.status_date)}: only care after "
                                            f"death and bereavement support can be booked from that day"})
     if service.bed_based:
         bed_services = {s.id: s.name for s in db.exec(select(Service).where(Service.bed_based == True))}  # noqa: E712
@@ -756,10 +753,10 @@ def _apply_marks(db: Session, marks: Sequence[tuple[BookingUnit, MarkIn]], actor
         elif mark.status != "cancelled" and mark.cancel_reason is not None:
             errors.setdefault(field_of(index, "cancel_reason"), "is only for a cancellation")
         elif mark.status != "cancelled" and booking.status == BookingStatus.requested:
-            errors.setdefault(field_of(index, "status"), f"cannot be marked for {_uk(unit.day)}: the booking is "
+            errors.setdefault(field_of(index, "status"), f"cannot be marked for {short_date(unit.day)}: the booking is "
                                                          f"not confirmed yet")
         elif mark.status != "cancelled" and unit.day > today:
-            errors.setdefault(field_of(index, "status"), f"cannot be marked for {_uk(unit.day)} yet: it is still to "
+            errors.setdefault(field_of(index, "status"), f"cannot be marked for {short_date(unit.day)} yet: it is still to "
                                                          f"come (only a cancellation can be marked ahead)")
     if errors:
         raise FieldErrors(errors)
@@ -837,7 +834,7 @@ def mark_attendance(db: Session, data: dict | AttendanceIn, actor: User | None =
             if unit is None:
                 errors[f"marks.{index}.unit_id"] = "is not a known night or session"
             elif shape.day is not None and unit.day != shape.day:
-                errors[f"marks.{index}.unit_id"] = f"is on {_uk(unit.day)}, not on {_uk(shape.day)}"
+                errors[f"marks.{index}.unit_id"] = f"is on {short_date(unit.day)}, not on {short_date(shape.day)}"
             else:
                 pairs.append((unit, MarkIn(status=mark.status, cancel_reason=mark.cancel_reason)))
         if errors:
@@ -852,7 +849,7 @@ def mark_attendance(db: Session, data: dict | AttendanceIn, actor: User | None =
         raise FieldErrors(errors)
     units = [e.unit for e in day_list(db, shape.day) if e.unit.status == UnitStatus.booked]
     if not units:
-        raise FieldErrors({"day": f"has nothing left to mark on {_uk(shape.day)}"})
+        raise FieldErrors({"day": f"has nothing left to mark on {short_date(shape.day)}"})
     mark = MarkIn(status=shape.status, cancel_reason=shape.cancel_reason)
     return _apply_marks(db, [(u, mark) for u in units], actor, today)
 

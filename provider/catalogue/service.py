@@ -15,6 +15,7 @@ from provider.base import Count, Day
 from provider.catalogue import prices
 from provider.catalogue.models import PricePeriod, Service, TimeBand, Unit, VatTreatment
 from provider.dated import DAY
+from provider.dates import short_date
 from provider.errors import FieldErrors, NotFound
 from provider.money import PenceIn
 from provider.organisation.changes import validate_change, validate_new, values_of
@@ -224,7 +225,7 @@ def add_price(db: Session, service: Service, data: dict | PriceIn | PriceForm) -
     db.add(period)
     db.flush()
     _flag_charges_from(db, service, shape.starts_on, f"The price of {service.name} changed from "
-                                                     f"{shape.starts_on:%d/%m/%Y}.")
+                                                     f"{short_date(shape.starts_on)}.")
     return period
 
 

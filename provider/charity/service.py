@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 
 from provider.base import Day
 from provider.charity.models import DEFAULTS, TYPE_LABELS, TYPE_PLURALS, CharitableIncome, IncomeType, SorpHead
+from provider.dates import short_date
 from provider.errors import FieldErrors, NotFound
 from provider.funders.models import CharitableFund
 from provider.fields import Notes, checked, pence_in
@@ -124,7 +125,7 @@ def _correction_problems(db: Session, shape: IncomeIn, errors: dict[str, str]) -
             errors[name] = ("must be the record's own: a correction changes only the amount. To move income, "
                             "correct the record to nothing and record it again")
     if shape.received_on < original.received_on:
-        errors["received_on"] = f"must not be before the record it corrects ({original.received_on:%d/%m/%Y})"
+        errors["received_on"] = f"must not be before the record it corrects ({short_date(original.received_on)})"
     if shape.amount_pence is not None and shape.amount_pence < 0:
         net = net_of(db, original)
         if net + shape.amount_pence < 0:
@@ -136,7 +137,7 @@ def _correction_problems(db: Session, shape: IncomeIn, errors: dict[str, str]) -
 def _problems(db: Session, shape: IncomeIn, today: date, found: dict) -> dict[str, str]:
     errors: dict[str, str] = {}
     if shape.received_on > today:
-        errors["received_on"] = f"is after today ({today:%d/%m/%Y}): record income once it is received"
+        errors["received_on"] = f"is after today ({short_date(today)}): record income once it is received"
     if shape.amount_pence is None:
         errors["amount_pence"] = "is required"
     elif shape.amount_pence == 0:
@@ -210,7 +211,7 @@ def write(db: Session, values: Values, bank: BankAccount, actor_id: uuid.UUID | 
     else:
         lines = [Line(income, debit=pence), Line(cash, credit=pence)]
     what = f"{TYPE_LABELS[values.income_type]} to {values.fund.name}"
-    description = (f"Correction of charitable income ({what}, {original.received_on:%d/%m/%Y})" if original
+    description = (f"Correction of charitable income ({what}, {short_date(original.received_on)})" if original
                    else f"Charitable income: {what}")
     post(db, EntryKind.charitable_income, lines, service_date=values.received_on, description=description,
          source_ref=f"charitable_income:{record.id}", group_id=original.id if original else record.id,

@@ -22,6 +22,7 @@ from provider.base import Day
 from provider.catalogue.models import Service
 from provider.charges.models import Charge, ChargePart, ChargeState
 from provider.charges.service import flag_charges
+from provider.dates import short_date
 from provider.errors import FieldErrors, NotFound
 from provider.funders.models import Funder, FunderKind
 from provider.funding.models import (
@@ -277,7 +278,7 @@ def save_contract(db: Session, data: dict | BaseModel, contract: BlockContract |
     """Create (or change) a block contract with its services and named children: all of it, or nothing."""
     was_from = contract.starts_on if contract is not None else None
     if contract is not None and settled_on(db, contract) is not None:
-        raise FieldErrors({"status": f"cannot change: the contract was settled on {settled_on(db, contract):%d/%m/%Y}"})
+        raise FieldErrors({"status": f"cannot change: the contract was settled on {short_date(settled_on(db, contract))}"})
     if contract is not None:
         data = merged(current_values(db, contract), data)
     shape: ContractIn = checked(ContractIn, data, lambda s: _problems(db, s, contract), pounds=pounds)

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from provider.base import Day
+from provider.dates import short_date
 from provider.errors import FieldErrors, NotFound
 from provider.funders.models import Funder, FunderKind
 from provider.fields import Notes, Pence, blank_is_none, checked
@@ -57,7 +58,7 @@ def _problems(db: Session, shape: GrantIn, today: date) -> dict[str, str]:
     elif shape.amount_pence <= 0:
         errors["amount_pence"] = "must be more than nothing"
     if shape.entitled_on > today:
-        errors["entitled_on"] = (f"is after today ({today:%d/%m/%Y}): record the award on or after the day the "
+        errors["entitled_on"] = (f"is after today ({short_date(today)}): record the award on or after the day the "
                                  "hospice becomes entitled to it")
     payer = db.get(Funder, shape.paid_by_id)
     if payer is None:

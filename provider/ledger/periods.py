@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from provider import hooks
 from provider.clock import financial_year_label, financial_year_start, today as clock_today
+from provider.dates import long_date
 from provider.errors import FieldErrors
 from provider.ledger.models import AccountingPeriod, LedgerAccount, LedgerEntry, LedgerLine
 from provider.organisation.models import ProviderSettings
@@ -116,7 +117,7 @@ def close(db: Session, months: list[date], today: date, actor_id: uuid.UUID | No
         if (month.year, month.month) in closed:
             raise FieldErrors({field: f"is already closed: {month:%B %Y}"})
         if last_day(month) > today:
-            raise FieldErrors({field: f"has not ended yet: {month:%B %Y} ends on {last_day(month):%-d %B %Y}"})
+            raise FieldErrors({field: f"has not ended yet: {month:%B %Y} ends on {long_date(last_day(month))}"})
         earlier = financial_year_start(month, start)
         while earlier < month:
             if (earlier.year, earlier.month) not in closed and earlier not in closing:
