@@ -12,8 +12,8 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from provider.bookings.models import CANCEL_REASON_LABELS, BookingStatus, CancelReason, UnitStatus
-from provider.charges.views import month_bounds
 from provider.clock import today
+from provider.dates import month_bounds
 from provider.errors import FieldErrors
 from provider.funding import usage
 from provider.money import format_gbp

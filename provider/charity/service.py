@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 
 from provider.base import Day
 from provider.charity.models import DEFAULTS, TYPE_LABELS, TYPE_PLURALS, CharitableIncome, IncomeType, SorpHead
-from provider.dates import short_date
+from provider.dates import month_last_day, short_date
 from provider.errors import FieldErrors, NotFound
 from provider.funders.models import CharitableFund
 from provider.fields import Notes, checked, pence_in
@@ -266,7 +266,7 @@ def period(db: Session, year: int | None, month: str | None, today: date) -> Per
         first = periods.parse_month(month)
         if year is not None and periods.year_of(db, first) != year:
             raise FieldErrors({"month": f"is not in {periods.year_label(db, year)}: choose a month of that year"})
-        return Period(first, periods.last_day(first), f"{first:%B %Y}", periods.year_of(db, first))
+        return Period(first, month_last_day(first), f"{first:%B %Y}", periods.year_of(db, first))
     year = latest_year(db, today) if year is None else year
     first = date(year, periods.start_month(db), 1)
     return Period(first, first + relativedelta(years=1, days=-1), periods.year_label(db, year), year)
