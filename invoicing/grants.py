@@ -46,7 +46,8 @@ def draft_grants(first: date, last: date, found: list[tuple[GrantAward, list[Ins
         if award.invoice_required:
             exceptions += order_problems(payer, award.po_number, award.reference)
         lines = tuple(DraftLine(None, None, f"{award.name} {_year(award)} (award {award.reference}): instalment "
-                                            f"{i.number} of {i.of}, {short_date(i.covers_from)} to {short_date(i.covers_to)}",
+                                            f"{i.number} of {i.of}, {short_date(i.covers_from)} to "
+                                            f"{short_date(i.covers_to)}",
                                 1, i.pence, i.pence, "outside_scope", i.covers_from, i.covers_to,
                                 (f"{PREFIX}{award.id}:{i.number}",)) for i in due)
         drafts.append(Draft(payer, first, last, lines, award.po_number, tuple(exceptions),

@@ -68,7 +68,8 @@ def draft_instalments(first: date, last: date, instalments: list[Instalment], pa
         service_id, service_name = services[contract_id]
         lines = tuple(DraftLine(None, service_id, f"Block contract {i.reference}: {service_name}, "
                                           f"instalment {i.number} of {i.of} ({short_date(i.covers_from)} to "
-                                          f"{short_date(i.covers_to)}, {'in advance' if i.in_advance else 'in arrears'})",
+                                          f"{short_date(i.covers_to)}, "
+                                          f"{'in advance' if i.in_advance else 'in arrears'})",
                                 1, i.pence, i.pence, "outside_scope", i.covers_from, i.covers_to,
                                 (f"instalment:{i.contract_id}:{i.number}:{int(i.in_advance)}",)) for i in items)
         drafts.append(Draft(payer, first, last, lines, None, exceptions, contract_reference=items[0].reference))

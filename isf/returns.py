@@ -101,7 +101,8 @@ def repay(db: Session, notice: RepaymentNotice, on: date, actor_id: uuid.UUID | 
                                      f"may have back at most {format_gbp(theirs.commissioner)}"})
     _settle(db, notice, NoticeState.repaid, on)
     back = IsfSpend(agreement_id=agreement.id, kind="return", spent_on=on, pence=notice.pence,
-                    description=f"Unspent money returned to the commissioner (notice of {short_date(notice.issued_on)})",
+                    description=f"Unspent money returned to the commissioner "
+                                f"(notice of {short_date(notice.issued_on)})",
                     status=SpendStatus.approved, decided_on=on, decided_by_id=actor_id, asked_by_id=actor_id)
     db.add(back)
     db.flush()

@@ -278,7 +278,8 @@ def save_contract(db: Session, data: dict | BaseModel, contract: BlockContract |
     """Create (or change) a block contract with its services and named children: all of it, or nothing."""
     was_from = contract.starts_on if contract is not None else None
     if contract is not None and settled_on(db, contract) is not None:
-        raise FieldErrors({"status": f"cannot change: the contract was settled on {short_date(settled_on(db, contract))}"})
+        raise FieldErrors({"status": f"cannot change: the contract was settled on "
+                                     f"{short_date(settled_on(db, contract))}"})
     if contract is not None:
         data = merged(current_values(db, contract), data)
     shape: ContractIn = checked(ContractIn, data, lambda s: _problems(db, s, contract), pounds=pounds)
