@@ -161,8 +161,8 @@ def check_nights_in_a_row(rules: Rules, proposed: Sequence[Stay], existing: Sequ
     for first, last in _runs(mine | {d for s in existing for d in s.days}):
         count = (last - first).days + 1
         if count > rules.nights_in_a_row and any(first <= d <= last for d in mine):
-            warnings.append(f"{count} nights in a row, {short_date(first)} to {short_date(last)}: more than the local limit of "
-                            f"{rules.nights_in_a_row}.")
+            warnings.append(f"{count} nights in a row, {short_date(first)} to {short_date(last)}: more than the local "
+                            f"limit of {rules.nights_in_a_row}.")
     return warnings
 
 
@@ -183,8 +183,8 @@ def check_council_days(rules: Rules, proposed_council: Iterable[date], existing_
             worst = (len(window), end)
     if worst is None:
         return []
-    return [f"Council-arranged short breaks would reach {worst[0]} days in the 12 months to {short_date(worst[1])}: more "
-            f"than {rules.council_days_warning}, which changes which legal rules apply to the child's care."]
+    return [f"Council-arranged short breaks would reach {worst[0]} days in the 12 months to {short_date(worst[1])}: "
+            f"more than {rules.council_days_warning}, which changes which legal rules apply to the child's care."]
 
 
 def check(rules: Rules, proposed: Sequence[Stay], existing: Sequence[Stay], *, today: date, nights: bool = True,
