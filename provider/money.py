@@ -48,6 +48,14 @@ def split(total: Pence, weights: list[int]) -> list[Pence]:
     return [sign * part for part in floors]
 
 
+def percent_text(part: int, whole: int) -> str:
+    """'37.5%': one decimal place, halves rounded up; '–' when there is no whole."""
+    if whole <= 0:
+        return "–"
+    tenths = round_pence(Fraction(part * 1000, whole))
+    return f"{tenths // 10}.{tenths % 10}%"
+
+
 _AMOUNT = re.compile(r"^(-)?£?(\d{1,3}(?:,\d{3})+|\d+)?(?:\.(\d{1,2}))?$")
 
 
