@@ -17,7 +17,7 @@ from provider.clock import today
 from provider.dates import month_bounds
 from provider.db import unit_of_work
 from provider.errors import Conflict, NotFound
-from provider.money import PenceIn
+from provider.fields import PenceIn
 from provider.users.models import Role, User
 from provider.web.deps import API_ERRORS, DB, allow
 

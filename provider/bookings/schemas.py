@@ -11,7 +11,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from provider.base import Count, Day, UtcDateTime
 from provider.bookings.models import CANCEL_REASON_LABELS, BookingStatus, CancelReason, UnitStatus
-from provider.fields import Name, Text, blank_is_none
+from provider.fields import Name, OptionalDate, OptionalId, Text, between, blank_is_none
 
 
 STATUS_LABELS = {
@@ -49,15 +49,6 @@ def _weekday(value: int) -> int:
     return value
 
 
-def _between(low: int, high: int):
-    def check(value: int) -> int:
-        if not low <= value <= high:
-            raise ValueError(f"must be a whole number from {low} to {high}")
-        return value
-
-    return AfterValidator(check)
-
-
 def _one_is_default(value):
     return 1 if value is None or (isinstance(value, str) and value.strip() == "") else value
 
@@ -67,8 +58,6 @@ def _false_if_blank(value):
 
 
 Weekday = Annotated[int, AfterValidator(_weekday)]
-OptionalId = Annotated[uuid.UUID | None, BeforeValidator(blank_is_none)]
-OptionalDate = Annotated[Day | None, BeforeValidator(blank_is_none)]
 OptionalTime = Annotated[time | None, BeforeValidator(blank_is_none)]
 One = Annotated[int, BeforeValidator(_one_is_default)]
 Flag = Annotated[bool, BeforeValidator(_false_if_blank)]
@@ -103,7 +92,7 @@ class BookingIn(BaseModel):
         default=1, description="Sessions or days on the day (not for stays or hours)")
     repeat_until: OptionalDate = Field(default=None, description="Repeat weekly until this day (inclusive)")
     repeat_weekdays: list[Weekday] = Field(default_factory=list, description="0 = Monday; default: the first day's")
-    repeat_every_weeks: Annotated[One, _between(1, 52)] = Field(default=1, description="1 = every week")
+    repeat_every_weeks: Annotated[One, between(1, 52)] = Field(default=1, description="1 = every week")
     term_time_only: Flag = Field(default=False, description="Leave out the provider's school holidays")
     override_by: Name = Field(default=None, description="Who agrees to go beyond the booking rules")
     override_reason: Text = Field(default="", description="Why: end-of-life care, an emergency …")
@@ -189,8 +178,8 @@ class BookingDetail(BookingOut):
 class BookingRulesIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     units_per_year: _at_least(1) = Field(default=None, description="Nights, sessions or days a year for each child")
-    year_start_month: Annotated[int, BeforeValidator(lambda v: 4 if v in (None, "") else v), _between(1, 12)] = 4
-    year_start_day: Annotated[One, _between(1, 28)] = 1
+    year_start_month: Annotated[int, BeforeValidator(lambda v: 4 if v in (None, "") else v), between(1, 12)] = 4
+    year_start_day: Annotated[One, between(1, 28)] = 1
     future_stays_at_once: _at_least(1) = None
     min_stay_nights: _at_least(1) = None
     max_stay_nights: _at_least(1) = None

@@ -23,12 +23,12 @@ from provider.charity.models import DEFAULTS, TYPE_LABELS, TYPE_PLURALS, Charita
 from provider.dates import month_last_day, short_date
 from provider.errors import FieldErrors, NotFound
 from provider.funders.models import CharitableFund
-from provider.fields import Notes, checked, pence_in
+from provider.fields import Notes, PenceIn, checked, pence_in
 from provider.ledger import periods
 from provider.ledger.models import AccountType, EntryKind, LedgerAccount
 from provider.ledger import accounts
 from provider.ledger.post import Line, account, post
-from provider.money import PenceIn, format_gbp
+from provider.money import format_gbp
 from provider.organisation.models import AccountPurpose, BankAccount
 from provider.fields import blank_is_none, optional
 from provider.people.models import Child

@@ -29,7 +29,7 @@ from provider.funding.models import (
     ArrangementStatus, BlockContract, BlockContractChild, BlockContractService, InstalmentFrequency, Overage,
     UnderUse,
 )
-from provider.fields import Notes, OptionalId, Pence, Whole, checked, merged
+from provider.fields import Notes, OptionalId, OptionalPence, Whole, checked, merged
 from provider.funding.service import department_problem, funder_problem, positive
 from provider.money import split
 from provider.people.models import Child
@@ -55,13 +55,13 @@ class ContractIn(BaseModel):
     ends_on: Day
     service_ids: list[uuid.UUID] = Field(default=[], description="The services the volume buys")
     volume_units: Whole = Field(description="Units bought for the whole period, e.g. 240 nights")
-    value_pence: Pence = Field(description="What the contract is worth, in whole pence")
+    value_pence: OptionalPence = Field(description="What the contract is worth, in whole pence")
     instalments: InstalmentFrequency = InstalmentFrequency.quarterly
     in_advance: bool = True
     covers_area_id: OptionalId = Field(default=None, description="The council or ICB whose children it covers")
     child_ids: list[uuid.UUID] = Field(default=[], description="Or the children it covers, by name")
     overage: Overage = Field(default=Overage.charity, description="Who pays above the volume")
-    overage_rate_pence: Pence = None
+    overage_rate_pence: OptionalPence = None
     allowance_units: Whole = Field(default=None, description="Units a year for each child covered, e.g. 14")
     counts_late_cancellations: bool = Field(default=False, description="A late cancellation (the family's, "
                                             "or a child not brought) uses the volume as a delivered unit does")
@@ -82,13 +82,13 @@ class ContractPatch(BaseModel):
     ends_on: Day | None = None
     service_ids: list[uuid.UUID] | None = None
     volume_units: Any = None
-    value_pence: Pence = None
+    value_pence: OptionalPence = None
     instalments: InstalmentFrequency | None = None
     in_advance: bool | None = None
     covers_area_id: uuid.UUID | None = None
     child_ids: list[uuid.UUID] | None = None
     overage: Overage | None = None
-    overage_rate_pence: Pence = None
+    overage_rate_pence: OptionalPence = None
     allowance_units: Any = None
     counts_late_cancellations: bool | None = None
     under_use: UnderUse | None = None
