@@ -41,6 +41,7 @@ from provider.bank.parse import parse
 from invoicing.models import Invoice
 from provider.base import new_id
 from provider.clock import set_as_of_date
+from provider.dates import short_date
 from provider.db import make_engine, open_session
 from lantern.demo_data import bank as demo_bank
 from lantern.demo_data import organisation
@@ -124,7 +125,7 @@ def statement(invoice_rows: list[dict], rng: random.Random) -> bytes:
     writer.writerow(HEADER)
     for booked_on, kind, reference, description, amount in lines:
         money = f"{abs(amount) // 100}.{abs(amount) % 100:02d}"
-        writer.writerow([f"{booked_on:%d/%m/%Y}", kind, reference, description, money if amount > 0 else "",
+        writer.writerow([short_date(booked_on), kind, reference, description, money if amount > 0 else "",
                          money if amount < 0 else "", ""])
     return out.getvalue().encode()
 

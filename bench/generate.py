@@ -46,6 +46,7 @@ from provider.base import SystemState
 from provider.bookings.models import Booking, BookingUnit, CancelReason, UnitStatus
 from provider.charges.models import Charge, ChargePart
 from provider.catalogue.models import PricePeriod, Service
+from provider.dates import short_date
 from provider.db import make_engine
 from lantern.demo import AS_OF
 from lantern.demo_data import catalogue, names, organisation
@@ -704,7 +705,7 @@ class Charger:
             entry_id = b.new_id()
             self.rows[LedgerEntry].append({
                 "id": entry_id, "kind": "care_delivered", "posted_on": unit["day"], "service_date": unit["day"],
-                "description": f"Care delivered {unit['day']:%d/%m/%Y}", "group_id": charge_id,
+                "description": f"Care delivered {short_date(unit['day'])}", "group_id": charge_id,
                 "source_ref": f"charge:{charge_id}", "reverses_id": None, "created_at": made,
                 "created_by_id": actor})
             self.rows[LedgerLine] += [{"id": b.new_id(), "entry_id": entry_id, "account_id": account,

@@ -34,6 +34,7 @@ from provider.audit.recorder import set_actor
 from provider.charity.models import DEFAULTS, TYPE_LABELS, TYPE_PLURALS, CharitableIncome, IncomeType
 from provider.charity.service import operating_bank, record_income
 from lantern.demo import AS_OF
+from provider.dates import short_date
 from provider.funders.models import CharitableFund
 from provider.grants.models import GrantAward
 from provider.grants.service import record_award
@@ -190,7 +191,7 @@ class Gifts:
         cash = self._account(*self.bank, "asset", now)
         lines = [(cash, pence, 0), (income, 0, pence)] if pence > 0 else [(income, -pence, 0), (cash, 0, -pence)]
         what = f"{TYPE_LABELS[kind]} to {fund.name}"
-        description = (f"Correction of charitable income ({what}, {original['received_on']:%d/%m/%Y})" if original
+        description = (f"Correction of charitable income ({what}, {short_date(original['received_on'])})" if original
                        else f"Charitable income: {what}")
         entry_id = self.b.new_id()
         self.rows[LedgerEntry].append({

@@ -43,6 +43,7 @@ from provider.bookings.models import Booking, BookingStatus, BookingUnit, UnitSt
 from provider.catalogue.models import Service
 from provider.charges.service import attendance_changed
 from provider.clock import today
+from provider.dates import short_date
 from provider.db import make_engine, open_session, unit_of_work
 from provider.funders.models import Funder, FunderDepartment
 from provider.funding.models import Arrangement, ArrangementKind, ArrangementService, ManagementOption
@@ -268,7 +269,7 @@ def run(url: str, count: int, workers: int, sample: int) -> dict[str, float]:
     lines = statistics.mean(len(s.spend) + len(s.money_in) + len(s.fees) + len(s.returns) for s in year_found)
     batch = html_total + batch_pdfs
     print(f"ISF statements on {label}: {len(agreements)} ISFs, a year of activity each (about {lines:.0f} lines a "
-          f"year); the clock at {day:%d/%m/%Y}")
+          f"year); the clock at {short_date(day)}")
     print(f"{'step':<44}{'total':>10}{'each':>12}{'minimal page':>15}{'ratio':>8}")
     for name, times in (("HTML, last period's statement", period_times), ("HTML, the year's statement", year_times)):
         print(f"{name:<44}{sum(times):>9.1f}s{_ms(statistics.mean(times)):>12}{'':>15}{'':>8}"

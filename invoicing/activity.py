@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from provider import references
 from provider.catalogue.models import Service
 from provider.charges.models import Charge, ChargePart, ChargeState
+from provider.dates import short_date
 from provider.errors import FieldErrors
 from provider.funders.models import Funder, FunderKind
 from provider.funding.models import BlockContract
@@ -103,8 +104,8 @@ def activity_csv(report: ActivityReturn) -> str:
 
 
 def activity_text(report: ActivityReturn) -> str:
-    head = (f"Activity return for {report.reference} ({report.funder}), {report.first:%d/%m/%Y} to "
-            f"{report.last:%d/%m/%Y}")
+    head = (f"Activity return for {report.reference} ({report.funder}), {short_date(report.first)} to "
+            f"{short_date(report.last)}")
     width = max([len(line.label) for line in report.lines] + [20])
     body = [f"  {line.label:<{width}} {line.service:<24} {line.units:>5}"
             + (f"  ({line.above_volume} above the volume)" if line.above_volume else "") for line in report.lines]

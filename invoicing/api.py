@@ -13,11 +13,11 @@ from invoicing.sending import after_issue
 from invoicing.drafting import Draft
 from invoicing.models import CreditNote, Invoice
 from provider.base import Day
-from provider.charges.views import month_bounds
 from provider.clock import today
+from provider.dates import month_bounds
 from provider.db import unit_of_work
 from provider.errors import Conflict, NotFound
-from provider.money import PenceIn
+from provider.fields import PenceIn
 from provider.users.models import Role, User
 from provider.web.deps import API_ERRORS, DB, allow
 

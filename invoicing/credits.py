@@ -23,6 +23,7 @@ from invoicing.freeze import frozen, supplier
 from provider import references
 from provider.charges.models import Charge, ChargePart, ChargeState
 from provider.clock import today
+from provider.dates import short_date
 from provider.errors import FieldErrors
 from provider.funding.models import BlockContract
 from provider.grants.models import BilledGrantInstalment
@@ -161,7 +162,7 @@ def pending_corrections(db: Session, payer_refs: set[str] | None = None) -> list
     corrections = []
     for rows in grouped.values():
         line, invoice = rows[0][4], rows[0][5]
-        days = ", ".join(sorted({f"{row[2]:%d/%m/%Y}" for row in rows}))
+        days = ", ".join(sorted({short_date(row[2]) for row in rows}))
         corrections.append(Correction(invoice, line, sum(row[1] for row in rows), tuple(row[0] for row in rows),
                                       f"Charge for {days} withdrawn or recalculated after it was invoiced"))
     corrections.sort(key=lambda c: (c.invoice.number, c.line.position))

@@ -17,6 +17,7 @@ from invoicing.models import CreditNote, Document, Invoice
 from provider import references
 from provider.catalogue.models import VAT_LABELS, VatTreatment
 from provider.config import TEMPLATES_DIR
+from provider.dates import long_date
 from provider.money import format_gbp
 
 
@@ -25,7 +26,7 @@ def uk_date(iso: str | None) -> str:
     if not iso:
         return ""
     day = date.fromisoformat(iso)
-    return f"{day.day} {day:%B %Y}"
+    return long_date(day)
 
 
 def date_span(first: str, last: str) -> str:

@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
+from provider.dates import short_date
 from provider.money import format_gbp
 
 NHS_KINDS = frozenset({"icb", "nhs_england"})
@@ -187,9 +188,9 @@ def _order_problems(payer: PayerFacts, orders: list[Order], parts: list[Billable
         outside = sorted({p.day for p in own if (order.starts_on and p.day < order.starts_on)
                           or (order.ends_on and p.day > order.ends_on)})
         if outside:
-            runs = (f"{order.starts_on:%d/%m/%Y}" if order.starts_on else "open") + " to " + \
-                   (f"{order.ends_on:%d/%m/%Y}" if order.ends_on else "open")
-            problems.append(f"purchase order {order.number} runs {runs}: it does not cover {outside[0]:%d/%m/%Y}")
+            runs = (short_date(order.starts_on) if order.starts_on else "open") + " to " + \
+                   (short_date(order.ends_on) if order.ends_on else "open")
+            problems.append(f"purchase order {order.number} runs {runs}: it does not cover {short_date(outside[0])}")
         if order.value_pence is not None:
             left = order.value_pence - order.billed_pence
             needed = sum(p.pence for p in own)
@@ -228,7 +229,7 @@ def _draft(period_start: date, period_end: date, payer: PayerFacts, po_number: s
     elif not payer.address.strip():
         exceptions.append(f"billing address missing for {payer.name}")
     if payer.on_hold_since is not None:
-        exceptions.append(f"{payer.name}'s family is under a bereavement hold since {payer.on_hold_since:%d/%m/%Y}: "
+        exceptions.append(f"{payer.name}'s family is under a bereavement hold since {short_date(payer.on_hold_since)}: "
                           f"nothing is sent to them without a person deciding to")
     if payer.number_max_length is not None and payer.number_max_length < NUMBER_LENGTH:
         exceptions.append(f"{payer.name} takes invoice numbers of at most {payer.number_max_length} characters; "

@@ -15,6 +15,7 @@ from invoicing.drafting import Draft, DraftLine, PayerFacts, order_problems
 from invoicing.instalments import Instalment, schedule
 from invoicing.models import ExpectedPayment
 from provider import references
+from provider.dates import short_date
 from provider.grants.models import BilledGrantInstalment, GrantAward
 
 def awards(db: Session) -> list[tuple[GrantAward, list[Instalment]]]:
@@ -43,7 +44,8 @@ def draft_grants(first: date, last: date, found: list[tuple[GrantAward, list[Ins
         if award.invoice_required:
             exceptions += order_problems(payer, award.po_number, award.reference)
         lines = tuple(DraftLine(None, None, f"{award.name} {_year(award)} (award {award.reference}): instalment "
-                                            f"{i.number} of {i.of}, {i.covers_from:%d/%m/%Y} to {i.covers_to:%d/%m/%Y}",
+                                            f"{i.number} of {i.of}, {short_date(i.covers_from)} to "
+                                            f"{short_date(i.covers_to)}",
                                 1, i.pence, i.pence, "outside_scope", i.covers_from, i.covers_to,
                                 (references.grant_instalment_ref(award.id, i.number),)) for i in due)
         drafts.append(Draft(payer, first, last, lines, award.po_number, tuple(exceptions),

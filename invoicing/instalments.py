@@ -17,6 +17,7 @@ from invoicing.drafting import Draft, DraftLine, PayerFacts
 from invoicing.models import BilledInstalment, CreditNoteLine, InvoiceLine
 from provider import references
 from provider.catalogue.models import Service
+from provider.dates import short_date
 from provider.funding.models import ArrangementStatus, BlockContract, BlockContractService
 from provider.ledger import accounts
 from provider.ledger.models import EntryKind, LedgerEntry, LedgerLine
@@ -69,8 +70,9 @@ def draft_instalments(first: date, last: date, instalments: list[Instalment], pa
         exceptions = () if payer.address.strip() else (f"billing address missing for {payer.name}",)
         service_id, service_name = services[contract_id]
         lines = tuple(DraftLine(None, service_id, f"Block contract {i.reference}: {service_name}, "
-                                          f"instalment {i.number} of {i.of} ({i.covers_from:%d/%m/%Y} to "
-                                          f"{i.covers_to:%d/%m/%Y}, {'in advance' if i.in_advance else 'in arrears'})",
+                                          f"instalment {i.number} of {i.of} ({short_date(i.covers_from)} to "
+                                          f"{short_date(i.covers_to)}, "
+                                          f"{'in advance' if i.in_advance else 'in arrears'})",
                                 1, i.pence, i.pence, "outside_scope", i.covers_from, i.covers_to,
                                 (references.instalment_ref(uuid.UUID(i.contract_id), i.number, i.in_advance),))
                       for i in items)

@@ -8,11 +8,12 @@ from sqlmodel import Session, select
 from invoicing.credits import Correction
 from invoicing.drafting import Draft
 from invoicing.models import CreditNote, Invoice
+from provider.dates import short_date
 from provider.money import format_gbp
 
 
 def run_text(first: date, last: date, drafts: list[Draft], corrections: list[Correction]) -> str:
-    lines = [f"Invoice run for {first:%B %Y} ({first:%d/%m/%Y} to {last:%d/%m/%Y})"]
+    lines = [f"Invoice run for {first:%B %Y} ({short_date(first)} to {short_date(last)})"]
     if corrections:
         lines.append("Corrections (credit notes the run issues first):")
         lines += [f"  {c.invoice.number} {c.invoice.payer_name}: credit {format_gbp(c.pence)} ({c.reason})"

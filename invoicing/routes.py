@@ -14,8 +14,9 @@ from invoicing.sending import after_issue
 from invoicing.models import CreditNote, Invoice
 from provider.mail import SentMessage
 from invoicing.payments.views import invoice_money
-from provider.charges.views import month_bounds, month_or_current
+from provider.charges.views import month_or_current
 from provider.clock import today
+from provider.dates import month_bounds
 from provider.db import unit_of_work
 from provider.errors import Conflict, FieldErrors, NotFound
 from provider.users.models import Role, User

@@ -23,6 +23,7 @@ from invoicing.models import (BilledInstalment, BilledPart, CreditNote, Expected
                               InvoiceLine)
 from provider import references
 from provider.base import new_id
+from provider.dates import month_last_day
 from provider.funding.models import BlockContract
 from provider.grants.models import BilledGrantInstalment
 from provider.grants.service import grant_receivable
@@ -260,5 +261,4 @@ def month_bounds(period: str) -> tuple[date, date]:
         first = date.fromisoformat(f"{period}-01")
     except ValueError:
         raise ValueError(f"period must be a month as YYYY-MM, not {period!r}") from None
-    following = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
-    return first, following - timedelta(days=1)
+    return first, month_last_day(first)

@@ -23,6 +23,7 @@ from provider import references
 from provider.bookings.models import Booking, BookingStatus, BookingUnit, UnitStatus
 from provider.charges.models import Charge, ChargePart, ChargeState
 from provider.charges.service import flag_charges
+from provider.dates import short_date
 from provider.errors import FieldErrors
 from provider.funders.models import Funder
 from provider.funding import contracts as contract_records
@@ -98,7 +99,7 @@ def use_of(db: Session, contract: BlockContract) -> Use:
 def _problems(db: Session, contract: BlockContract, funder: Funder, today: date) -> list[str]:
     problems = []
     if today <= contract.ends_on:
-        problems.append(f"The contract runs to {contract.ends_on:%d/%m/%Y}: it can be settled from the day after.")
+        problems.append(f"The contract runs to {short_date(contract.ends_on)}: it can be settled from the day after.")
     services = set(db.exec(select(BlockContractService.service_id)
                            .where(BlockContractService.contract_id == contract.id)))
     children = {uuid.UUID(c) for c in _covered_children(db, contract, None)}
@@ -130,7 +131,7 @@ def _problems(db: Session, contract: BlockContract, funder: Funder, today: date)
                                  .where(BilledInstalment.contract_id == contract.id)))
         missing = [i for i in _schedule(contract) if i.number not in billed]
         if missing:
-            problems.append(f"Instalment {missing[0].number} of {missing[0].of} (due {missing[0].due_on:%d/%m/%Y}) "
+            problems.append(f"Instalment {missing[0].number} of {missing[0].of} (due {short_date(missing[0].due_on)}) "
                             "is not invoiced yet: run invoicing for its month first.")
     return problems
 

@@ -17,6 +17,7 @@ from isf.models import Advance, IsfAgreement, IsfSource, RepaymentNotice
 from provider.audit.routes import register_history
 from provider.catalogue.models import VAT_LABELS
 from provider.clock import today
+from provider.dates import short_date
 from provider.db import unit_of_work
 from provider.errors import FieldErrors, NotFound
 from provider.funders.models import CharitableFund, Funder
@@ -256,7 +257,7 @@ def _refused(request: Request, db, agreement: IsfAgreement, user: User, exc: Fie
 
 def _open(agreement: IsfAgreement) -> None:
     if agreement.closed_on is not None:
-        raise FieldErrors({"agreement": f"the ISF closed on {agreement.closed_on:%d/%m/%Y}"})
+        raise FieldErrors({"agreement": f"the ISF closed on {short_date(agreement.closed_on)}"})
 
 
 def _back(agreement: IsfAgreement, done: str) -> RedirectResponse:

@@ -20,8 +20,8 @@ from provider.base import Day
 from provider.clock import today
 from provider.db import unit_of_work
 from provider.errors import FieldErrors, NotFound
+from provider.fields import PenceIn, not_negative
 from provider.funding.models import Arrangement
-from provider.money import PenceIn
 from provider.people.access import child_for
 from provider.people.models import Child
 from provider.users.models import Role, User
@@ -37,14 +37,8 @@ READERS = allow(Role.finance, Role.coordinator, Role.admin, Role.family)   # a f
 FINANCE = allow(Role.finance)                                     # ISF money: agreements, receipts, returns
 
 
-def _not_negative(pence: int) -> int:
-    if pence < 0:
-        raise ValueError("must not be negative")
-    return pence
-
-
 Amount = Annotated[PenceIn, Field(description="Whole pence, more than nothing")]
-NotNegative = Annotated[PenceIn, AfterValidator(_not_negative), Field(description="Whole pence, not negative")]
+NotNegative = Annotated[PenceIn, AfterValidator(not_negative), Field(description="Whole pence, not negative")]
 Text = Annotated[str, Field(max_length=10_000)]
 
 

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from isf import reviews, schedule, service
 from isf.models import IsfAgreement, IsfReceipt, IsfSource
+from provider.dates import short_date
 from provider.funding.models import Arrangement
 from provider.money import format_gbp
 
@@ -59,7 +60,7 @@ def alerts(db: Session, agreement: IsfAgreement, today: date) -> list[str]:
     for item in instalments(db, agreement):
         state = item.state(today)
         if state in ("missed", "short"):
-            found.append(f"instalment {item.period.number} (due {item.period.starts_on:%d/%m/%Y}) {state}")
+            found.append(f"instalment {item.period.number} (due {short_date(item.period.starts_on)}) {state}")
     laws = list(db.exec(select(IsfSource.law).where(IsfSource.agreement_id == agreement.id)))
     due = agreement.next_review_on or reviews.next_review(agreement.first_instalment_on, laws, today)
     if (note := reviews.reminder(due, today)) is not None:

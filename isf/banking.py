@@ -20,6 +20,7 @@ from provider.bank.models import BankLine
 from invoicing.payments.models import Payment
 from isf import service
 from isf.models import ClearanceKind, IsfAgreement, IsfClearance, IsfReceipt, IsfSource, IsfSpend, SpendStatus
+from provider.dates import short_date
 from provider.errors import FieldErrors, NotFound
 from provider.funding.models import Arrangement
 from provider.ledger.models import EntryKind
@@ -151,7 +152,7 @@ def suggest_out(line, waiting: list[Uncleared], movable: int) -> list[Suggestion
     if line.amount_pence >= 0 or line.ignored_reason:
         return []
     pence = -line.amount_pence
-    found = [Suggestion(f"spend:{u.spend_id}", f"The amount is {u.child}'s payment of {u.spent_on:%d/%m/%Y}: "
+    found = [Suggestion(f"spend:{u.spend_id}", f"The amount is {u.child}'s payment of {short_date(u.spent_on)}: "
                                                f"{u.description}") for u in waiting if u.pence == pence]
     if pence <= movable:
         found.append(Suggestion("transfer", "The hospice's own money moved to the operating account (draw-downs, "

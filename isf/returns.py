@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from isf import schedule, service
 from isf.models import Advance, IsfAgreement, IsfSpend, NoticeState, RepaymentNotice, SpendStatus
 from provider import references
+from provider.dates import short_date
 from provider.errors import FieldErrors
 from provider.funders.models import CharitableFund
 from provider.funding.models import Arrangement
@@ -42,7 +43,7 @@ def record_notice(db: Session, agreement: IsfAgreement, pence: int | None, reaso
                   issued_on: date, repaid_by: str = "hospice", actor_id: uuid.UUID | None = None) -> RepaymentNotice:
     errors = {}
     if agreement.closed_on is not None:
-        errors["agreement"] = f"the ISF closed on {agreement.closed_on:%d/%m/%Y}"
+        errors["agreement"] = f"the ISF closed on {short_date(agreement.closed_on)}"
     if pence is None or pence <= 0:
         errors["pence"] = "must be more than nothing"
     if not (reasons or "").strip():
@@ -102,7 +103,8 @@ def repay(db: Session, notice: RepaymentNotice, on: date, actor_id: uuid.UUID | 
                                      f"may have back at most {format_gbp(theirs.commissioner)}"})
     _settle(db, notice, NoticeState.repaid, on)
     back = IsfSpend(agreement_id=agreement.id, kind="return", spent_on=on, pence=notice.pence,
-                    description=f"Unspent money returned to the commissioner (notice of {notice.issued_on:%d/%m/%Y})",
+                    description=f"Unspent money returned to the commissioner "
+                                f"(notice of {short_date(notice.issued_on)})",
                     status=SpendStatus.approved, decided_on=on, decided_by_id=actor_id, asked_by_id=actor_id)
     db.add(back)
     db.flush()
@@ -142,7 +144,7 @@ def advance(db: Session, agreement: IsfAgreement, fund_id: uuid.UUID | None, pen
             asker: User, approver: User, on: date) -> Advance:
     errors = {}
     if agreement.closed_on is not None:
-        errors["agreement"] = f"the ISF closed on {agreement.closed_on:%d/%m/%Y}"
+        errors["agreement"] = f"the ISF closed on {short_date(agreement.closed_on)}"
     fund = db.get(CharitableFund, fund_id) if fund_id else None
     if fund is None or not fund.is_active:
         errors["fund_id"] = "must be a charitable fund in use"

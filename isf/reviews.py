@@ -7,6 +7,8 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 
+from provider.dates import short_date
+
 FIRST_REVIEW_MONTHS = {"children_act": 6, "sen_personal_budgets": 3}
 WARN = relativedelta(days=30)
 
@@ -32,7 +34,7 @@ def next_review(starts_on: date, laws: list[str], today: date, done_until: date 
 
 def reminder(due: date, today: date) -> str | None:
     if due < today:
-        return f"review overdue since {due:%d/%m/%Y}"
+        return f"review overdue since {short_date(due)}"
     if due <= today + WARN:
-        return f"review due on {due:%d/%m/%Y}"
+        return f"review due on {short_date(due)}"
     return None

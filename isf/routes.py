@@ -15,6 +15,7 @@ from isf.suppliers import confirm_bank_details, propose_bank_details
 from provider.audit.routes import register_history
 from provider.audit.viewed import record_view
 from provider.clock import today
+from provider.dates import short_date
 from provider.db import unit_of_work
 from provider.errors import FieldErrors, NotFound
 from provider.catalogue.models import Service
@@ -69,7 +70,7 @@ def _page(request: Request, db, agreement: IsfAgreement, user: User, errors: dic
         "spend": spend, "outcomes": db.exec(select(IsfOutcome).where(IsfOutcome.agreement_id == agreement.id)).all(),
         "suppliers": db.exec(select(Supplier).order_by(Supplier.name)).all(),
         "names": {u.id: u.name for u in db.exec(select(User))}, "me": user,
-        "instalment_choices": [("", "Not an instalment")] + [(str(p.number), f"{p.number}: {p.starts_on:%d/%m/%Y}")
+        "instalment_choices": [("", "Not an instalment")] + [(str(p.number), f"{p.number}: {short_date(p.starts_on)}")
                                                              for p in service.periods_of(agreement)],
         "supplier_choices": [("", "Choose a supplier")] + [(str(s.id), s.name) for s in
                                                            db.exec(select(Supplier).order_by(Supplier.name))],

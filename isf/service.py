@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 from isf import schedule
 from isf.models import Evidence, FeeKind, IsfAgreement, IsfOutcome, IsfReceipt, IsfSpend, SpendStatus, Supplier
 from provider import references
+from provider.dates import short_date
 from provider.errors import FieldErrors, NotFound
 from provider.funding.models import Arrangement, ManagementOption
 from provider.ledger import accounts
@@ -128,7 +129,7 @@ def record_receipt(db: Session, agreement: IsfAgreement, pence: int | None, rece
                    bank_line_id: uuid.UUID | None = None) -> IsfReceipt:
     errors = {}
     if agreement.closed_on is not None:
-        errors["agreement"] = f"the ISF closed on {agreement.closed_on:%d/%m/%Y}: it takes no more money"
+        errors["agreement"] = f"the ISF closed on {short_date(agreement.closed_on)}: it takes no more money"
     if pence is None or pence <= 0:
         errors["pence"] = "must be more than nothing"
     numbers = {p.number for p in periods_of(agreement)}
@@ -199,7 +200,7 @@ def ask_spend(db: Session, agreement: IsfAgreement, pence: int | None, spent_on:
               asker: User, from_contingency: bool = False) -> IsfSpend:
     errors = {}
     if agreement.closed_on is not None:
-        errors["agreement"] = f"the ISF closed on {agreement.closed_on:%d/%m/%Y}"
+        errors["agreement"] = f"the ISF closed on {short_date(agreement.closed_on)}"
     if pence is None or pence <= 0:
         errors["pence"] = "must be more than nothing"
     if not (description or "").strip():

@@ -12,6 +12,7 @@ from isf import monitoring, service, statements
 from isf.models import IsfAgreement
 from provider.audit.viewed import record_view
 from provider.clock import today
+from provider.dates import short_date
 from provider.errors import FieldErrors, NotFound
 from provider.funding.models import Arrangement
 from provider.people.access import child_for
@@ -88,7 +89,7 @@ def statement_for_dates(request: Request, db: DB, agreement_id: uuid.UUID, first
     agreement, child = _isf(db, user, agreement_id)
     start, end = _dates(first, last)
     found = statements.statement(db, agreement, start, end, today(db))
-    record_view(db, user, child.id, f"ISF statement, {start:%d/%m/%Y} to {end:%d/%m/%Y}", request.url.path)
+    record_view(db, user, child.id, f"ISF statement, {short_date(start)} to {short_date(end)}", request.url.path)
     return _page(request, db, agreement, child, found,
                  f"/isf/{agreement.id}/statements/dates.pdf?first={start.isoformat()}&last={end.isoformat()}")
 
@@ -99,7 +100,7 @@ def statement_for_dates_pdf(request: Request, db: DB, agreement_id: uuid.UUID, f
     agreement, child = _isf(db, user, agreement_id)
     start, end = _dates(first, last)
     found = statements.statement(db, agreement, start, end, today(db))
-    record_view(db, user, child.id, f"ISF statement PDF, {start:%d/%m/%Y} to {end:%d/%m/%Y}", request.url.path)
+    record_view(db, user, child.id, f"ISF statement PDF, {short_date(start)} to {short_date(end)}", request.url.path)
     return _pdf(found)
 
 

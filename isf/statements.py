@@ -24,6 +24,7 @@ from provider.bookings.models import Booking, BookingStatus, BookingUnit, UnitSt
 from provider.catalogue.models import Service, Unit
 from provider.charges.models import Charge, ChargePart, ChargeState
 from provider.config import TEMPLATES_DIR
+from provider.dates import long_date
 from provider.errors import NotFound
 from provider.funders.models import CharitableFund, Funder, FunderKind
 from provider.funding.models import Arrangement
@@ -146,7 +147,7 @@ class Statement:
 
     @property
     def title(self) -> str:
-        dates = f"{uk_date(self.first)} to {uk_date(self.last)}"
+        dates = f"{long_date(self.first)} to {long_date(self.last)}"
         return f"period {self.period_number}, {dates}" if self.period_number else dates
 
 
@@ -155,10 +156,6 @@ def _totals(pairs) -> list[tuple[str, int]]:
     for label, pence in pairs:
         totals[label] = totals.get(label, 0) + pence
     return list(totals.items())
-
-
-def uk_date(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -417,7 +414,7 @@ def _no_fetching(url: str, *args, **kwargs):
 
 pdf_templates = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True,
                                    undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-pdf_templates.filters.update(gbp=format_gbp, uk_date=uk_date)
+pdf_templates.filters.update(gbp=format_gbp, uk_date=long_date)
 
 
 def html_to_pdf(html: str) -> bytes:

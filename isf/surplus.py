@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from invoicing.documents import html_to_pdf, pdf_templates
 from invoicing.models import Document
+from provider.dates import short_date
 from isf import schedule, service
 from isf.models import IsfAgreement
 from provider import mail, references
@@ -84,7 +85,7 @@ def send_family_letter(db: Session, settings: Settings, agreement: IsfAgreement,
     arrangement = db.get(Arrangement, agreement.arrangement_id)
     hold = open_hold(db, arrangement.child_id)
     if hold is not None and not (decided_by or "").strip():
-        raise FieldErrors({"decided_by": f"the family is under a bereavement hold since {hold.started_on:%d/%m/%Y}: "
+        raise FieldErrors({"decided_by": f"the family is under a bereavement hold since {short_date(hold.started_on)}: "
                                          "nothing is sent to them unless a person decides it should be; name who "
                                          "decided"})
     parent = _parent(db, arrangement.child_id)

@@ -9,6 +9,7 @@ from dateutil.relativedelta import relativedelta
 
 from lantern import backup_cli
 from provider.config import get_settings
+from provider.dates import short_date
 from provider.money import format_gbp
 
 app = typer.Typer(help="Lantern: billing and Individual Service Funds for children's hospices.",
@@ -133,7 +134,7 @@ def invoice_run(period: str = typer.Option(..., help="The month of supply, YYYY-
                     typer.echo(f"Issued {invoice.number} to {invoice.payer_name}: {format_gbp(invoice.total_pence)}")
                 for expected in result.expected:
                     typer.echo(f"Expected payment recorded from {expected.payer_name}: {format_gbp(expected.pence)} "
-                               f"by {expected.expected_on:%d/%m/%Y}")
+                               f"by {short_date(expected.expected_on)}")
                 typer.echo(f"Issued {len(result.issued)} invoice(s) and {len(result.credit_notes)} credit note(s); "
                            f"{len(result.skipped)} left with exceptions or paid on a schedule.")
             else:

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import Protocol, TypeVar
 
+from provider.dates import long_date
 from provider.errors import FieldErrors
 
 DAY = timedelta(days=1)
@@ -20,10 +21,6 @@ class Dated(Protocol):
 
 
 P = TypeVar("P", bound=Dated)
-
-
-def long_date(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 def span(period: Dated) -> str:

@@ -1,5 +1,6 @@
 """Field types and the one validation helper every shape uses: plain messages for an email address, a phone number,
-optional text, whole pence (pounds from a form), whole numbers; `check` and `checked` name every bad field at once."""
+optional text, whole pence (`PenceIn`, and `OptionalPence` that takes pounds from a form; `not_negative`), whole
+numbers; `check` and `checked` name every bad field at once."""
 from __future__ import annotations
 
 import copy
@@ -15,7 +16,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, Validati
 
 from provider.base import Day
 from provider.errors import FieldErrors, messages_from_validation
-from provider.money import MoneyError, PenceIn, parse_gbp, storable
+from provider.money import MAX_PENCE, MoneyError, parse_gbp, storable
 
 
 def _email(value: str) -> str:
@@ -58,6 +59,16 @@ def not_in_future(day: date | None, today: date) -> str | None:
 MAX_WHOLE = 1_000_000
 
 
+def between(low: int, high: int) -> AfterValidator:
+    """The one range check of a whole number: from `low` to `high` inclusive."""
+    def check(value: int) -> int:
+        if not low <= value <= high:
+            raise ValueError(f"must be a whole number from {low} to {high}")
+        return value
+
+    return AfterValidator(check)
+
+
 def pence_in(value: Any, info: ValidationInfo, *, example: str, signed: bool = False,
              money_message=str) -> int | None:
     """Whole pence, for a pydantic field: a form sends pounds ("650.00", context pounds=True); JSON sends integer pence.
@@ -76,9 +87,16 @@ def pence_in(value: Any, info: ValidationInfo, *, example: str, signed: bool = F
         raise ValueError("must not be finer than a penny: send whole pence")
     else:
         pence = int(value)
-    if pence < 0 and not signed:
-        raise ValueError("must not be negative")
+    if not signed:
+        not_negative(pence)
     return storable(pence)
+
+
+def not_negative(pence: int) -> int:
+    """The one check that an amount of pence is not negative (an AfterValidator, or called)."""
+    if pence < 0:
+        raise ValueError("must not be negative")
+    return pence
 
 
 def _pence(value: Any, info: ValidationInfo) -> int | None:
@@ -94,7 +112,11 @@ def _whole(value: Any) -> Any:
     return value
 
 
-Pence = Annotated[PenceIn | None, BeforeValidator(_pence)]
+# Whole pence sent to the API: either sign (each model's rules say which it takes), within what the database holds.
+# The bounds are stated in the OpenAPI document.
+PenceIn = Annotated[int, Field(ge=-MAX_PENCE, le=MAX_PENCE), BeforeValidator(storable)]
+# Whole pence not negative, or blank; a form sends pounds ("650.00").
+OptionalPence = Annotated[PenceIn | None, BeforeValidator(_pence)]
 Whole = Annotated[int | None, BeforeValidator(_whole)]
 OptionalDate = Annotated[Day | None, BeforeValidator(blank_is_none)]
 OptionalId = Annotated[uuid.UUID | None, BeforeValidator(blank_is_none)]

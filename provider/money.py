@@ -1,14 +1,15 @@
-"""Money is whole pence (int). One rounding function, one split function, GBP in and out; the pence the API takes."""
+"""Money is whole pence (int, named `Pence`). One rounding function, one split function, GBP in and out.
+
+The field types the API and the forms take for pence are in provider/fields.py (`PenceIn`, `OptionalPence`)."""
 from __future__ import annotations
 
 import re
 from decimal import Decimal
 from functools import lru_cache
 from fractions import Fraction
-from typing import Annotated, Any
+from typing import Any
 
 from babel.numbers import format_currency
-from pydantic import BeforeValidator, Field
 
 Pence = int
 MAX_PENCE = 2_000_000_000  # amounts are stored in INTEGER columns: PostgreSQL's hold up to 2,147,483,647
@@ -46,6 +47,14 @@ def split(total: Pence, weights: list[int]) -> list[Pence]:
     for i in by_remainder[:spare]:
         floors[i] += 1
     return [sign * part for part in floors]
+
+
+def percent_text(part: int, whole: int) -> str:
+    """'37.5%': one decimal place, halves rounded up; '–' when there is no whole."""
+    if whole <= 0:
+        return "–"
+    tenths = round_pence(Fraction(part * 1000, whole))
+    return f"{tenths // 10}.{tenths % 10}%"
 
 
 _AMOUNT = re.compile(r"^(-)?£?(\d{1,3}(?:,\d{3})+|\d+)?(?:\.(\d{1,2}))?$")
@@ -91,7 +100,3 @@ def storable(pence: Any) -> Any:
         raise ValueError(f"is more than Lantern can hold: at most {format_gbp(MAX_PENCE)}")
     return pence
 
-
-# Whole pence sent to the API: either sign (each model's rules say which it takes), within what the database holds.
-# The bounds are stated in the OpenAPI document.
-PenceIn = Annotated[int, Field(ge=-MAX_PENCE, le=MAX_PENCE), BeforeValidator(storable)]

@@ -13,6 +13,7 @@ from typing import Callable
 
 from sqlmodel import Session
 
+from provider.dates import short_date
 from provider.money import format_gbp, pounds_text
 from reports import activity as activity_report, contracts as contract_report, cost as cost_report
 from reports.charts import Chart, Series, Table, paired_bar_chart, paired_table
@@ -76,7 +77,7 @@ def payer_table(c: Care, fmt: Callable = format_gbp) -> Table:
 
 
 def contract_table(c: Care, fmt: Callable = format_gbp) -> Table:
-    rows = [[x.reference, x.funder, f"{x.starts_on:%d/%m/%Y} to {x.ends_on:%d/%m/%Y}", fmt(x.value_pence),
+    rows = [[x.reference, x.funder, f"{short_date(x.starts_on)} to {short_date(x.ends_on)}", fmt(x.value_pence),
              str(x.volume_units), str(x.carried_in_units), f"{x.used_units} ({x.used_percent})",
              str(x.overage_units), str(x.expected_to_date_units), f"{x.projected_units} ({x.projected_percent})",
              str(max(0, x.projected_shortfall_units))] for x in c.contracts]

@@ -9,6 +9,7 @@ from fractions import Fraction
 import typer
 from sqlmodel import Session
 
+from provider.dates import short_date
 from provider.db import open_session
 from provider.errors import FieldErrors
 from provider.ledger.periods import parse_year, start_month
@@ -64,7 +65,7 @@ def table_csv(table: Table) -> str:
 
 
 def table_text(report: Report) -> str:
-    title = f"Statutory income {report.label} ({report.first:%d/%m/%Y} to {report.last:%d/%m/%Y})"
+    title = f"Statutory income {report.label} ({short_date(report.first)} to {short_date(report.last)})"
     if report.is_empty:
         return f"{title}\n  No income is recorded for {report.label}.\n"
     labels = [f"{x.source}: {x.stream}" + (f" {x.reference}" if x.reference else "") for x in report.lines]

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from provider.funding.models import ArrangementStatus, BlockContract
-from provider.funding.usage import contract_usage, percent_text
-from provider.money import Pence
+from provider.funding.usage import contract_usage
+from provider.money import Pence, percent_text
 from reports.income import check_period
 
 

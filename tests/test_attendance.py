@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from provider.bookings import service as bookings
+from provider.bookings import attendance, queries
 from provider.bookings.models import BookingStatus, BookingUnit, UnitStatus
 from provider.charges.models import Charge, ChargePart, ChargeState
 from provider.db import unit_of_work
@@ -23,7 +23,7 @@ def paid(db, unit: BookingUnit) -> list[tuple[str, int]]:
 
 
 def units(willow, booking) -> list[BookingUnit]:
-    return bookings.units_of(willow.db, booking)
+    return queries.units_of(willow.db, booking)
 
 
 def test_each_of_bens_nights_marked_delivered_is_charged_to_riverside_at_the_contract_rate(coordinator, willow):
@@ -139,7 +139,7 @@ def test_a_cancellation_without_a_reason_is_refused_and_nothing_changes(coordina
 def test_a_day_still_to_come_cannot_be_marked_delivered(willow):
     booking = willow.booked("Chloe", "HYDROTHERAPY", date(2027, 5, 5))
     with pytest.raises(FieldErrors) as caught, unit_of_work(willow.db):
-        bookings.mark_unit(willow.db, units(willow, booking)[0], {"status": "delivered"})
+        attendance.mark_unit(willow.db, units(willow, booking)[0], {"status": "delivered"})
     assert caught.value.errors == {"status": "cannot be marked for 05/05/2027 yet: it is still to come (only a "
                                              "cancellation can be marked ahead)"}
 
@@ -147,7 +147,7 @@ def test_a_day_still_to_come_cannot_be_marked_delivered(willow):
 def test_a_requested_booking_must_be_confirmed_before_attendance(willow):
     booking = willow.book("Chloe", "HYDROTHERAPY", date(2026, 8, 5)).bookings[0]
     with pytest.raises(FieldErrors) as caught, unit_of_work(willow.db):
-        bookings.mark_booking(willow.db, booking, {"status": "delivered"})
+        attendance.mark_booking(willow.db, booking, {"status": "delivered"})
     assert caught.value.errors == {"status": "cannot be marked for 05/08/2026: the booking is not confirmed yet"}
 
 
@@ -222,7 +222,7 @@ def test_the_whole_days_list_is_marked_at_once_from_the_page(coordinator, willow
                                                       "next": "/today?day=2026-08-10"})
     assert response.status_code == 303
     assert response.headers["location"] == "/today?day=2026-08-10&marked=2"
-    assert {e.unit.status for e in bookings.day_list(willow.db, date(2026, 8, 10))} == {UnitStatus.delivered}
+    assert {e.unit.status for e in queries.day_list(willow.db, date(2026, 8, 10))} == {UnitStatus.delivered}
 
 
 def _riverside_charges_cancellations(db) -> None:

@@ -5,7 +5,7 @@ from datetime import date
 
 from sqlmodel import select
 
-from provider.bookings import service as bookings
+from provider.bookings import planning
 from provider.db import unit_of_work
 from provider.funding.models import Arrangement
 from tests.conftest import api, post_form
@@ -31,7 +31,7 @@ def test_the_api_previews_bens_three_nights_at_riverside_without_saving(coordina
 def test_amiras_fifteenth_and_sixteenth_nights_fall_to_her_isf_and_show_what_is_left(willow):
     for first, last in [((4, 20), (4, 24)), ((6, 15), (6, 18)), ((8, 17), (8, 21)), ((10, 19), (10, 22))]:
         willow.booked("Amira", "SHORT_BREAK_NIGHT", date(2026, *first), date(2026, *last))
-    shown = bookings.preview_booking(willow.db, willow.form("Amira", "SHORT_BREAK_NIGHT", date(2027, 1, 11),
+    shown = planning.preview_booking(willow.db, willow.form("Amira", "SHORT_BREAK_NIGHT", date(2027, 1, 11),
                                                             date(2027, 1, 13)))
     assert [[(p["payer_name"], p["pence"]) for p in line["parts"]] for line in shown["lines"]] == [
         [("Amira's ISF", 65000)], [("Amira's ISF", 65000)]]

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from provider.bookings import service as bookings
+from provider.bookings import rule_settings
 from provider.bookings.models import BookingRules
 from provider.bookings.rules import Rules, Stay, check, check_council_days, check_nights_in_a_row, year_label, year_of
 from provider.db import unit_of_work
@@ -99,7 +99,7 @@ def test_a_stay_longer_than_willows_seven_nights_is_refused(willow):
 
 def test_amiras_council_arranged_nights_past_75_in_a_year_warn_but_book(willow):
     with unit_of_work(willow.db):
-        bookings.save_booking_rules(willow.db, willow.services["SHORT_BREAK_NIGHT"],
+        rule_settings.save_booking_rules(willow.db, willow.services["SHORT_BREAK_NIGHT"],
                                     {"council_days_warning": "5", "nights_in_a_row": "17"})
     willow.book("Amira", "SHORT_BREAK_NIGHT", date(2026, 4, 20), date(2026, 4, 24))
     made = willow.book("Amira", "SHORT_BREAK_NIGHT", date(2026, 6, 15), date(2026, 6, 18))

@@ -8,7 +8,7 @@ from datetime import date, datetime, time
 import pytest
 from sqlmodel import Session, func, select
 
-from provider.bookings import service as bookings
+from provider.bookings import queries, service as bookings
 from provider.bookings.models import Booking, BookingStatus, BookingUnit, CancelReason
 from provider.bookings.units import band_of, expand, hours, nights
 from provider.catalogue.models import Service
@@ -125,18 +125,18 @@ def test_amiras_april_short_break_is_four_nights_requested(willow):
     made = willow.book("Amira", "SHORT_BREAK_NIGHT", date(2026, 4, 20), date(2026, 4, 24))
     booking, = made.bookings
     assert booking.status == BookingStatus.requested
-    assert [(u.day, u.time_band, u.quantity) for u in bookings.units_of(willow.db, booking)] == [
+    assert [(u.day, u.time_band, u.quantity) for u in queries.units_of(willow.db, booking)] == [
         (date(2026, 4, d), "all", 1) for d in (20, 21, 22, 23)]
     assert made.warnings == []
 
 
 def test_care_at_home_hours_become_units_by_band_with_the_bank_holiday_from_the_calendar(willow):
     made = willow.book("Amira", "CARE_AT_HOME", date(2026, 12, 28), start_time="09:00", end_time="13:00")
-    assert [(u.day, u.time_band, u.quantity) for u in bookings.units_of(willow.db, made.bookings[0])] == [
+    assert [(u.day, u.time_band, u.quantity) for u in queries.units_of(willow.db, made.bookings[0])] == [
         (date(2026, 12, 28), "bank_holiday", 4)]
     made = willow.book("Dev", "CARE_AT_HOME", date(2026, 10, 9), date(2026, 10, 10), start_time="17:00",
                        end_time="08:00")
-    units = {(u.day, u.time_band): u.quantity for u in bookings.units_of(willow.db, made.bookings[0])}
+    units = {(u.day, u.time_band): u.quantity for u in queries.units_of(willow.db, made.bookings[0])}
     assert units == {(date(2026, 10, 9), "weekday"): 1, (date(2026, 10, 9), "evening"): 4,
                      (date(2026, 10, 9), "night"): 2, (date(2026, 10, 10), "weekend"): 8}
 
@@ -273,7 +273,7 @@ def test_group_places_over_capacity_are_refused(willow):
                                                 "starts_on": "2026-05-12"})
     message = refused(willow, "starts_on", "Dev", "DAY_CARE", date(2026, 5, 12))
     assert message == "has no place free on 12/05/2026: 6 of 6 places in day care are booked"
-    roster = [e.child.display_name for e in bookings.list_bookings(willow.db, service_id=willow.services["DAY_CARE"].id,
+    roster = [e.child.display_name for e in queries.list_bookings(willow.db, service_id=willow.services["DAY_CARE"].id,
                                                                     first=date(2026, 5, 12), last=date(2026, 5, 12))]
     assert len(roster) == 6
 

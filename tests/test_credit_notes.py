@@ -11,7 +11,7 @@ from sqlmodel import func, select
 from invoicing.credits import credit, left_to_credit, lines_of, pending_corrections
 from invoicing.models import CreditNote, Invoice
 from invoicing.runs import draft_run, issue_run, month_bounds
-from provider.bookings import service as bookings
+from provider.bookings import attendance
 from provider.bookings.models import Booking, BookingUnit
 from provider.catalogue.models import Service
 from provider.charges import service as charges
@@ -97,7 +97,7 @@ def test_a_session_invoiced_then_found_to_be_a_hospital_day_is_credited_by_the_n
     unit = willow.exec(select(BookingUnit).join(Booking).where(Booking.child_id == amira.id,
                                                                BookingUnit.day == date(2026, 12, 2))).one()
     with unit_of_work(willow):
-        bookings.mark_unit(willow, unit, {"status": "cancelled", "cancel_reason": "hospital_admission"})
+        attendance.mark_unit(willow, unit, {"status": "cancelled", "cancel_reason": "hospital_admission"})
     [correction] = pending_corrections(willow)
     assert (correction.invoice.number, correction.pence) == (leila.number, 6000)
     with unit_of_work(willow):

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
-from provider.bookings import recurrence, service as bookings
+from provider.bookings import queries, recurrence
 from provider.bookings.models import Booking, Recurrence
 from provider.bookings.recurrence import Repeat, TooMany, describe, occurrences, rule_text
 from lantern.demo_data.organisation import SCHOOL_HOLIDAYS
@@ -99,7 +99,7 @@ def test_the_booking_page_repeats_on_the_weekdays_ticked(coordinator, willow):
     page = coordinator.get(response.headers["location"])
     assert "Every Monday and Wednesday in term time, from 7 September 2026 until 18 September 2026 (4 bookings)" \
         in page.text
-    assert bookings.list_bookings(willow.db, child_id=dev.id)[0].booking.recurrence_id is not None
+    assert queries.list_bookings(willow.db, child_id=dev.id)[0].booking.recurrence_id is not None
 
 
 def test_repeating_every_zero_weeks_is_refused_naming_the_field(willow):

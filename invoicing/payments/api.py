@@ -16,7 +16,7 @@ from provider.base import Day
 from provider.clock import today
 from provider.db import unit_of_work
 from provider.errors import NotFound
-from provider.money import PenceIn
+from provider.fields import PenceIn
 from provider.users.models import Role, User
 from provider.web.deps import API_ERRORS, DB, allow
 

@@ -17,6 +17,7 @@ from provider.bank import importing
 from provider.bank.models import BankLine
 from isf import banking, service
 from isf.models import IsfAgreement, IsfOutcome, IsfSource, IsfSpend, Supplier
+from provider.dates import short_date
 from provider.funders.models import Funder
 from provider.ledger import accounts
 from provider.ledger.models import LedgerAccount, LedgerEntry, LedgerLine
@@ -112,7 +113,7 @@ def _statement(session: Session, finance: User, rows: list[tuple[date, int, str,
     out = csv.writer(text)
     out.writerow(["Date", "Amount (GBP)", "Reference", "Counter Party"])
     for day, pence, reference, party in sorted(rows):
-        out.writerow([f"{day:%d/%m/%Y}", _pounds(pence), reference, party])
+        out.writerow([short_date(day), _pounds(pence), reference, party])
     record = importing.import_file(session, banking.client_account(session), filename, text.getvalue().encode(),
                                    finance.id)
     return {(x.booked_on, x.amount_pence, x.reference): x

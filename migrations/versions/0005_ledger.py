@@ -8,6 +8,7 @@ from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 
+from provider import db_triggers
 
 revision = '0005'
 down_revision = '0004'
@@ -80,17 +81,15 @@ def upgrade() -> None:
 
 
 IMMUTABLE = ("ledger_entries", "ledger_lines")
+MESSAGE = "ledger rows are never changed or deleted: post a reversing entry"
 
 
 def _guard_the_ledger() -> None:
     """Posted entries and lines are never changed or deleted, and (on PostgreSQL) every entry balances at commit."""
+    db_triggers.create_function(op, "ledger_immutable", MESSAGE)
+    for table in IMMUTABLE:
+        db_triggers.guard(op, table, message=MESSAGE, function="ledger_immutable")
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("""
-            CREATE FUNCTION ledger_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN RAISE EXCEPTION 'ledger rows are never changed or deleted: post a reversing entry'; END $$""")
-        for table in IMMUTABLE:
-            op.execute(f"CREATE TRIGGER {table}_immutable BEFORE UPDATE OR DELETE ON {table} "
-                       "FOR EACH ROW EXECUTE FUNCTION ledger_immutable()")
         op.execute("""
             CREATE FUNCTION ledger_entry_balances() RETURNS trigger LANGUAGE plpgsql AS $$
             DECLARE difference bigint;
@@ -104,25 +103,16 @@ def _guard_the_ledger() -> None:
             END $$""")
         op.execute("CREATE CONSTRAINT TRIGGER ledger_lines_balance AFTER INSERT ON ledger_lines "
                    "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_entry_balances()")
-    else:
-        for table in IMMUTABLE:
-            for action in ("UPDATE", "DELETE"):
-                op.execute(f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} BEGIN "
-                           "SELECT RAISE(ABORT, 'ledger rows are never changed or deleted: post a reversing entry'); "
-                           "END")
 
 
 def _unguard_the_ledger() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS ledger_lines_balance ON ledger_lines")
-        for table in IMMUTABLE:
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_immutable ON {table}")
+    for table in IMMUTABLE:
+        db_triggers.unguard(op, table)
+    if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP FUNCTION IF EXISTS ledger_entry_balances()")
-        op.execute("DROP FUNCTION IF EXISTS ledger_immutable()")
-    else:
-        for table in IMMUTABLE:
-            for action in ("update", "delete"):
-                op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{action}")
+    db_triggers.drop_function(op, "ledger_immutable")
 
 
 def downgrade() -> None:

@@ -6,6 +6,7 @@ Revises: 0008
 import sqlalchemy as sa
 from alembic import op
 
+from provider import db_triggers
 
 revision = '0009'
 down_revision = '0008'
@@ -80,29 +81,15 @@ MESSAGE = "issued documents are never changed or deleted: issue a credit note"
 
 
 def _guard_documents() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"""
-            CREATE FUNCTION document_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN RAISE EXCEPTION '{MESSAGE}'; END $$""")
-        for table in IMMUTABLE:
-            op.execute(f"CREATE TRIGGER {table}_immutable BEFORE UPDATE OR DELETE ON {table} "
-                       "FOR EACH ROW EXECUTE FUNCTION document_immutable()")
-    else:
-        for table in IMMUTABLE:
-            for action in ("UPDATE", "DELETE"):
-                op.execute(f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} BEGIN "
-                           f"SELECT RAISE(ABORT, '{MESSAGE}'); END")
+    db_triggers.create_function(op, "document_immutable", MESSAGE)
+    for table in IMMUTABLE:
+        db_triggers.guard(op, table, message=MESSAGE, function="document_immutable")
 
 
 def _unguard_documents() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        for table in IMMUTABLE:
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_immutable ON {table}")
-        op.execute("DROP FUNCTION IF EXISTS document_immutable()")
-    else:
-        for table in IMMUTABLE:
-            for action in ("update", "delete"):
-                op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{action}")
+    for table in IMMUTABLE:
+        db_triggers.unguard(op, table)
+    db_triggers.drop_function(op, "document_immutable")
 
 
 def downgrade() -> None:

@@ -6,6 +6,8 @@ Revises: 0009
 import sqlalchemy as sa
 from alembic import op
 
+from provider import db_triggers
+
 revision = '0010'
 down_revision = '0009'
 branch_labels = None
@@ -71,22 +73,12 @@ MESSAGE = "issued documents are never changed or deleted: issue a credit note"
 def _guard(tables) -> None:
     """The same guard as 0009's: document_immutable() exists on PostgreSQL already."""
     for table in tables:
-        if op.get_bind().dialect.name == "postgresql":
-            op.execute(f"CREATE TRIGGER {table}_immutable BEFORE UPDATE OR DELETE ON {table} "
-                       "FOR EACH ROW EXECUTE FUNCTION document_immutable()")
-        else:
-            for action in ("UPDATE", "DELETE"):
-                op.execute(f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} BEGIN "
-                           f"SELECT RAISE(ABORT, '{MESSAGE}'); END")
+        db_triggers.guard(op, table, message=MESSAGE, function="document_immutable")
 
 
 def _unguard(tables) -> None:
     for table in tables:
-        if op.get_bind().dialect.name == "postgresql":
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_immutable ON {table}")
-        else:
-            for action in ("update", "delete"):
-                op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{action}")
+        db_triggers.unguard(op, table)
 
 
 def downgrade() -> None:

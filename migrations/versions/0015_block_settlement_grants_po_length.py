@@ -8,6 +8,7 @@ Revises: 0014
 import sqlalchemy as sa
 from alembic import op
 
+from provider import db_triggers
 
 revision = '0015'
 down_revision = '0014'
@@ -143,18 +144,8 @@ def _with_lines_unguarded(change) -> None:
 
 def _guard(table: str) -> None:
     """The guard of 0009: document_immutable() exists on PostgreSQL already."""
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"CREATE TRIGGER {table}_immutable BEFORE UPDATE OR DELETE ON {table} "
-                   "FOR EACH ROW EXECUTE FUNCTION document_immutable()")
-    else:
-        for action in ("UPDATE", "DELETE"):
-            op.execute(f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} BEGIN "
-                       f"SELECT RAISE(ABORT, '{MESSAGE}'); END")
+    db_triggers.guard(op, table, message=MESSAGE, function="document_immutable")
 
 
 def _unguard(table: str) -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"DROP TRIGGER IF EXISTS {table}_immutable ON {table}")
-    else:
-        for action in ("update", "delete"):
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{action}")
+    db_triggers.unguard(op, table)

@@ -9,6 +9,8 @@ Revises: 0015
 import sqlalchemy as sa
 from alembic import op
 
+from provider import db_triggers
+
 revision = '0016'
 down_revision = '0015'
 branch_labels = None
@@ -279,23 +281,11 @@ MESSAGE = "posted money is never changed or deleted: record a correction that na
 
 def _guard(table: str) -> None:
     """As 0009's guard, with its own message; PostgreSQL gets one function for these tables."""
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"""
-            CREATE OR REPLACE FUNCTION money_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN RAISE EXCEPTION '{MESSAGE}'; END $$""")
-        op.execute(f"CREATE TRIGGER {table}_immutable BEFORE UPDATE OR DELETE ON {table} "
-                   "FOR EACH ROW EXECUTE FUNCTION money_immutable()")
-    else:
-        for action in ("UPDATE", "DELETE"):
-            op.execute(f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} BEGIN "
-                       f"SELECT RAISE(ABORT, '{MESSAGE}'); END")
+    db_triggers.create_function(op, "money_immutable", MESSAGE, replace=True)
+    db_triggers.guard(op, table, message=MESSAGE, function="money_immutable")
 
 
 def _unguard(table: str) -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"DROP TRIGGER IF EXISTS {table}_immutable ON {table}")
-        if table == IMMUTABLE[-1]:
-            op.execute("DROP FUNCTION IF EXISTS money_immutable()")
-    else:
-        for action in ("update", "delete"):
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{action}")
+    db_triggers.unguard(op, table)
+    if table == IMMUTABLE[-1]:
+        db_triggers.drop_function(op, "money_immutable")

@@ -8,6 +8,8 @@ Revises: 0016
 import sqlalchemy as sa
 from alembic import op
 
+from provider import db_triggers
+
 revision = '0017'
 down_revision = '0016'
 branch_labels = None
@@ -176,18 +178,8 @@ MESSAGE = "posted money is never changed or deleted: record a correction that na
 
 def _guard(table: str) -> None:
     """0016's guard: money_immutable() exists on PostgreSQL already."""
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"CREATE TRIGGER {table}_immutable BEFORE UPDATE OR DELETE ON {table} "
-                   "FOR EACH ROW EXECUTE FUNCTION money_immutable()")
-    else:
-        for action in ("UPDATE", "DELETE"):
-            op.execute(f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} BEGIN "
-                       f"SELECT RAISE(ABORT, '{MESSAGE}'); END")
+    db_triggers.guard(op, table, message=MESSAGE, function="money_immutable")
 
 
 def _unguard(table: str) -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"DROP TRIGGER IF EXISTS {table}_immutable ON {table}")
-    else:
-        for action in ("update", "delete"):
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{action}")
+    db_triggers.unguard(op, table)

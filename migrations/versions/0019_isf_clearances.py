@@ -9,10 +9,14 @@ Revises: 0018
 import sqlalchemy as sa
 from alembic import op
 
+from provider import db_triggers
+
 revision = '0019'
 down_revision = '0018'
 branch_labels = None
 depends_on = None
+
+MESSAGE = "posted money is never changed or deleted: record a correction that names it"
 
 
 def upgrade() -> None:
@@ -37,22 +41,11 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('service_id', sa.Uuid(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_isf_outcomes_service_id_services'), 'services', ['service_id'],
                                     ['id'])
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("CREATE TRIGGER isf_clearances_immutable BEFORE UPDATE OR DELETE ON isf_clearances "
-                   "FOR EACH ROW EXECUTE FUNCTION money_immutable()")
-    else:
-        for action in ("UPDATE", "DELETE"):
-            op.execute(f"CREATE TRIGGER isf_clearances_no_{action.lower()} BEFORE {action} ON isf_clearances BEGIN "
-                       "SELECT RAISE(ABORT, 'posted money is never changed or deleted: record a correction that "
-                       "names it'); END")
+    db_triggers.guard(op, "isf_clearances", message=MESSAGE, function="money_immutable")
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER IF EXISTS isf_clearances_immutable ON isf_clearances")
-    else:
-        for action in ("update", "delete"):
-            op.execute(f"DROP TRIGGER IF EXISTS isf_clearances_no_{action}")
+    db_triggers.unguard(op, "isf_clearances")
     op.drop_table('isf_clearances')
     with op.batch_alter_table('isf_outcomes', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_isf_outcomes_service_id_services'), type_='foreignkey')

@@ -8,10 +8,14 @@ Revises: 0019
 import sqlalchemy as sa
 from alembic import op
 
+from provider import db_triggers
+
 revision = '0020'
 down_revision = '0019'
 branch_labels = None
 depends_on = None
+
+MESSAGE = "posted money is never changed or deleted: record a correction that names it"
 
 
 def upgrade() -> None:
@@ -48,22 +52,11 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_charitable_income_fund_id'), ['fund_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_charitable_income_received_on'), ['received_on'], unique=False)
 
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("CREATE TRIGGER charitable_income_immutable BEFORE UPDATE OR DELETE ON charitable_income "
-                   "FOR EACH ROW EXECUTE FUNCTION money_immutable()")
-    else:
-        for action in ("UPDATE", "DELETE"):
-            op.execute(f"CREATE TRIGGER charitable_income_no_{action.lower()} BEFORE {action} ON charitable_income "
-                       "BEGIN SELECT RAISE(ABORT, 'posted money is never changed or deleted: record a correction "
-                       "that names it'); END")
+    db_triggers.guard(op, "charitable_income", message=MESSAGE, function="money_immutable")
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER IF EXISTS charitable_income_immutable ON charitable_income")
-    else:
-        for action in ("update", "delete"):
-            op.execute(f"DROP TRIGGER IF EXISTS charitable_income_no_{action}")
+    db_triggers.unguard(op, "charitable_income")
     with op.batch_alter_table('charitable_income', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_charitable_income_received_on'))
         batch_op.drop_index(batch_op.f('ix_charitable_income_fund_id'))

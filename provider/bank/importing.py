@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 from provider.bank.models import BankImport, BankLine
 from provider.bank.parse import BadFile, StatementLine, UnknownLayout, parse
 from provider.base import new_id
+from provider.dates import short_date
 from provider.errors import FieldErrors, NotFound
 from provider.organisation.models import BankAccount, ColumnMap
 
@@ -95,8 +96,8 @@ def import_file(db: Session, account: BankAccount, filename: str, data: bytes,
                                                BankImport.status != "discarded")).first()
     if earlier is not None:
         raise FieldErrors({"file": f"{filename} is the same file as {earlier.filename}, imported into "
-                                   f"{label(account)} on {earlier.imported_at:%d/%m/%Y}: a file is imported once, so "
-                                   f"nothing was added."})
+                                   f"{label(account)} on {short_date(earlier.imported_at)}: a file is imported once, "
+                                   f"so nothing was added."})
     layout = db.get(ColumnMap, account.column_map_id) if account.column_map_id else None
     try:
         kind, lines = parse(data, layout)

@@ -7,9 +7,9 @@ from datetime import date, time
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from provider.bookings import service as bookings
+from provider.bookings import attendance, planning, queries, rule_settings, service as bookings
 from provider.bookings.models import BookingStatus
-from provider.bookings.service import (
+from provider.bookings.schemas import (
     AttendanceIn, BookingDetail, BookingIn, BookingOut, BookingRulesIn, BookingRulesOut, CancelIn, ConfirmIn, MarkIn,
     UnitOut,
 )
@@ -103,7 +103,7 @@ def list_bookings(db: DB, child_id: uuid.UUID | None = None, service_id: uuid.UU
                   first: date | None = Query(None, description="Bookings that end on or after this day"),
                   last: date | None = Query(None, description="Bookings that start on or before this day"),
                   _: User = CAN_READ):
-    return [row.booking for row in bookings.list_bookings(db, child_id=child_id, service_id=service_id, status=status,
+    return [row.booking for row in queries.list_bookings(db, child_id=child_id, service_id=service_id, status=status,
                                                           first=first, last=last)]
 
 
@@ -120,58 +120,58 @@ def create_booking(body: BookingIn, db: DB, user: User = COORDINATOR):
 @router.post("/bookings/preview", response_model=PreviewOut, tags=["bookings"])
 def preview_booking(body: BookingIn, db: DB, _: User = COORDINATOR):
     """What the booking would be, who would pay for each night or session, and what the rules say; nothing is saved."""
-    return bookings.preview_booking(db, body)
+    return planning.preview_booking(db, body)
 
 
 @router.get("/bookings/{booking_id}", response_model=BookingDetail, tags=["bookings"])
 def get_booking(booking_id: uuid.UUID, db: DB, _: User = CAN_READ):
-    return bookings.detail(db, bookings.get_booking(db, booking_id))
+    return queries.detail(db, queries.get_booking(db, booking_id))
 
 
 @router.get("/bookings/{booking_id}/who-pays", response_model=WhoPaysOut, tags=["bookings"])
 def who_pays(booking_id: uuid.UUID, db: DB, _: User = CAN_READ):
     """Who would pay for each unit still booked, and what is left on each arrangement afterwards."""
-    return bookings.preview_out(bookings.booking_who_pays(db, bookings.get_booking(db, booking_id)))
+    return planning.preview_out(planning.booking_who_pays(db, queries.get_booking(db, booking_id)))
 
 
 @router.post("/bookings/{booking_id}/confirm", response_model=BookingDetail, tags=["bookings"])
 def confirm_booking(booking_id: uuid.UUID, db: DB, body: ConfirmIn | None = None, _: User = COORDINATOR):
     """Requested → confirmed; a funding arrangement's hard limit needs `override_by` and `override_reason`."""
     with unit_of_work(db):
-        booking = bookings.confirm_booking(db, bookings.get_booking(db, booking_id), body)
-    return bookings.detail(db, booking)
+        booking = bookings.confirm_booking(db, queries.get_booking(db, booking_id), body)
+    return queries.detail(db, booking)
 
 
 @router.post("/bookings/{booking_id}/cancel", response_model=BookingDetail, tags=["bookings"])
 def cancel_booking(booking_id: uuid.UUID, body: CancelIn, db: DB, user: User = COORDINATOR):
     with unit_of_work(db):
-        booking = bookings.get_booking(db, booking_id)
-        bookings.cancel_booking(db, booking, body, user)
-    return bookings.detail(db, booking)
+        booking = queries.get_booking(db, booking_id)
+        attendance.cancel_booking(db, booking, body, user)
+    return queries.detail(db, booking)
 
 
 @router.post("/bookings/{booking_id}/attendance", response_model=BookingDetail, tags=["attendance"])
 def mark_booking(booking_id: uuid.UUID, body: MarkIn, db: DB, user: User = COORDINATOR):
     """Every unit of the booking still booked (up to today, unless cancelling) marked alike."""
     with unit_of_work(db):
-        booking = bookings.get_booking(db, booking_id)
-        bookings.mark_booking(db, booking, body, user)
-    return bookings.detail(db, booking)
+        booking = queries.get_booking(db, booking_id)
+        attendance.mark_booking(db, booking, body, user)
+    return queries.detail(db, booking)
 
 
 @router.post("/booking-units/{unit_id}/attendance", response_model=BookingDetail, tags=["attendance"])
 def mark_unit(unit_id: uuid.UUID, body: MarkIn, db: DB, user: User = COORDINATOR):
     """One night, session or band of hours; a unit already marked may be changed (delivered in error → cancelled)."""
     with unit_of_work(db):
-        unit = bookings.get_unit(db, unit_id)
-        bookings.mark_unit(db, unit, body, user)
-    return bookings.detail(db, bookings.get_booking(db, unit.booking_id))
+        unit = queries.get_unit(db, unit_id)
+        attendance.mark_unit(db, unit, body, user)
+    return queries.detail(db, queries.get_booking(db, unit.booking_id))
 
 
 @router.get("/attendance", response_model=list[DayEntryOut], tags=["attendance"])
 def day_list(db: DB, day: date | None = Query(None, description="Default: today"), _: User = CAN_READ):
     """A day's arrivals, stays and sessions (of bookings confirmed or since marked), each unit with its id."""
-    entries = bookings.day_list(db, day or today(db))
+    entries = queries.day_list(db, day or today(db))
     return [{"unit": e.unit, "booking_id": e.booking.id, "booking_status": e.booking.status, "kind": e.kind,
              "child_id": e.child.id, "child_name": e.child.display_name,
              "participant_name": e.participant.name if e.participant else None, "service_id": e.service.id,
@@ -183,17 +183,17 @@ def day_list(db: DB, day: date | None = Query(None, description="Default: today"
 def mark_attendance(body: AttendanceIn, db: DB, user: User = COORDINATOR):
     """A day's list at once: `marks` one by one, or `day` and `status` for every unit of that day still booked."""
     with unit_of_work(db):
-        changed = bookings.mark_attendance(db, body, user)
+        changed = attendance.mark_attendance(db, body, user)
     return {"marked": changed}
 
 
 @router.get("/services/{service_id}/booking-rules", response_model=BookingRulesOut, tags=["bookings"])
 def get_booking_rules(service_id: uuid.UUID, db: DB, _: User = RULES_READ):
-    return bookings.booking_rules_of(db, get_service(db, service_id))
+    return rule_settings.booking_rules_of(db, get_service(db, service_id))
 
 
 @router.put("/services/{service_id}/booking-rules", response_model=BookingRulesOut, tags=["bookings"])
 def save_booking_rules(service_id: uuid.UUID, body: BookingRulesIn, db: DB, _: User = RULES_EDIT):
     """All of a service's booking rules at once; a blank (null) limit is no limit."""
     with unit_of_work(db):
-        return bookings.save_booking_rules(db, get_service(db, service_id), body)
+        return rule_settings.save_booking_rules(db, get_service(db, service_id), body)

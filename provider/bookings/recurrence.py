@@ -10,6 +10,8 @@ from datetime import date, datetime
 
 from dateutil.rrule import WEEKLY, rrule, weekday
 
+from provider.dates import long_date
+
 MAX_OCCURRENCES = 400
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -70,4 +72,4 @@ def describe(repeat: Repeat) -> str:
     days = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     every = "Every" if repeat.every_weeks == 1 else f"Every {repeat.every_weeks} weeks on"
     term = " in term time" if repeat.term_time_only else ""
-    return f"{every} {days}{term}, from {repeat.starts_on:%-d %B %Y} until {repeat.until:%-d %B %Y}"
+    return f"{every} {days}{term}, from {long_date(repeat.starts_on)} until {long_date(repeat.until)}"

@@ -13,7 +13,8 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import select
 
 from provider.audit.routes import register_history
-from provider.bookings import service as bookings
+from provider.bookings import planning, queries, recurrence, rule_settings, schemas, service as bookings
+from provider.bookings.attendance import cancel_booking, mark_attendance, mark_booking
 from provider.bookings.models import Booking, Recurrence
 from provider.catalogue.models import Service
 from provider.catalogue.service import get_service, list_services
@@ -36,10 +37,10 @@ for _table in ("bookings", "booking_units", "recurrences"):
     register_history(_table, Role.coordinator, Role.finance)
 register_history("booking_rules", Role.finance, Role.coordinator)
 
-WEEKDAYS = [(str(i), name) for i, name in enumerate(bookings.recurrence.WEEKDAY_NAMES)]
+WEEKDAYS = [(str(i), name) for i, name in enumerate(recurrence.WEEKDAY_NAMES)]
 MARK_CHOICES = [("delivered", "Delivered"), ("did_not_attend", "Did not attend"), ("cancelled", "Cancelled")]
-LABELS = {"status": bookings.STATUS_LABELS, "unit_status": bookings.UNIT_STATUS_LABELS,
-          "reasons": dict(bookings.cancel_reason_choices())}
+LABELS = {"status": schemas.STATUS_LABELS, "unit_status": schemas.UNIT_STATUS_LABELS,
+          "reasons": dict(schemas.cancel_reason_choices())}
 
 
 def _optional_uuid(name: str, value: str | None, errors: dict) -> uuid.UUID | None:
@@ -79,16 +80,16 @@ def bookings_list(request: Request, db: DB, child_id: str | None = None, service
     filters = {"child_id": _optional_uuid("child_id", child_id, errors),
                "service_id": _optional_uuid("service_id", service_id, errors),
                "first": _optional_date("first", first, errors), "last": _optional_date("last", last, errors)}
-    if status and status not in bookings.STATUS_LABELS:
+    if status and status not in schemas.STATUS_LABELS:
         errors["status"] = "is not one of the allowed choices"
     if errors:
         raise FieldErrors(errors)
-    rows = bookings.list_bookings(db, status=status or None, **filters)
+    rows = queries.list_bookings(db, status=status or None, **filters)
     values = {"child_id": child_id or "", "service_id": service_id or "", "status": status or "",
               "first": first or "", "last": last or ""}
     return render(request, "bookings/list.html", {
         "rows": rows, "values": values, "children": _children(db), "services": _services(db, active_only=False),
-        "statuses": [(s.value, label) for s, label in bookings.STATUS_LABELS.items()], "labels": LABELS,
+        "statuses": [(s.value, label) for s, label in schemas.STATUS_LABELS.items()], "labels": LABELS,
         "can_edit": user.role == Role.coordinator, "filtered": any(values.values())})
 
 
@@ -132,7 +133,7 @@ async def booking_create(request: Request, db: DB, user: User = COORDINATOR):
     action = data.pop("action", None) or "book"
     if action == "preview":
         try:
-            preview = bookings.preview_booking(db, data)
+            preview = planning.preview_booking(db, data)
         except FieldErrors as exc:
             return _booking_form(request, db, data, exc.errors, status=422)
         return _booking_form(request, db, data, {}, preview)
@@ -147,7 +148,7 @@ async def booking_create(request: Request, db: DB, user: User = COORDINATOR):
 
 def _view(request: Request, db, booking: Booking, user: User, errors: dict | None = None, values: dict | None = None,
           status: int = 200):
-    units = bookings.units_of(db, booking)
+    units = queries.units_of(db, booking)
     service = db.get(Service, booking.service_id)
     child = db.get(Child, booking.child_id)
     participant = db.get(FamilyMember, booking.participant_id) if booking.participant_id else None
@@ -156,25 +157,25 @@ def _view(request: Request, db, booking: Booking, user: User, errors: dict | Non
         series = db.get(Recurrence, booking.recurrence_id)
         series_count = len(db.exec(select(Booking.id).where(Booking.recurrence_id == booking.recurrence_id)).all())
     still_booked = any(u.status == "booked" for u in units)
-    preview = bookings.preview_out(bookings.booking_who_pays(db, booking)) if still_booked else None
+    preview = planning.preview_out(planning.booking_who_pays(db, booking)) if still_booked else None
     return render(request, "bookings/view.html", {
         "booking": booking, "units": units, "service": service, "child": child, "participant": participant,
         "series": series, "series_count": series_count, "preview": preview, "today": today(db),
-        "findings": bookings.booking_findings(db, booking), "labels": LABELS, "errors": errors or {},
-        "values": values or {}, "reasons": bookings.cancel_reason_choices(), "marks": MARK_CHOICES,
-        "can_edit": user.role == Role.coordinator, "band_label": bookings.band_label,
+        "findings": planning.booking_findings(db, booking), "labels": LABELS, "errors": errors or {},
+        "values": values or {}, "reasons": schemas.cancel_reason_choices(), "marks": MARK_CHOICES,
+        "can_edit": user.role == Role.coordinator, "band_label": schemas.band_label,
         "made": request.query_params.get("made")}, status)
 
 
 @router.get("/bookings/{booking_id}")
 def booking_view(request: Request, db: DB, booking_id: uuid.UUID, user: User = CAN_READ):
-    return _view(request, db, bookings.get_booking(db, booking_id), user)
+    return _view(request, db, queries.get_booking(db, booking_id), user)
 
 
 async def _act(request: Request, db, booking_id: uuid.UUID, user: User, action, done: str):
     """A change to one booking from its page: back to the page, saying what was done, or the page with errors."""
     data = await form_data(request)
-    booking = bookings.get_booking(db, booking_id)
+    booking = queries.get_booking(db, booking_id)
     try:
         with unit_of_work(db):
             action(db, booking, data, user)
@@ -192,12 +193,12 @@ async def booking_confirm(request: Request, db: DB, booking_id: uuid.UUID, user:
 
 @router.post("/bookings/{booking_id}/cancel")
 async def booking_cancel(request: Request, db: DB, booking_id: uuid.UUID, user: User = COORDINATOR):
-    return await _act(request, db, booking_id, user, bookings.cancel_booking, "cancelled")
+    return await _act(request, db, booking_id, user, cancel_booking, "cancelled")
 
 
 @router.post("/bookings/{booking_id}/attendance")
 async def booking_attendance(request: Request, db: DB, booking_id: uuid.UUID, user: User = COORDINATOR):
-    return await _act(request, db, booking_id, user, bookings.mark_booking, "marked")
+    return await _act(request, db, booking_id, user, mark_booking, "marked")
 
 
 def _local(path: str | None) -> str | None:
@@ -230,7 +231,7 @@ async def attendance(request: Request, db: DB, user: User = COORDINATOR):
         payload.update(status=data.get("status"), cancel_reason=data.get("cancel_reason"))
     try:
         with unit_of_work(db):
-            changed = bookings.mark_attendance(db, payload, user)
+            changed = mark_attendance(db, payload, user)
     except FieldErrors as exc:
         db.refresh(user)
         back = _local(data.get("next")) or (f"/today?day={data['day']}" if data.get("day") else "/today")
@@ -248,7 +249,7 @@ async def attendance(request: Request, db: DB, user: User = COORDINATOR):
 
 
 def _rules_values(row) -> dict:
-    values = {name: getattr(row, name) for name in bookings.BookingRulesIn.model_fields}
+    values = {name: getattr(row, name) for name in schemas.BookingRulesIn.model_fields}
     return {k: "" if v is None else (v if isinstance(v, bool) else str(v)) for k, v in values.items()}
 
 
@@ -260,7 +261,7 @@ def _rules_page(request: Request, service: Service, values: dict, errors: dict, 
 @router.get("/services/{service_id}/booking-rules")
 def rules_view(request: Request, db: DB, service_id: uuid.UUID, user: User = RULES_READ):
     service = get_service(db, service_id)
-    return _rules_page(request, service, _rules_values(bookings.booking_rules_of(db, service)), {},
+    return _rules_page(request, service, _rules_values(rule_settings.booking_rules_of(db, service)), {},
                        user.role in (Role.finance, Role.admin))
 
 
@@ -270,7 +271,7 @@ async def rules_save(request: Request, db: DB, service_id: uuid.UUID, _: User = 
     service = get_service(db, service_id)
     try:
         with unit_of_work(db):
-            bookings.save_booking_rules(db, service, data)
+            rule_settings.save_booking_rules(db, service, data)
     except FieldErrors as exc:
         return _rules_page(request, service, data, exc.errors, True, 422)
     return RedirectResponse(f"/services/{service.id}/booking-rules?saved=1", status_code=303)

@@ -9,6 +9,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from provider.dates import short_date
+
 DAY = timedelta(days=1)
 ROLLING_YEAR = timedelta(days=365)
 
@@ -66,10 +68,6 @@ def _plural(count: int, unit: str) -> str:
     return f"{count} {unit}" + ("" if count == 1 else "s")
 
 
-def _uk(day: date) -> str:
-    return f"{day:%d/%m/%Y}"
-
-
 def _per_year(units: Iterable[tuple[date, int]], start: tuple[int, int]) -> dict[date, int]:
     totals: dict[date, int] = {}
     for day, quantity in units:
@@ -113,10 +111,10 @@ def check_stay_length(rules: Rules, proposed: Sequence[Stay]) -> list[str]:
         count = (stay.ends_on - stay.starts_on).days
         if rules.min_stay_nights is not None and count < rules.min_stay_nights:
             problems.append(f"A stay must be at least {_plural(rules.min_stay_nights, 'night')}; the stay from "
-                            f"{_uk(stay.starts_on)} is {_plural(count, 'night')}.")
+                            f"{short_date(stay.starts_on)} is {_plural(count, 'night')}.")
         if rules.max_stay_nights is not None and count > rules.max_stay_nights:
             problems.append(f"A stay may be at most {_plural(rules.max_stay_nights, 'night')}; the stay from "
-                            f"{_uk(stay.starts_on)} is {_plural(count, 'night')}.")
+                            f"{short_date(stay.starts_on)} is {_plural(count, 'night')}.")
     return problems
 
 
@@ -163,8 +161,8 @@ def check_nights_in_a_row(rules: Rules, proposed: Sequence[Stay], existing: Sequ
     for first, last in _runs(mine | {d for s in existing for d in s.days}):
         count = (last - first).days + 1
         if count > rules.nights_in_a_row and any(first <= d <= last for d in mine):
-            warnings.append(f"{count} nights in a row, {_uk(first)} to {_uk(last)}: more than the local limit of "
-                            f"{rules.nights_in_a_row}.")
+            warnings.append(f"{count} nights in a row, {short_date(first)} to {short_date(last)}: more than the local "
+                            f"limit of {rules.nights_in_a_row}.")
     return warnings
 
 
@@ -185,8 +183,8 @@ def check_council_days(rules: Rules, proposed_council: Iterable[date], existing_
             worst = (len(window), end)
     if worst is None:
         return []
-    return [f"Council-arranged short breaks would reach {worst[0]} days in the 12 months to {_uk(worst[1])}: more "
-            f"than {rules.council_days_warning}, which changes which legal rules apply to the child's care."]
+    return [f"Council-arranged short breaks would reach {worst[0]} days in the 12 months to {short_date(worst[1])}: "
+            f"more than {rules.council_days_warning}, which changes which legal rules apply to the child's care."]
 
 
 def check(rules: Rules, proposed: Sequence[Stay], existing: Sequence[Stay], *, today: date, nights: bool = True,

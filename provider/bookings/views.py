@@ -1,7 +1,8 @@
 """Views of bookings and funding use: beds by night, the day's list, a child's bookings, block contracts' volume.
 
-Pages (`router`) and the matching JSON (`api`, under /api) read the same functions in provider.funding.usage;
-nothing here writes. Care coordinators and finance may see them; trustees and families may not.
+Pages (`router`) and the matching JSON (`api`, under /api) read the same functions in
+provider.bookings.occupancy, provider.bookings.day_sheet and provider.funding.usage; nothing here writes. Care
+coordinators and finance may see them; trustees and families may not.
 """
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from datetime import date, datetime, timedelta
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
+from provider.bookings import day_sheet, occupancy
 from provider.bookings.models import CANCEL_REASON_LABELS, BookingStatus, CancelReason, UnitStatus
-from provider.charges.views import month_bounds
 from provider.clock import today
+from provider.dates import month_bounds
 from provider.errors import FieldErrors
 from provider.funding import usage
 from provider.money import format_gbp
@@ -67,7 +69,7 @@ def occupancy_page(request: Request, db: DB, month: str | None = None, _: User =
     except FieldErrors as exc:
         return render(request, "bookings/views/occupancy.html", {"month": month, "errors": exc.errors,
                                                                  "grid": None}, 422)
-    grid = usage.occupancy(db, first)
+    grid = occupancy.occupancy(db, first)
     previous = f"{(first.replace(day=1) - ONE_DAY):%Y-%m}"
     following = f"{(grid.last + ONE_DAY):%Y-%m}"
     return render(request, "bookings/views/occupancy.html", {
@@ -81,7 +83,7 @@ def today_page(request: Request, db: DB, day: str | None = None, marked: int | N
     except FieldErrors as exc:
         return render(request, "bookings/views/today.html", {"day_text": day, "errors": exc.errors, "sheet": None,
                                                              **_labels()}, 422)
-    sheet = usage.day_sheet(db, on)
+    sheet = day_sheet.day_sheet(db, on)
     return render(request, "bookings/views/today.html", {
         "day_text": on.isoformat(), "errors": {}, "sheet": sheet, "marked": marked, "is_today": on == today(db),
         "previous": (on - ONE_DAY).isoformat(), "following": (on + ONE_DAY).isoformat(),
@@ -152,7 +154,7 @@ class OccupancyOut(BaseModel):
 def occupancy_json(db: DB, month: str = Query(..., description="YYYY-MM"), _: User = CAN_READ):
     """Beds taken each night of the month, per bed-based service, against its beds, with the occupancy."""
     first, _last = month_bounds(month)
-    grid = usage.occupancy(db, first)
+    grid = occupancy.occupancy(db, first)
     return OccupancyOut(
         month=month, first=grid.first, last=grid.last, taken=grid.taken, capacity_nights=grid.capacity_nights,
         percent=grid.percent, totals=[TotalNightOut(day=d, taken=t, beds=b) for d, t, b in grid.totals()],
@@ -192,7 +194,7 @@ class DaySheetOut(BaseModel):
     sessions: list[DayEntryOut]
 
 
-def _entry_out(e: usage.DayEntry) -> DayEntryOut:
+def _entry_out(e: day_sheet.DayEntry) -> DayEntryOut:
     b, u = e.booking, e.unit
     return DayEntryOut(
         unit_id=u.id if u else None, booking_id=b.id, child_id=e.child.id, child_name=e.child.display_name,
@@ -209,7 +211,7 @@ def _entry_out(e: usage.DayEntry) -> DayEntryOut:
 def today_json(db: DB, day: str | None = Query(None, description="YYYY-MM-DD; today when left out"),
                _: User = CAN_READ):
     """Arrivals, stays in progress, departures, and sessions and hours on the day."""
-    sheet = usage.day_sheet(db, _day_or_today(db, day, "day"))
+    sheet = day_sheet.day_sheet(db, _day_or_today(db, day, "day"))
     return DaySheetOut(day=sheet.day, arrivals=[_entry_out(e) for e in sheet.arrivals],
                        stays=[_entry_out(e) for e in sheet.stays],
                        departures=[_entry_out(e) for e in sheet.departures],

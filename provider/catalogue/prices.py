@@ -7,6 +7,7 @@ from datetime import date
 
 from provider.catalogue.models import HOURLY_BANDS, TimeBand, Unit
 from provider.dated import P, in_force, period_to_close
+from provider.fields import not_negative
 from provider.money import MoneyError, Pence, parse_gbp
 
 
@@ -19,12 +20,6 @@ def pounds_to_pence(text: str | None) -> Pence:
     except MoneyError as exc:
         raise ValueError(str(exc)) from None
     return not_negative(pence)
-
-
-def not_negative(pence: Pence) -> Pence:
-    if pence < 0:
-        raise ValueError("must not be negative")
-    return pence
 
 
 def bands_for(priced_by_time_band: bool) -> tuple[TimeBand, ...]:

@@ -15,10 +15,10 @@ from provider.base import Count, Day
 from provider.catalogue import prices
 from provider.catalogue.models import PricePeriod, Service, TimeBand, Unit, VatTreatment
 from provider.dated import DAY
+from provider.dates import short_date
 from provider.errors import FieldErrors, NotFound
-from provider.money import PenceIn
 from provider.organisation.changes import validate_change, validate_new, values_of
-from provider.fields import blank_is_none
+from provider.fields import blank_is_none, not_negative, PenceIn
 
 UNIT_LABELS = {Unit.night: "Night", Unit.session: "Session", Unit.hour: "Hour", Unit.day: "Day"}
 BAND_LABELS = {TimeBand.all: "All times", TimeBand.weekday: "Weekday", TimeBand.evening: "Evening",
@@ -40,8 +40,8 @@ def _positive(value: int) -> int:
 
 Code = Annotated[str, AfterValidator(_code)]
 Capacity = Annotated[Annotated[Count, AfterValidator(_positive)] | None, BeforeValidator(blank_is_none)]
-Pence = Annotated[PenceIn, Field(strict=True, description="Whole pence, not negative"),
-                  AfterValidator(prices.not_negative)]
+NotNegativePence = Annotated[PenceIn, Field(strict=True, description="Whole pence, not negative"),
+                             AfterValidator(not_negative)]
 Pounds = Annotated[PenceIn, BeforeValidator(prices.pounds_to_pence)]
 
 
@@ -98,8 +98,8 @@ class PriceIn(BaseModel):
     time_band: TimeBand | None = Field(default=None, description="Hourly banded services only; otherwise omit or 'all'")
     starts_on: Day
     ends_on: Day | None = Field(default=None, description="Leave out for a price in force until the next one")
-    price_pence: Pence
-    full_cost_pence: Pence = Field(description="Full cost of care per unit, in whole pence")
+    price_pence: NotNegativePence
+    full_cost_pence: NotNegativePence = Field(description="Full cost of care per unit, in whole pence")
 
 
 class PriceForm(BaseModel):
@@ -224,7 +224,7 @@ def add_price(db: Session, service: Service, data: dict | PriceIn | PriceForm) -
     db.add(period)
     db.flush()
     _flag_charges_from(db, service, shape.starts_on, f"The price of {service.name} changed from "
-                                                     f"{shape.starts_on:%d/%m/%Y}.")
+                                                     f"{short_date(shape.starts_on)}.")
     return period
 
 

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from provider.charges import service as charges
-from provider.charges.views import charge_view, charges_between, fingerprint, month_bounds
+from provider.charges.views import charge_view, charges_between, fingerprint
+from provider.dates import month_bounds
 from provider.db import unit_of_work
 from provider.errors import Conflict
 from provider.users.models import Role, User

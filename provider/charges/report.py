@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from provider.catalogue.models import Service
 from provider.charges.models import Charge, ChargePart, ChargeState
 from provider.charges.service import Recalculation
+from provider.dates import short_date
 from provider.funding.engine import CHARITY_KINDS
 from provider.money import format_gbp
 from provider.people.models import Child
@@ -55,7 +56,7 @@ def by_child_and_payer(db: Session, first: date, last: date) -> list[PayerLine]:
 
 def summary_text(db: Session, first: date, last: date, recalculation: Recalculation | None = None) -> str:
     lines = by_child_and_payer(db, first, last)
-    out = [f"Allocations stored for {first:%d/%m/%Y} to {last:%d/%m/%Y}", ""]
+    out = [f"Allocations stored for {short_date(first)} to {short_date(last)}", ""]
     width = max([len(line.child) for line in lines] + [5])
     payer_width = max([len(line.payer) for line in lines] + [5])
     for line in lines:
@@ -86,7 +87,7 @@ def recalculation_text(db: Session, recalculation: Recalculation) -> list[str]:
     out = [f"A recalculation would change {len(differences)} charge(s):"]
     before = after = 0
     for d in sorted(differences, key=lambda d: (d.day, names[d.child_id], str(d.unit_id))):
-        out.append(f"  {d.day:%d/%m/%Y}  {names[d.child_id]}  {services[d.service_id]}: "
+        out.append(f"  {short_date(d.day)}  {names[d.child_id]}  {services[d.service_id]}: "
                    f"{_parts_text(d.before)} -> {_parts_text(d.after)}")
         before += sum(p for _, p in d.before)
         after += sum(p for _, p in d.after)

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
 from provider.charges import report, service as charges
-from provider.charges.views import charge_view, charges_between, fingerprint, month_bounds, month_or_current
+from provider.charges.views import charge_view, charges_between, fingerprint, month_or_current
+from provider.dates import month_bounds
 from provider.db import unit_of_work
 from provider.errors import Conflict, FieldErrors
 from provider.users.models import Role, User

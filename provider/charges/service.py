@@ -20,6 +20,7 @@ from provider.bookings.models import Booking, BookingUnit
 from provider.catalogue.models import Service
 from provider.charges.models import Charge, ChargePart, ChargeState
 from provider.clock import today
+from provider.dates import short_date
 from provider.funding import inputs
 from provider.charges import posting as care
 from provider.ledger.post import post_many
@@ -139,7 +140,7 @@ def attendance_changed(db: Session, unit_ids: list[uuid.UUID], actor) -> list[uu
         children_by_day[day].add(child_id)
     for day, children in sorted(children_by_day.items()):
         flag_charges(db, child_ids=children, after=day,
-                     reason=f"Attendance on {day:%d/%m/%Y} was changed after this charge was allocated.")
+                     reason=f"Attendance on {short_date(day)} was changed after this charge was allocated.")
     if not to_charge:
         return []
     days = [u.day for u, _ in to_charge]

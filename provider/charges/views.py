@@ -4,32 +4,21 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 
-from dateutil.relativedelta import relativedelta
 from sqlmodel import Session, select
 
 from provider.catalogue.models import Service
 from provider.charges.models import Charge, ChargePart, ChargeState
 from provider.charges.service import Recalculation, parts_of
 from provider.clock import today
-from provider.errors import FieldErrors, NotFound
+from provider.errors import NotFound
 from provider.people.models import Child
 
 
 def month_or_current(db: Session, month: str | None) -> str:
     """The month asked for, or the clock's month when none was."""
     return month or f"{today(db):%Y-%m}"
-
-
-def month_bounds(month: str | None, field: str = "month") -> tuple[date, date]:
-    try:
-        first = datetime.strptime(month or "", "%Y-%m").date()
-    except ValueError:
-        raise FieldErrors({field: "must be a month written YYYY-MM, like 2026-10"}) from None
-    if not 1900 <= first.year <= 2999:
-        raise FieldErrors({field: "must be a month from 1900 to 2999"})
-    return first, first + relativedelta(months=1) - timedelta(days=1)
 
 
 @dataclass(frozen=True)

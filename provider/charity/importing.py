@@ -32,6 +32,7 @@ from sqlmodel import Session, select
 from provider.charity.models import DEFAULTS, TYPE_LABELS, CharitableIncome, IncomeType
 from provider.charity.service import (NAMES_A_CHILD, Values, child_names, lock, names_a_child, operating_bank,
                                       write)
+from provider.dates import short_date
 from provider.errors import FieldErrors
 from provider.funders.models import CharitableFund
 from provider.money import MAX_PENCE, MoneyError, format_gbp, parse_gbp
@@ -104,7 +105,7 @@ def _line(cells: dict[str, str], funds: dict[str, CharitableFund], today: date, 
         try:
             received = datetime.strptime(cells["Date"], "%d/%m/%Y").date()
             if received > today:
-                bad("Date", f"is after today ({today:%d/%m/%Y})")
+                bad("Date", f"is after today ({short_date(today)})")
         except ValueError:
             bad("Date", "is not a date written DD/MM/YYYY")
     if cells["Amount"]:

@@ -21,14 +21,15 @@ from sqlmodel import Session, select
 from provider import references
 from provider.base import Day
 from provider.charity.models import DEFAULTS, TYPE_LABELS, TYPE_PLURALS, CharitableIncome, IncomeType, SorpHead
+from provider.dates import month_last_day, short_date
 from provider.errors import FieldErrors, NotFound
 from provider.funders.models import CharitableFund
-from provider.fields import Notes, checked, pence_in
+from provider.fields import Notes, PenceIn, checked, pence_in
 from provider.ledger import periods
 from provider.ledger.models import EntryKind, LedgerAccount
 from provider.ledger import accounts
 from provider.ledger.post import Line, post
-from provider.money import PenceIn, format_gbp
+from provider.money import format_gbp
 from provider.organisation.models import AccountPurpose, BankAccount
 from provider.fields import blank_is_none, optional
 from provider.people.models import Child
@@ -125,7 +126,7 @@ def _correction_problems(db: Session, shape: IncomeIn, errors: dict[str, str]) -
             errors[name] = ("must be the record's own: a correction changes only the amount. To move income, "
                             "correct the record to nothing and record it again")
     if shape.received_on < original.received_on:
-        errors["received_on"] = f"must not be before the record it corrects ({original.received_on:%d/%m/%Y})"
+        errors["received_on"] = f"must not be before the record it corrects ({short_date(original.received_on)})"
     if shape.amount_pence is not None and shape.amount_pence < 0:
         net = net_of(db, original)
         if net + shape.amount_pence < 0:
@@ -137,7 +138,7 @@ def _correction_problems(db: Session, shape: IncomeIn, errors: dict[str, str]) -
 def _problems(db: Session, shape: IncomeIn, today: date, found: dict) -> dict[str, str]:
     errors: dict[str, str] = {}
     if shape.received_on > today:
-        errors["received_on"] = f"is after today ({today:%d/%m/%Y}): record income once it is received"
+        errors["received_on"] = f"is after today ({short_date(today)}): record income once it is received"
     if shape.amount_pence is None:
         errors["amount_pence"] = "is required"
     elif shape.amount_pence == 0:
@@ -211,7 +212,7 @@ def write(db: Session, values: Values, bank: BankAccount, actor_id: uuid.UUID | 
     else:
         lines = [Line(income, debit=pence), Line(cash, credit=pence)]
     what = f"{TYPE_LABELS[values.income_type]} to {values.fund.name}"
-    description = (f"Correction of charitable income ({what}, {original.received_on:%d/%m/%Y})" if original
+    description = (f"Correction of charitable income ({what}, {short_date(original.received_on)})" if original
                    else f"Charitable income: {what}")
     post(db, EntryKind.charitable_income, lines, service_date=values.received_on, description=description,
          source_ref=references.source_ref("charitable_income", record.id),
@@ -267,7 +268,7 @@ def period(db: Session, year: int | None, month: str | None, today: date) -> Per
         first = periods.parse_month(month)
         if year is not None and periods.year_of(db, first) != year:
             raise FieldErrors({"month": f"is not in {periods.year_label(db, year)}: choose a month of that year"})
-        return Period(first, periods.last_day(first), f"{first:%B %Y}", periods.year_of(db, first))
+        return Period(first, month_last_day(first), f"{first:%B %Y}", periods.year_of(db, first))
     year = latest_year(db, today) if year is None else year
     first = date(year, periods.start_month(db), 1)
     return Period(first, first + relativedelta(years=1, days=-1), periods.year_label(db, year), year)

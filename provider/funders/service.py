@@ -6,7 +6,7 @@ import re
 import uuid
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from sqlalchemy import func
 from sqlmodel import Session, select
 
@@ -14,16 +14,11 @@ from provider.errors import FieldErrors, NotFound
 from provider.funders.models import FUNDER_KIND_LABELS, Funder, FunderKind
 from provider.organisation.changes import validate_change, validate_new, values_of
 from provider.organisation.service import PaymentTerms
-from provider.fields import Email, Name, Phone, Text, blank_is_none
+from provider.fields import Email, Name, Phone, Text, between, blank_is_none
 
 
 def _between(low: int, high: int):
-    def check(value: int) -> int:
-        if not low <= value <= high:
-            raise ValueError(f"must be a whole number from {low} to {high}")
-        return value
-
-    return Annotated[Annotated[int, AfterValidator(check)] | None, BeforeValidator(blank_is_none)]
+    return Annotated[Annotated[int, between(low, high)] | None, BeforeValidator(blank_is_none)]
 
 
 class FunderIn(BaseModel):

@@ -22,13 +22,14 @@ from provider.base import Day
 from provider.catalogue.models import Service
 from provider.charges.models import Charge, ChargePart, ChargeState
 from provider.charges.service import flag_charges
+from provider.dates import short_date
 from provider.errors import FieldErrors, NotFound
 from provider.funders.models import Funder, FunderKind
 from provider.funding.models import (
     ArrangementStatus, BlockContract, BlockContractChild, BlockContractService, InstalmentFrequency, Overage,
     UnderUse,
 )
-from provider.fields import Notes, OptionalId, Pence, Whole, checked, merged
+from provider.fields import Notes, OptionalId, OptionalPence, Whole, checked, merged
 from provider.funding.service import department_problem, funder_problem, positive
 from provider.money import split
 from provider.people.models import Child
@@ -54,13 +55,13 @@ class ContractIn(BaseModel):
     ends_on: Day
     service_ids: list[uuid.UUID] = Field(default=[], description="The services the volume buys")
     volume_units: Whole = Field(description="Units bought for the whole period, e.g. 240 nights")
-    value_pence: Pence = Field(description="What the contract is worth, in whole pence")
+    value_pence: OptionalPence = Field(description="What the contract is worth, in whole pence")
     instalments: InstalmentFrequency = InstalmentFrequency.quarterly
     in_advance: bool = True
     covers_area_id: OptionalId = Field(default=None, description="The council or ICB whose children it covers")
     child_ids: list[uuid.UUID] = Field(default=[], description="Or the children it covers, by name")
     overage: Overage = Field(default=Overage.charity, description="Who pays above the volume")
-    overage_rate_pence: Pence = None
+    overage_rate_pence: OptionalPence = None
     allowance_units: Whole = Field(default=None, description="Units a year for each child covered, e.g. 14")
     counts_late_cancellations: bool = Field(default=False, description="A late cancellation (the family's, "
                                             "or a child not brought) uses the volume as a delivered unit does")
@@ -81,13 +82,13 @@ class ContractPatch(BaseModel):
     ends_on: Day | None = None
     service_ids: list[uuid.UUID] | None = None
     volume_units: Any = None
-    value_pence: Pence = None
+    value_pence: OptionalPence = None
     instalments: InstalmentFrequency | None = None
     in_advance: bool | None = None
     covers_area_id: uuid.UUID | None = None
     child_ids: list[uuid.UUID] | None = None
     overage: Overage | None = None
-    overage_rate_pence: Pence = None
+    overage_rate_pence: OptionalPence = None
     allowance_units: Any = None
     counts_late_cancellations: bool | None = None
     under_use: UnderUse | None = None
@@ -278,7 +279,8 @@ def save_contract(db: Session, data: dict | BaseModel, contract: BlockContract |
     """Create (or change) a block contract with its services and named children: all of it, or nothing."""
     was_from = contract.starts_on if contract is not None else None
     if contract is not None and settled_on(db, contract) is not None:
-        raise FieldErrors({"status": f"cannot change: the contract was settled on {settled_on(db, contract):%d/%m/%Y}"})
+        raise FieldErrors({"status": f"cannot change: the contract was settled on "
+                                     f"{short_date(settled_on(db, contract))}"})
     if contract is not None:
         data = merged(current_values(db, contract), data)
     shape: ContractIn = checked(ContractIn, data, lambda s: _problems(db, s, contract), pounds=pounds)

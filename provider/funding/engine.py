@@ -15,6 +15,7 @@ from datetime import date
 from fractions import Fraction
 
 from provider import references
+from provider.dates import short_date
 from provider.money import Pence, format_gbp, round_pence, split
 
 RULE_VERSION = "2026.1"
@@ -304,7 +305,7 @@ class _Allocator:
     def outside_limits(self, f: Funding, unit: UnitOfCare) -> str | None:
         """A money limit (a purchase order) whose dates do not include the day stops the funding."""
         if f.money_limits and not any(m.starts_on <= unit.day <= m.ends_on for m in f.money_limits):
-            return f"has no purchase order in force on {unit.day:%d/%m/%Y}"
+            return f"has no purchase order in force on {short_date(unit.day)}"
         return None
 
     def candidates(self, unit: UnitOfCare) -> list[Funding]:
@@ -361,7 +362,7 @@ class _Allocator:
                 continue
             own_price = self.price_for(f, unit, listed)
             if own_price is None:
-                passed.append(f"{f.name} has no price for {service.name} on {unit.day:%d/%m/%Y}.")
+                passed.append(f"{f.name} has no price for {service.name} on {short_date(unit.day)}.")
                 continue
             if own_price == 0:
                 passed.append(f"{service.name} is priced at £0.00, so {f.name} is not charged.")

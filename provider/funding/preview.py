@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from sqlmodel import Session
 
+from provider.dates import short_date
 from provider.funding import inputs
 from provider.funding.engine import Outcome, Part, UnitOfCare, allocate
 from provider.funding.units import reservations
@@ -65,7 +66,7 @@ def who_pays(db: Session, *, child_id: uuid.UUID, service_id: uuid.UUID, units: 
     hard = []
     for o in mine:
         for problem in o.hard_limits:
-            text = f"{o.unit.day:%d/%m/%Y}: {problem}"
+            text = f"{short_date(o.unit.day)}: {problem}"
             if text not in hard:
                 hard.append(text)
     return Preview([_line(o) for o in mine], hard)

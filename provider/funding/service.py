@@ -29,7 +29,7 @@ from provider.clock import today
 from provider.errors import NotFound
 from provider.funders.models import Funder, FunderDepartment
 from provider.fields import (
-    Notes, OptionalDate, OptionalId, OptionalText, Pence, Reference, Whole, blank_is_none, checked, merged,
+    Notes, OptionalDate, OptionalId, OptionalPence, OptionalText, Reference, Whole, blank_is_none, checked, merged,
     not_in_future,
 )
 from provider.people.models import Child, ChildRelationship, FamilyMember, Nomination, Nominee
@@ -100,7 +100,7 @@ class RateLine(BaseModel):
     service_id: uuid.UUID
     time_band: TimeBand = Field(default=TimeBand.all, description="'all', or a band for an hourly service")
     starts_on: Day
-    price_pence: Pence = Field(description="The contract rate, in whole pence")
+    price_pence: OptionalPence = Field(description="The contract rate, in whole pence")
 
 
 class ShareLine(BaseModel):
@@ -124,12 +124,12 @@ class ArrangementIn(BaseModel):
     funder_id: OptionalId = Field(default=None, description="Who pays: a spot package or a commissioner's budget")
     department_id: OptionalId = None
     cap_units: Whole = None
-    cap_pence: Pence = None
+    cap_pence: OptionalPence = None
     year_start_month: Whole = 4
     year_start_day: Whole = 1
     hard_limit: bool = Field(default=False, description="A booking beyond this cap needs a named override")
     po_number: Reference = None
-    po_value_pence: Pence = None
+    po_value_pence: OptionalPence = None
     po_starts_on: OptionalDate = None
     po_ends_on: OptionalDate = None
     source: Annotated[BudgetSource | None, BeforeValidator(blank_is_none)] = None
@@ -138,8 +138,8 @@ class ArrangementIn(BaseModel):
     holder_id: OptionalId = Field(default=None, description="A direct payment's holder: this child's family member")
     nominee_id: OptionalId = None
     managed_account_name: OptionalText = None
-    yearly_pence: Pence = None
-    fees_per_year_pence: Pence = 0
+    yearly_pence: OptionalPence = None
+    fees_per_year_pence: OptionalPence = 0
     agreed: bool = Field(default=False, description="Agreed (final); otherwise an indicative allocation")
     family_agreed_by: OptionalText = None
     family_agreed_on: OptionalDate = None
@@ -161,12 +161,12 @@ class ArrangementPatch(BaseModel):
     funder_id: uuid.UUID | None = None
     department_id: uuid.UUID | None = None
     cap_units: Any = None
-    cap_pence: Pence = None
+    cap_pence: OptionalPence = None
     year_start_month: Any = None
     year_start_day: Any = None
     hard_limit: bool | None = None
     po_number: str | None = None
-    po_value_pence: Pence = None
+    po_value_pence: OptionalPence = None
     po_starts_on: Day | None = None
     po_ends_on: Day | None = None
     source: BudgetSource | None = None
@@ -175,8 +175,8 @@ class ArrangementPatch(BaseModel):
     holder_id: uuid.UUID | None = None
     nominee_id: uuid.UUID | None = None
     managed_account_name: str | None = None
-    yearly_pence: Pence = None
-    fees_per_year_pence: Pence = None
+    yearly_pence: OptionalPence = None
+    fees_per_year_pence: OptionalPence = None
     agreed: bool | None = None
     family_agreed_by: str | None = None
     family_agreed_on: Day | None = None

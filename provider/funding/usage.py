@@ -1,4 +1,4 @@
-"""What has been used and what is left: a child's arrangements, each block contract's volume, beds by night.
+"""What has been used and what is left: a child's arrangements and each block contract's volume.
 
 Plain functions that read only. "Used" is what current stored charges say (ChargePart.arrangement_ref names the
 arrangement: "arrangement:<id>", "block:<id>", "fund:<id>"); "reserved" is what the units of confirmed bookings
@@ -6,7 +6,6 @@ not yet marked would take, allocated by the engine after what is stored, as a bo
 """
 from __future__ import annotations
 
-import calendar
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from sqlmodel import Session, select
 
 from provider import references
 from provider.bookings.models import Booking, BookingStatus, BookingUnit, UnitStatus
-from provider.catalogue.models import Service, Unit
+from provider.catalogue.models import Service
 from provider.charges.models import Charge, ChargePart, ChargeState
 from provider.errors import NotFound
 from provider.funders.models import Funder, FunderDepartment
@@ -29,13 +28,10 @@ from provider.funding.models import (
     ARRANGEMENT_KIND_LABELS, ArrangementKind, ArrangementStatus, BlockContract, BlockContractChild, Overage,
 )
 from provider.funding.units import reservations
-from provider.money import Pence, round_pence
+from provider.money import Pence, percent_text, round_pence
 from provider.people.models import Child, FamilyMember
 
 WINDOW = timedelta(days=400)
-# A bed is taken by a night of a booking that holds a place, unless that night was cancelled or not attended.
-HOLDING = (BookingStatus.requested, BookingStatus.confirmed, BookingStatus.delivered)
-TAKING_A_BED = (UnitStatus.booked, UnitStatus.delivered)
 
 
 def year_label(begins: date) -> str:
@@ -368,14 +364,6 @@ class ContractUsage:
         return percent_text(self.used_units, self.volume_units)
 
 
-def percent_text(part: int, whole: int) -> str:
-    """'37.5%': one decimal place, halves rounded up; '–' when there is no whole."""
-    if whole <= 0:
-        return "–"
-    tenths = round_pence(Fraction(part * 1000, whole))
-    return f"{tenths // 10}.{tenths % 10}%"
-
-
 def covered_child_ids(db: Session, contract: BlockContract) -> set[uuid.UUID]:
     if contract.covers_area_id is not None:
         query = select(Child.id).where(or_(Child.home_authority_id == contract.covers_area_id,
@@ -447,163 +435,3 @@ def contracts_usage(db: Session, today: date) -> list[ContractUsage]:
 
 
 OVERAGE_TEXT = {Overage.rate: "charged at the overage rate", Overage.charity: "borne by charity"}
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Beds by night
-
-
-@dataclass(frozen=True)
-class Night:
-    day: date
-    taken: int
-    requested: int          # of `taken`, beds held by bookings only requested so far
-    capacity: int | None
-
-    @property
-    def free(self) -> int | None:
-        return None if self.capacity is None else max(0, self.capacity - self.taken)
-
-    @property
-    def over(self) -> bool:
-        return self.capacity is not None and self.taken > self.capacity
-
-
-@dataclass(frozen=True)
-class ServiceOccupancy:
-    service: Service
-    nights: list[Night]
-
-    @property
-    def taken(self) -> int:
-        return sum(n.taken for n in self.nights)
-
-    @property
-    def capacity_nights(self) -> int | None:
-        return None if self.service.capacity is None else self.service.capacity * len(self.nights)
-
-    @property
-    def percent(self) -> str:
-        return percent_text(self.taken, self.capacity_nights or 0)
-
-
-@dataclass(frozen=True)
-class Occupancy:
-    first: date
-    last: date
-    services: list[ServiceOccupancy]
-
-    @property
-    def days(self) -> list[date]:
-        return [self.first + timedelta(days=i) for i in range((self.last - self.first).days + 1)]
-
-    def totals(self) -> list[tuple[date, int, int]]:
-        """(night, beds taken, beds) over every bed-based service."""
-        beds = sum(s.service.capacity or 0 for s in self.services)
-        return [(day, sum(s.nights[i].taken for s in self.services), beds) for i, day in enumerate(self.days)]
-
-    @property
-    def taken(self) -> int:
-        return sum(s.taken for s in self.services)
-
-    @property
-    def capacity_nights(self) -> int:
-        return sum(s.capacity_nights or 0 for s in self.services)
-
-    @property
-    def percent(self) -> str:
-        return percent_text(self.taken, self.capacity_nights)
-
-
-def occupancy(db: Session, first: date) -> Occupancy:
-    """Beds taken each night of the month starting `first`, per active bed-based service."""
-    last = date(first.year, first.month, calendar.monthrange(first.year, first.month)[1])
-    services = db.exec(select(Service).where(Service.bed_based, Service.is_active)
-                       .order_by(Service.name)).all()
-    ids = [s.id for s in services]
-    taken: dict[tuple[uuid.UUID, date], int] = defaultdict(int)
-    requested: dict[tuple[uuid.UUID, date], int] = defaultdict(int)
-    if ids:
-        query = (select(BookingUnit.day, Booking.service_id, Booking.status)
-                 .join(Booking, Booking.id == BookingUnit.booking_id)
-                 .where(Booking.service_id.in_(ids), Booking.status.in_(HOLDING),
-                        BookingUnit.status.in_(TAKING_A_BED), BookingUnit.day >= first, BookingUnit.day <= last))
-        for day, service_id, status in db.exec(query):
-            taken[(service_id, day)] += 1   # a child in a bed, whatever the unit's quantity
-            if status == BookingStatus.requested:
-                requested[(service_id, day)] += 1
-    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-    return Occupancy(first, last, [
-        ServiceOccupancy(s, [Night(d, taken[(s.id, d)], requested[(s.id, d)], s.capacity) for d in days])
-        for s in services])
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# A day's list
-
-
-@dataclass(frozen=True)
-class DayEntry:
-    unit: BookingUnit | None        # None for a departure: the stay's last night was the day before
-    booking: Booking
-    child: Child
-    service: Service
-    participant: FamilyMember | None
-    night: int = 0                  # which night of the stay (1 for an arrival)
-    nights: int = 0                 # nights in the stay
-
-    @property
-    def status(self) -> str:
-        return str(self.unit.status) if self.unit is not None else str(self.booking.status)
-
-
-@dataclass(frozen=True)
-class DaySheet:
-    day: date
-    arrivals: list[DayEntry]
-    stays: list[DayEntry]
-    departures: list[DayEntry]
-    sessions: list[DayEntry]
-
-    @property
-    def unit_ids(self) -> list[uuid.UUID]:
-        return [e.unit.id for e in self.arrivals + self.stays + self.sessions if e.unit is not None]
-
-
-def _sort_key(entry: DayEntry) -> tuple:
-    start = entry.booking.start_time.isoformat() if entry.booking.start_time else ""
-    return (entry.service.name, start, entry.child.last_name, entry.child.first_name,
-            entry.unit.time_band if entry.unit else "", str(entry.booking.id))
-
-
-def day_sheet(db: Session, day: date) -> DaySheet:
-    """Arrivals, stays in progress, departures, and sessions and hours on `day`.
-
-    Bookings still only requested are left out (nobody is expected until they are confirmed); a night or session
-    that was cancelled or not attended stays on the list with its status.
-    """
-    listed = (BookingStatus.confirmed, BookingStatus.delivered, BookingStatus.cancelled, BookingStatus.did_not_attend)
-    query = (select(BookingUnit, Booking, Child, Service, FamilyMember)
-             .join(Booking, Booking.id == BookingUnit.booking_id).join(Child, Child.id == Booking.child_id)
-             .join(Service, Service.id == Booking.service_id)
-             .outerjoin(FamilyMember, FamilyMember.id == Booking.participant_id)
-             .where(BookingUnit.day == day, Booking.status.in_(listed)))
-    arrivals, stays, sessions = [], [], []
-    for unit, booking, child, service, participant in db.exec(query):
-        if service.unit == Unit.night:
-            nights = (booking.ends_on - booking.starts_on).days
-            entry = DayEntry(unit, booking, child, service, participant, (day - booking.starts_on).days + 1, nights)
-            (arrivals if day == booking.starts_on else stays).append(entry)
-        else:
-            sessions.append(DayEntry(unit, booking, child, service, participant))
-    query = (select(Booking, Child, Service, FamilyMember).join(Child, Child.id == Booking.child_id)
-             .join(Service, Service.id == Booking.service_id)
-             .outerjoin(FamilyMember, FamilyMember.id == Booking.participant_id)
-             .where(Booking.ends_on == day, Booking.starts_on < day, Service.unit == Unit.night,
-                    Booking.status.in_((BookingStatus.confirmed, BookingStatus.delivered))))
-    departures = []
-    for booking, child, service, participant in db.exec(query):
-        nights = (booking.ends_on - booking.starts_on).days
-        departures.append(DayEntry(None, booking, child, service, participant, nights, nights))
-    return DaySheet(day, sorted(arrivals, key=_sort_key), sorted(stays, key=_sort_key),
-                    sorted(departures, key=_sort_key), sorted(sessions, key=_sort_key))

@@ -15,9 +15,10 @@ from sqlmodel import Session, select
 
 from provider import references
 from provider.base import Day
+from provider.dates import short_date
 from provider.errors import FieldErrors, NotFound
 from provider.funders.models import Funder, FunderKind
-from provider.fields import Notes, Pence, blank_is_none, checked
+from provider.fields import Notes, OptionalPence, blank_is_none, checked
 from provider.funding.service import po_length_problem
 from provider.grants.models import GrantAward
 from provider.ledger import accounts
@@ -37,7 +38,7 @@ class GrantIn(BaseModel):
     paid_by_id: uuid.UUID = Field(description="The ICB that pays it on NHS England's behalf")
     starts_on: Day
     ends_on: Day
-    amount_pence: Pence = Field(description="The year's award in whole pence, e.g. 31000000 for £310,000")
+    amount_pence: OptionalPence = Field(description="The year's award in whole pence, e.g. 31000000 for £310,000")
     entitled_on: Day = Field(description="When the hospice became entitled to it: its income then")
     instalments: str = Field(default="quarterly", pattern="^(quarterly|monthly)$")
     invoice_required: bool = Field(default=True, description="The paying ICB wants a grant invoice each instalment")
@@ -59,7 +60,7 @@ def _problems(db: Session, shape: GrantIn, today: date) -> dict[str, str]:
     elif shape.amount_pence <= 0:
         errors["amount_pence"] = "must be more than nothing"
     if shape.entitled_on > today:
-        errors["entitled_on"] = (f"is after today ({today:%d/%m/%Y}): record the award on or after the day the "
+        errors["entitled_on"] = (f"is after today ({short_date(today)}): record the award on or after the day the "
                                  "hospice becomes entitled to it")
     payer = db.get(Funder, shape.paid_by_id)
     if payer is None:

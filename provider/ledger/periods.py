@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import func
@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from provider import hooks
 from provider.clock import financial_year_label, financial_year_start, today as clock_today
+from provider.dates import long_date, month_last_day
 from provider.errors import FieldErrors
 from provider.ledger.models import AccountingPeriod, LedgerAccount, LedgerEntry, LedgerLine
 from provider.organisation.models import ProviderSettings
@@ -65,10 +66,6 @@ def year_label(db: Session, year: int) -> str:
     return financial_year_label(date(year, start_month(db), 1), start_month(db))
 
 
-def last_day(first: date) -> date:
-    return first + relativedelta(months=1) - timedelta(days=1)
-
-
 def parse_month(text: str | None, field: str = "month") -> date:
     try:
         first = datetime.strptime(text or "", "%Y-%m").date()
@@ -100,7 +97,7 @@ def months_of_year(db: Session, year: int) -> list[MonthState]:
     for n in range(12):
         month = first + relativedelta(months=n)
         period = closed.get((month.year, month.month))
-        states.append(MonthState(month, last_day(month), period.closed_at if period else None,
+        states.append(MonthState(month, month_last_day(month), period.closed_at if period else None,
                                  names.get(period.closed_by_id) if period else None))
     return states
 
@@ -115,8 +112,8 @@ def close(db: Session, months: list[date], today: date, actor_id: uuid.UUID | No
     for month in sorted({m.replace(day=1) for m in months}):
         if (month.year, month.month) in closed:
             raise FieldErrors({field: f"is already closed: {month:%B %Y}"})
-        if last_day(month) > today:
-            raise FieldErrors({field: f"has not ended yet: {month:%B %Y} ends on {last_day(month):%-d %B %Y}"})
+        if month_last_day(month) > today:
+            raise FieldErrors({field: f"has not ended yet: {month:%B %Y} ends on {long_date(month_last_day(month))}"})
         earlier = financial_year_start(month, start)
         while earlier < month:
             if (earlier.year, earlier.month) not in closed and earlier not in closing:
@@ -126,7 +123,7 @@ def close(db: Session, months: list[date], today: date, actor_id: uuid.UUID | No
         closing.add(month)
     # A month closes with its block contracts' income in it: what was invoiced in advance is released first.
     if closing:
-        hooks.month_closing(db, last_day(max(closing)), today, actor_id)
+        hooks.month_closing(db, month_last_day(max(closing)), today, actor_id)
     periods = [AccountingPeriod(year=m.year, month=m.month, closed_by_id=actor_id) for m in sorted(closing)]
     db.add_all(periods)
     db.flush()

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
 from provider.clock import today
+from provider.dates import month_last_day
 from provider.db import unit_of_work
 from provider.errors import FieldErrors
 from provider.ledger import periods
@@ -44,8 +45,8 @@ def _page(request: Request, db, year: int, *, at: date | None = None, errors: di
         "previous_label": periods.year_label(db, year - 1), "next_label": periods.year_label(db, year + 1),
         "errors": errors or {}, "values": values or {"month": next_open.code if next_open else ""},
         "year_can_close": bool(still_open) and still_open[-1].last <= on, "still_open": still_open,
-        "closed": closed or [], "at": at, "at_last": periods.last_day(at) if at else None,
-        "balance": periods.trial_balance(db, periods.last_day(at)) if at else []}, status)
+        "closed": closed or [], "at": at, "at_last": month_last_day(at) if at else None,
+        "balance": periods.trial_balance(db, month_last_day(at)) if at else []}, status)
 
 
 @router.get("/ledger/periods")

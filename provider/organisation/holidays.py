@@ -9,7 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from provider.base import Day
-from provider.dated import long_date, span
+from provider.dated import span
+from provider.dates import long_date
 from provider.errors import FieldErrors, NotFound
 from provider.organisation.changes import validate_new
 from provider.organisation.models import Holiday, HolidayKind

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from provider.base import Day
 from provider.clock import today
+from provider.dates import long_date
 from provider.errors import FieldErrors, NotFound, validate
 from provider.fields import Email, Name, Phone, Text, not_in_future
 from provider.people.models import Child, Nomination, Nominee, NomineeKind
@@ -162,7 +163,7 @@ def withdraw_nomination(db: Session, nomination: Nomination, data: dict | Withdr
         data = {k: v for k, v in data.items() if v is not None}
     withdrawn_on = validate(WithdrawalIn, data).withdrawn_on
     if nomination.withdrawn_on is not None:
-        raise FieldErrors({"withdrawn_on": f"is already recorded: {nomination.withdrawn_on:%-d %B %Y}"})
+        raise FieldErrors({"withdrawn_on": f"is already recorded: {long_date(nomination.withdrawn_on)}"})
     if problem := _withdrawal_problem(nomination.received_on, withdrawn_on):
         raise FieldErrors({"withdrawn_on": problem})
     nomination.withdrawn_on = withdrawn_on

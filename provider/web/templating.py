@@ -9,6 +9,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
 from provider.config import TEMPLATES_DIR
+from provider.dates import long_date, long_date_time, short_date
 from provider.money import format_gbp, pounds_text
 from provider.users.models import Role
 from provider.web import security
@@ -22,13 +23,14 @@ def uk_date(value: date | datetime | None, with_time: bool = False) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime) and with_time:
-        return value.strftime("%-d %B %Y, %H:%M")
-    return value.strftime("%-d %B %Y")
+        return long_date_time(value)
+    return long_date(value)
 
 
 templates.env.filters["gbp"] = lambda pence: "" if pence is None else format_gbp(pence)
 templates.env.filters["pounds"] = lambda pence: "" if pence is None else pounds_text(pence)
 templates.env.filters["uk_date"] = uk_date
+templates.env.filters["short_date"] = short_date
 
 NAVIGATION = {
     Role.admin: [("Home", "/"), ("Users", "/users"), ("Outbox", "/outbox"), ("Settings", "/settings")],

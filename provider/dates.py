@@ -1,0 +1,43 @@
+"""Dates as Lantern writes them for people in the UK, and the days of a month.
+
+`long_date` gives "7 December 2026" (pages, letters, refusals); `short_date` gives "07/12/2026" (lists, reports,
+ledger descriptions). Pages use them as the `uk_date` and `short_date` template filters.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from provider.errors import FieldErrors
+
+
+def long_date(day: date | datetime) -> str:
+    """'7 December 2026'."""
+    return f"{day.day} {day:%B %Y}"
+
+
+def long_date_time(moment: datetime) -> str:
+    """'7 December 2026, 14:05'."""
+    return f"{long_date(moment)}, {moment:%H:%M}"
+
+
+def short_date(day: date | datetime) -> str:
+    """'07/12/2026'."""
+    return f"{day:%d/%m/%Y}"
+
+
+def month_last_day(first: date) -> date:
+    """The last day of the month that starts on `first`."""
+    return first + relativedelta(months=1) - timedelta(days=1)
+
+
+def month_bounds(month: str | None, field: str = "month") -> tuple[date, date]:
+    """A month asked for as 'YYYY-MM' (a page's or the API's `field`): its first and last days, or FieldErrors."""
+    try:
+        first = datetime.strptime(month or "", "%Y-%m").date()
+    except ValueError:
+        raise FieldErrors({field: "must be a month written YYYY-MM, like 2026-10"}) from None
+    if not 1900 <= first.year <= 2999:
+        raise FieldErrors({field: "must be a month from 1900 to 2999"})
+    return first, month_last_day(first)
