@@ -16,6 +16,8 @@ from collections import defaultdict
 import sqlalchemy as sa
 from alembic import op
 
+from provider import db_triggers
+
 revision = '0026'
 down_revision = '0025'
 branch_labels = None
@@ -23,8 +25,7 @@ depends_on = None
 
 CARE_KINDS = ("care_delivered", "care_reversed")
 PAYER_ACCOUNTS = ("debtor:", "accrued:", "credit:")
-SQLITE_GUARD = ("CREATE TRIGGER ledger_lines_no_update BEFORE UPDATE ON ledger_lines BEGIN "
-                "SELECT RAISE(ABORT, 'ledger rows are never changed or deleted: post a reversing entry'); END")
+MESSAGE = "ledger rows are never changed or deleted: post a reversing entry"   # as migration 0005 guards them
 BATCH = 1000
 
 
@@ -85,40 +86,27 @@ def _fill(bind) -> None:
 
 def upgrade() -> None:
     bind = op.get_bind()
-    postgresql = bind.dialect.name == "postgresql"
     op.add_column('ledger_lines', sa.Column('payer_ref', sa.String(length=120), nullable=True))
-    if postgresql:
+    if db_triggers.is_postgresql(op):
         op.add_column('ledger_lines', sa.Column('child_id', sa.Uuid(), nullable=True))
         op.create_foreign_key(op.f('fk_ledger_lines_child_id_children'), 'ledger_lines', 'children', ['child_id'],
                               ['id'])
-    else:   # SQLite adds a column with its reference in place, keeping the table and its guard
+    else:   # SQLite adds a column with its reference in place, keeping the table as it is
         op.execute("ALTER TABLE ledger_lines ADD COLUMN child_id CHAR(32) "
                    "CONSTRAINT fk_ledger_lines_child_id_children REFERENCES children (id)")
-    if postgresql:
-        op.execute("ALTER TABLE ledger_lines DISABLE TRIGGER ledger_lines_immutable")
-    else:
-        op.execute("DROP TRIGGER ledger_lines_no_update")
+    db_triggers.unguard(op, 'ledger_lines')
     _fill(bind)
-    if postgresql:
-        op.execute("ALTER TABLE ledger_lines ENABLE TRIGGER ledger_lines_immutable")
-    else:
-        op.execute(SQLITE_GUARD)
+    db_triggers.guard(op, 'ledger_lines', message=MESSAGE, function="ledger_immutable")
 
 
 def downgrade() -> None:
-    bind = op.get_bind()
-    if bind.dialect.name == "postgresql":
-        op.execute("ALTER TABLE ledger_lines DISABLE TRIGGER ledger_lines_immutable")
+    db_triggers.unguard(op, 'ledger_lines')
+    if db_triggers.is_postgresql(op):
         op.drop_constraint(op.f('fk_ledger_lines_child_id_children'), 'ledger_lines', type_='foreignkey')
         op.drop_column('ledger_lines', 'child_id')
         op.drop_column('ledger_lines', 'payer_ref')
-        op.execute("ALTER TABLE ledger_lines ENABLE TRIGGER ledger_lines_immutable")
     else:
-        op.execute("DROP TRIGGER ledger_lines_no_update")
-        op.execute("DROP TRIGGER ledger_lines_no_delete")
         with op.batch_alter_table('ledger_lines') as batch_op:
             batch_op.drop_column('child_id')
             batch_op.drop_column('payer_ref')
-        op.execute(SQLITE_GUARD)
-        op.execute("CREATE TRIGGER ledger_lines_no_delete BEFORE DELETE ON ledger_lines BEGIN "
-                   "SELECT RAISE(ABORT, 'ledger rows are never changed or deleted: post a reversing entry'); END")
+    db_triggers.guard(op, 'ledger_lines', message=MESSAGE, function="ledger_immutable")
