@@ -11,9 +11,9 @@ from provider.catalogue.models import Service
 from provider.db import unit_of_work
 from provider.funders.models import Funder
 from provider.funding import contracts, priorities, service
-from provider.funding.contracts import ContractIn, ContractOut, ContractPatch
-from provider.funding.priorities import PrioritiesIn, PrioritiesOut
-from provider.funding.service import ArrangementIn, ArrangementOut, ArrangementPatch
+from provider.funding.schemas import (
+    ArrangementIn, ArrangementOut, ArrangementPatch, ContractIn, ContractOut, ContractPatch, PrioritiesIn, PrioritiesOut,
+)
 from provider.users.models import Role, User
 from provider.web.deps import API_ERRORS, DB, allow
 

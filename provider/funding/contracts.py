@@ -12,13 +12,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from provider import hooks, references
-from provider.base import Day
 from provider.catalogue.models import Service
 from provider.charges.models import Charge, ChargePart, ChargeState
 from provider.charges.service import flag_charges
@@ -29,7 +28,8 @@ from provider.funding.models import (
     ArrangementStatus, BlockContract, BlockContractChild, BlockContractService, InstalmentFrequency, Overage,
     UnderUse,
 )
-from provider.fields import Notes, OptionalId, OptionalPence, Whole, checked, merged
+from provider.fields import checked, merged
+from provider.funding.schemas import ContractIn, ContractOut, InstalmentOut
 from provider.funding.service import department_problem, funder_problem, positive
 from provider.money import split
 from provider.people.models import Child
@@ -42,94 +42,6 @@ UNDER_USE_CHOICES = {UnderUse.kept: "Kept: the block is paid in full whatever is
                      UnderUse.carried_forward: "Carried forward: unused units join the next contract"}
 MONTHS = {InstalmentFrequency.monthly: 1, InstalmentFrequency.quarterly: 3}
 AREA_KINDS = (FunderKind.local_authority, FunderKind.icb)
-
-
-class ContractIn(BaseModel):
-    """A block contract. Amounts are whole pence; it covers an area (`covers_area_id`) or named children."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    reference: str = Field(min_length=1, max_length=60, description="The commissioner's contract reference")
-    funder_id: uuid.UUID
-    department_id: OptionalId = None
-    starts_on: Day
-    ends_on: Day
-    service_ids: list[uuid.UUID] = Field(default=[], description="The services the volume buys")
-    volume_units: Whole = Field(description="Units bought for the whole period, e.g. 240 nights")
-    value_pence: OptionalPence = Field(description="What the contract is worth, in whole pence")
-    instalments: InstalmentFrequency = InstalmentFrequency.quarterly
-    in_advance: bool = True
-    covers_area_id: OptionalId = Field(default=None, description="The council or ICB whose children it covers")
-    child_ids: list[uuid.UUID] = Field(default=[], description="Or the children it covers, by name")
-    overage: Overage = Field(default=Overage.charity, description="Who pays above the volume")
-    overage_rate_pence: OptionalPence = None
-    allowance_units: Whole = Field(default=None, description="Units a year for each child covered, e.g. 14")
-    counts_late_cancellations: bool = Field(default=False, description="A late cancellation (the family's, "
-                                            "or a child not brought) uses the volume as a delivered unit does")
-    under_use: UnderUse = Field(default=UnderUse.kept, description="What happens at the end to volume not used")
-    status: ArrangementStatus = ArrangementStatus.active
-    hard_limit: bool = False
-    notes: Notes = ""
-
-
-class ContractPatch(BaseModel):
-    """A change: only the fields sent are changed; a list sent replaces the whole list."""
-
-    model_config = ConfigDict(extra="forbid")
-    reference: str | None = None
-    funder_id: uuid.UUID | None = None
-    department_id: uuid.UUID | None = None
-    starts_on: Day | None = None
-    ends_on: Day | None = None
-    service_ids: list[uuid.UUID] | None = None
-    volume_units: Any = None
-    value_pence: OptionalPence = None
-    instalments: InstalmentFrequency | None = None
-    in_advance: bool | None = None
-    covers_area_id: uuid.UUID | None = None
-    child_ids: list[uuid.UUID] | None = None
-    overage: Overage | None = None
-    overage_rate_pence: OptionalPence = None
-    allowance_units: Any = None
-    counts_late_cancellations: bool | None = None
-    under_use: UnderUse | None = None
-    status: ArrangementStatus | None = None
-    hard_limit: bool | None = None
-    notes: str | None = None
-
-
-class InstalmentOut(BaseModel):
-    due_on: date
-    period_starts_on: date
-    period_ends_on: date
-    amount_pence: int
-
-
-class ContractOut(BaseModel):
-    id: uuid.UUID
-    reference: str
-    funder_id: uuid.UUID
-    funder_name: str
-    department_id: uuid.UUID | None
-    starts_on: date
-    ends_on: date
-    service_ids: list[uuid.UUID]
-    volume_units: int
-    value_pence: int
-    instalments: str
-    in_advance: bool
-    covers_area_id: uuid.UUID | None
-    child_ids: list[uuid.UUID]
-    overage: str
-    overage_rate_pence: int | None
-    allowance_units: int | None
-    counts_late_cancellations: bool
-    under_use: str
-    carried_in_units: int = Field(description="Unused units carried forward into this contract from an earlier one")
-    status: str
-    hard_limit: bool
-    notes: str
-    schedule: list[InstalmentOut]
-    used_units: int = Field(description="Units charged to the contract so far")
 
 
 @dataclass(frozen=True)

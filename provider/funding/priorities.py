@@ -9,7 +9,6 @@ import uuid
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, select
 
 from provider import references
@@ -23,8 +22,8 @@ from provider.funding.models import (
     PriorityRule,
 )
 from provider.fields import check
+from provider.funding.schemas import ChildOrderIn, PrioritiesIn
 from provider.funding.service import arrangements_for_child
-from provider.fields import optional
 from provider.people.models import Child
 
 KINDS = tuple(k.value for k in DEFAULT_PRIORITY)
@@ -34,37 +33,6 @@ def _parsed(ref: str) -> references.ArrangementRef | None:
     """An arrangement, block contract or restricted fund a child's order may name; None for anything else."""
     found = references.try_arrangement(ref) if isinstance(ref, str) else None
     return found if found is not None and found.id is not None else None
-
-
-Order = list[ArrangementKind]
-
-
-class ChildOrderIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    order: list[str] = Field(default=[], description='References tried first, in order: "arrangement:<id>", '
-                                                      '"block:<id>" or "fund:<id>"; empty removes the override')
-    reason: optional(2000) = None
-
-
-class PrioritiesIn(BaseModel):
-    """Each part sent replaces what it names; a part left out is left alone."""
-
-    model_config = ConfigDict(extra="forbid")
-    default: Order | None = Field(default=None, description="Every kind once, first to pay first")
-    by_service: dict[uuid.UUID, Order | None] | None = Field(
-        default=None, description="A service's own order; null or [] returns the service to the default")
-    children: dict[uuid.UUID, ChildOrderIn] | None = Field(default=None, description="One child's own order")
-
-
-class ChildOrderOut(BaseModel):
-    order: list[str]
-    reason: str
-
-
-class PrioritiesOut(BaseModel):
-    default: list[str]
-    by_service: dict[uuid.UUID, list[str]]
-    children: dict[uuid.UUID, ChildOrderOut]
 
 
 # --- reading ---------------------------------------------------------------------------------------------------

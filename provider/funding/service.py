@@ -12,15 +12,14 @@ from __future__ import annotations
 import calendar
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from typing import Annotated, Any, Literal
+from datetime import timedelta
+from typing import Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from provider import references
-from provider.base import Day
 from provider.catalogue.models import Service, TimeBand
 from provider.catalogue.prices import band_problem
 from provider.charges.models import Charge, ChargePart, ChargeState
@@ -28,17 +27,15 @@ from provider.charges.service import flag_charges
 from provider.clock import today
 from provider.errors import NotFound
 from provider.funders.models import Funder, FunderDepartment
-from provider.fields import (
-    Notes, OptionalDate, OptionalId, OptionalPence, OptionalText, Reference, Whole, blank_is_none, checked, merged,
-    not_in_future,
-)
+from provider.fields import checked, merged, not_in_future
 from provider.people.models import Child, ChildRelationship, FamilyMember, Nomination, Nominee
 from provider.people.service import search_condition
 from provider.funding.models import (
     ARRANGEMENT_KIND_LABELS, BUDGET_LAW_LABELS, FAMILY_HELD, MANAGEMENT_OPTION_LABELS, Arrangement, ArrangementKind,
-    ArrangementRate, ArrangementService, ArrangementShare, ArrangementStatus, BudgetLaw, BudgetSource,
+    ArrangementRate, ArrangementService, ArrangementShare, ArrangementStatus, BudgetSource,
     ManagementOption,
 )
+from provider.funding.schemas import ArrangementIn, ArrangementOut, RateOut, ServiceOut, ShareOut
 
 CHILD_KINDS = (ArrangementKind.spot, ArrangementKind.joint, ArrangementKind.personal_budget)
 STATUS_LABELS = {ArrangementStatus.draft: "Draft", ArrangementStatus.active: "Active",
@@ -84,170 +81,6 @@ def funder_problem(db: Session, funder_id: uuid.UUID | None) -> tuple[Funder | N
         return None, None
     funder = db.get(Funder, funder_id)
     return funder, None if funder is not None else "is not a known funder"
-
-
-# --- shapes ----------------------------------------------------------------------------------------------------
-
-class ServiceLine(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    service_id: uuid.UUID
-    cap_units: Whole = Field(default=None, description="At most this many units a year; leave out for no cap")
-    family_agreed: bool = Field(default=False, description="The family agreed to this budget paying for it")
-
-
-class RateLine(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    service_id: uuid.UUID
-    time_band: TimeBand = Field(default=TimeBand.all, description="'all', or a band for an hourly service")
-    starts_on: Day
-    price_pence: OptionalPence = Field(description="The contract rate, in whole pence")
-
-
-class ShareLine(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    funder_id: uuid.UUID
-    department_id: OptionalId = None
-    percent: Whole = Field(description="Whole per cent of every unit; the shares add up to 100")
-    po_number: Reference = None
-
-
-class ArrangementIn(BaseModel):
-    """A spot package, a joint package or a personal budget for one child. Amounts are whole pence."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    child_id: uuid.UUID
-    kind: Literal["spot", "joint", "personal_budget"]
-    name: OptionalText = Field(default=None, description="Left out: made from the kind and the funder")
-    status: ArrangementStatus = ArrangementStatus.active
-    starts_on: Day
-    ends_on: OptionalDate = None
-    funder_id: OptionalId = Field(default=None, description="Who pays: a spot package or a commissioner's budget")
-    department_id: OptionalId = None
-    cap_units: Whole = None
-    cap_pence: OptionalPence = None
-    year_start_month: Whole = 4
-    year_start_day: Whole = 1
-    hard_limit: bool = Field(default=False, description="A booking beyond this cap needs a named override")
-    po_number: Reference = None
-    po_value_pence: OptionalPence = None
-    po_starts_on: OptionalDate = None
-    po_ends_on: OptionalDate = None
-    source: Annotated[BudgetSource | None, BeforeValidator(blank_is_none)] = None
-    law: Annotated[BudgetLaw | None, BeforeValidator(blank_is_none)] = None
-    management: Annotated[ManagementOption | None, BeforeValidator(blank_is_none)] = None
-    holder_id: OptionalId = Field(default=None, description="A direct payment's holder: this child's family member")
-    nominee_id: OptionalId = None
-    managed_account_name: OptionalText = None
-    yearly_pence: OptionalPence = None
-    fees_per_year_pence: OptionalPence = 0
-    agreed: bool = Field(default=False, description="Agreed (final); otherwise an indicative allocation")
-    family_agreed_by: OptionalText = None
-    family_agreed_on: OptionalDate = None
-    share_percent: Whole = Field(default=None, description="This option's share when one budget is split")
-    notes: Notes = ""
-    services: list[ServiceLine] = Field(default=[], description="The services it may pay for")
-    rates: list[RateLine] = Field(default=[], description="Contract rates replacing the price list")
-    shares: list[ShareLine] = Field(default=[], description="A joint package's payers and their shares")
-
-
-class ArrangementPatch(BaseModel):
-    """A change: only the fields sent are changed; a list sent replaces the whole list."""
-
-    model_config = ConfigDict(extra="forbid")
-    name: str | None = None
-    status: ArrangementStatus | None = None
-    starts_on: Day | None = None
-    ends_on: Day | None = None
-    funder_id: uuid.UUID | None = None
-    department_id: uuid.UUID | None = None
-    cap_units: Any = None
-    cap_pence: OptionalPence = None
-    year_start_month: Any = None
-    year_start_day: Any = None
-    hard_limit: bool | None = None
-    po_number: str | None = None
-    po_value_pence: OptionalPence = None
-    po_starts_on: Day | None = None
-    po_ends_on: Day | None = None
-    source: BudgetSource | None = None
-    law: BudgetLaw | None = None
-    management: ManagementOption | None = None
-    holder_id: uuid.UUID | None = None
-    nominee_id: uuid.UUID | None = None
-    managed_account_name: str | None = None
-    yearly_pence: OptionalPence = None
-    fees_per_year_pence: OptionalPence = None
-    agreed: bool | None = None
-    family_agreed_by: str | None = None
-    family_agreed_on: Day | None = None
-    share_percent: Any = None
-    notes: str | None = None
-    services: list[dict] | None = None
-    rates: list[dict] | None = None
-    shares: list[dict] | None = None
-
-
-class ServiceOut(BaseModel):
-    service_id: uuid.UUID
-    service_name: str
-    cap_units: int | None
-    family_agreed: bool
-
-
-class RateOut(BaseModel):
-    service_id: uuid.UUID
-    time_band: str
-    starts_on: date
-    price_pence: int
-
-
-class ShareOut(BaseModel):
-    funder_id: uuid.UUID
-    funder_name: str
-    department_id: uuid.UUID | None
-    percent: int
-    po_number: str | None
-
-
-class ArrangementOut(BaseModel):
-    id: uuid.UUID
-    child_id: uuid.UUID
-    child_name: str
-    kind: str
-    name: str
-    status: str
-    starts_on: date
-    ends_on: date | None
-    funder_id: uuid.UUID | None
-    funder_name: str | None
-    department_id: uuid.UUID | None
-    cap_units: int | None
-    cap_pence: int | None
-    year_start_month: int
-    year_start_day: int
-    hard_limit: bool
-    po_number: str | None
-    po_value_pence: int | None
-    po_starts_on: date | None
-    po_ends_on: date | None
-    po_remaining_pence: int | None = Field(description="The purchase order's value less what is charged to it")
-    source: str | None
-    law: str | None
-    management: str | None
-    holder_id: uuid.UUID | None
-    nominee_id: uuid.UUID | None
-    managed_account_name: str | None
-    yearly_pence: int | None
-    fees_per_year_pence: int
-    agreed: bool
-    family_agreed_by: str | None
-    family_agreed_on: date | None
-    share_percent: int | None
-    notes: str
-    services: list[ServiceOut]
-    rates: list[RateOut]
-    shares: list[ShareOut]
-    warnings: list[str] = Field(description="Saved, but something will stop it later (e.g. no written nomination)")
 
 
 # --- reading -----------------------------------------------------------------------------------------------------
