@@ -6,7 +6,7 @@ import uuid
 from fastapi import APIRouter
 
 from provider.catalogue import service as catalogue
-from provider.catalogue.service import PriceIn, PriceOut, ServiceIn, ServiceOut, ServicePatch
+from provider.catalogue.schemas import PriceIn, PriceOut, ServiceIn, ServiceOut, ServicePatch
 from provider.db import unit_of_work
 from provider.users.models import Role, User
 from provider.web.deps import API_ERRORS, DB, allow

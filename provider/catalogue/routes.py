@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse
 from provider.audit.routes import register_history
 from provider.catalogue import prices, service as catalogue
 from provider.catalogue.models import VAT_LABELS, Service, TimeBand
+from provider.catalogue.schemas import ServiceIn
 from provider.clock import today
 from provider.db import unit_of_work
 from provider.errors import FieldErrors
@@ -28,7 +29,7 @@ LABELS = {"unit": catalogue.UNIT_LABELS, "vat": VAT_LABELS, "bands": catalogue.B
 
 
 def _form_values(service: Service) -> dict:
-    values = catalogue.values_of(service, catalogue.ServiceIn)
+    values = catalogue.values_of(service, ServiceIn)
     return {k: "" if v is None else (v if isinstance(v, bool) else str(v)) for k, v in values.items()}
 
 
