@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from provider.charity import importing, service
 from provider.charity.models import CharitableIncome, IncomeType, SorpHead
-from provider.charity.service import IncomeIn
+from provider.charity.schemas import IncomeIn
 from provider.base import UtcDateTime
 from provider.clock import today
 from provider.db import unit_of_work

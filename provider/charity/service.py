@@ -10,65 +10,30 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo
+from pydantic import BaseModel
 from sqlalchemy import func, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from provider import references
-from provider.base import Day
 from provider.charity.models import DEFAULTS, TYPE_LABELS, TYPE_PLURALS, CharitableIncome, IncomeType, SorpHead
 from provider.dates import month_last_day, short_date
 from provider.errors import FieldErrors, NotFound
 from provider.funders.models import CharitableFund
-from provider.fields import Notes, PenceIn, checked, pence_in
+from provider.charity.schemas import IncomeIn
+from provider.fields import checked
 from provider.ledger import periods
 from provider.ledger.models import EntryKind, LedgerAccount
 from provider.ledger import accounts
 from provider.ledger.post import Line, post
 from provider.money import format_gbp
 from provider.organisation.models import AccountPurpose, BankAccount
-from provider.fields import blank_is_none, optional
 from provider.people.models import Child
 
 CHARITY_LOCK = 7_202_620     # recording charitable income takes this advisory lock on PostgreSQL
-NOT_MONEY = "is not an amount of money: write pounds and pence, like 1,234.50"
-
-
-def _amount(value: Any, info: ValidationInfo) -> int | None:
-    """Whole pence, either sign (only a correction may be negative). A form sends pounds; JSON sends pence."""
-    return pence_in(value, info, example="2500 for £25.00", signed=True,
-                    money_message=lambda exc: "must not be finer than a penny" if "penny" in str(exc) else NOT_MONEY)
-
-
-Amount = Annotated[PenceIn | None, BeforeValidator(_amount)]
-
-
-class IncomeIn(BaseModel):
-    """Charitable income received, or a correction of a record (name it in `corrects_id`). Amounts in pence."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    received_on: Day = Field(description="The day it was received (or recognised, for a legacy)")
-    amount_pence: Amount = Field(description="Whole pence, e.g. 2500 for £25.00; negative only in a correction")
-    income_type: Annotated[IncomeType | None, BeforeValidator(blank_is_none)] = Field(
-        default=None, description="donation, legacy, event, trading, trust_grant or other; a correction keeps "
-                                  "the record's")
-    fund_id: Annotated[uuid.UUID | None, BeforeValidator(blank_is_none)] = Field(
-        default=None, description="The charitable fund (restricted or unrestricted); a correction keeps the record's")
-    sorp_head: Annotated[SorpHead | None, BeforeValidator(blank_is_none)] = Field(
-        default=None, description="The Charities SORP head; by default the type's")
-    exchange: Annotated[bool | None, BeforeValidator(blank_is_none)] = Field(
-        default=None, description="Exchange income (tickets, goods sold) or not (gifts, grants); by default the type's")
-    donor_ref: Annotated[str, BeforeValidator(lambda v: "" if v is None else v)] = Field(
-        default="", max_length=200, description="The donor's id, or the event, shop or trust: never a child's name")
-    gift_aid: Annotated[bool, BeforeValidator(lambda v: False if blank_is_none(v) is None else v)] = False
-    external_id: optional(120) = Field(default=None, description="The fundraising system's id: each is recorded once")
-    corrects_id: Annotated[uuid.UUID | None, BeforeValidator(blank_is_none)] = Field(
-        default=None, description="The record this corrects")
-    notes: Notes = ""
 
 
 @dataclass(frozen=True)

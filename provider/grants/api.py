@@ -11,7 +11,7 @@ from provider.clock import today
 from provider.db import unit_of_work
 from provider.grants import service, views
 from provider.grants.models import GrantAward
-from provider.grants.service import GrantIn
+from provider.grants.schemas import GrantIn
 from provider.users.models import Role, User
 from provider.web.deps import API_ERRORS, DB, allow
 

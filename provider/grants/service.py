@@ -6,44 +6,27 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from provider import references
-from provider.base import Day
 from provider.dates import short_date
 from provider.errors import FieldErrors, NotFound
 from provider.funders.models import Funder, FunderKind
-from provider.fields import Notes, OptionalPence, blank_is_none, checked
+from provider.fields import checked
 from provider.funding.service import po_length_problem
 from provider.grants.models import GrantAward
+from provider.grants.schemas import GrantIn
 from provider.ledger import accounts
 from provider.ledger.models import EntryKind
 from provider.ledger.post import Line, post
 
 PAYING_KINDS = (FunderKind.icb, FunderKind.nhs_england)
 FREQUENCIES = {"quarterly": "Quarterly", "monthly": "Monthly"}
-
-
-class GrantIn(BaseModel):
-    """An award of the NHS children's hospice funding. Amounts in whole pence."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    reference: str = Field(min_length=1, max_length=60, description="The award's reference, e.g. NHS-CHF-2627")
-    name: str = Field(default="NHS children's hospice funding", min_length=1, max_length=200)
-    paid_by_id: uuid.UUID = Field(description="The ICB that pays it on NHS England's behalf")
-    starts_on: Day
-    ends_on: Day
-    amount_pence: OptionalPence = Field(description="The year's award in whole pence, e.g. 31000000 for £310,000")
-    entitled_on: Day = Field(description="When the hospice became entitled to it: its income then")
-    instalments: str = Field(default="quarterly", pattern="^(quarterly|monthly)$")
-    invoice_required: bool = Field(default=True, description="The paying ICB wants a grant invoice each instalment")
-    po_number: Annotated[str | None, BeforeValidator(blank_is_none)] = Field(default=None, max_length=60)
-    notes: Notes = ""
 
 
 def grant_receivable(award_id: uuid.UUID, db: Session) -> accounts.Spec:
