@@ -8,10 +8,11 @@ from sqlmodel import Session
 
 from provider.db import unit_of_work
 from provider.funders import codes, funds, service as funders
-from provider.funders.codes import CodeIn, CodeOut, DepartmentIn, DepartmentOut, DepartmentPatch
-from provider.funders.funds import FundIn, FundOut, FundPatch
+from provider.funders.schemas import (
+    CodeIn, CodeOut, DepartmentIn, DepartmentOut, DepartmentPatch, FunderIn, FunderOut, FunderPatch, FundIn, FundOut,
+    FundPatch,
+)
 from provider.funders.models import Funder, FunderKind
-from provider.funders.service import FunderIn, FunderOut, FunderPatch
 from provider.users.models import Role, User
 from provider.web.deps import API_ERRORS, DB, allow
 

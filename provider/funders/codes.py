@@ -1,50 +1,21 @@
 """Funder codes (an ICB's organisation code and payables code), effective-dated; a council's departments."""
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Iterable
 from datetime import date
-from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlmodel import Session, select
 
-from provider.base import Day
 from provider.dated import DAY, in_force, period_to_close
 from provider.errors import NotFound
 from provider.funders.models import CodeKind, DepartmentKind, Funder, FunderCode, FunderDepartment
+from provider.funders.schemas import CodeIn, DepartmentIn, DepartmentPatch
 from provider.organisation.changes import validate_change, validate_new, values_of
-from provider.fields import Email, optional
 
 CODE_KIND_LABELS = {CodeKind.organisation_code: "Organisation code", CodeKind.payables_code: "Payables code"}
 DEPARTMENT_KIND_LABELS = {DepartmentKind.social_care: "Children's social care", DepartmentKind.education: "Education",
                           DepartmentKind.health: "Health", DepartmentKind.other: "Other"}
-
-
-def _code_value(value: str) -> str:
-    value = value.upper()
-    if not re.fullmatch(r"[A-Z0-9]{2,12}", value):
-        raise ValueError("must be 2 to 12 capital letters and digits, like QRV or K9R1")
-    return value
-
-
-class CodeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    kind: CodeKind
-    value: Annotated[str, AfterValidator(_code_value)]
-    starts_on: Day
-    ends_on: Day | None = Field(default=None, description="Leave out for a code in force until the next one")
-
-
-class CodeOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: uuid.UUID
-    funder_id: uuid.UUID
-    kind: CodeKind
-    value: str
-    starts_on: date
-    ends_on: date | None
 
 
 def code_on(codes: Iterable[FunderCode], kind: CodeKind | str, day: date) -> FunderCode | None:
@@ -70,32 +41,6 @@ def add_code(db: Session, funder: Funder, data: dict | CodeIn) -> FunderCode:
     db.add(code)
     db.flush()
     return code
-
-
-class DepartmentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    kind: DepartmentKind
-    name: str = Field(min_length=1, max_length=200)
-    invoice_email: Email = None
-    billing_address: optional(2000) = Field(default=None, description="Leave out to use the council's address")
-
-
-class DepartmentPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    kind: DepartmentKind | None = None
-    name: str | None = Field(default=None, max_length=200)
-    invoice_email: str | None = None
-    billing_address: str | None = None
-
-
-class DepartmentOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: uuid.UUID
-    funder_id: uuid.UUID
-    kind: DepartmentKind
-    name: str
-    invoice_email: str | None
-    billing_address: str | None
 
 
 def departments_of(db: Session, funder: Funder) -> list[FunderDepartment]:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import uuid
 
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -11,35 +10,8 @@ from sqlmodel import Session, select
 from provider.catalogue.models import Service
 from provider.errors import FieldErrors, NotFound
 from provider.funders.models import CharitableFund, FundService
+from provider.funders.schemas import FundIn, FundOut, FundPatch
 from provider.organisation.changes import sent, validate_change, validate_new
-from provider.fields import Text
-
-
-class FundIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    name: str = Field(min_length=1, max_length=200)
-    restricted: bool = False
-    purpose: Text = Field(default="", description="Required for a restricted fund")
-    service_ids: list[uuid.UUID] = Field(default=[], description="The services a restricted fund may pay for")
-    is_active: bool = True
-
-
-class FundPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    name: str | None = Field(default=None, max_length=200)
-    restricted: bool | None = None
-    purpose: str | None = None
-    service_ids: list[uuid.UUID] | None = None
-    is_active: bool | None = None
-
-
-class FundOut(BaseModel):
-    id: uuid.UUID
-    name: str
-    restricted: bool
-    purpose: str
-    service_ids: list[uuid.UUID]
-    is_active: bool
 
 
 def fund_out(db: Session, fund: CharitableFund) -> FundOut:

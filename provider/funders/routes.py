@@ -14,6 +14,7 @@ from provider.db import unit_of_work
 from provider.errors import FieldErrors
 from provider.funders import codes, fund_routes, service as funders
 from provider.funders.models import FUNDER_KIND_LABELS, CodeKind, Funder, FunderDepartment
+from provider.funders.schemas import DepartmentIn, FunderIn
 from provider.organisation.changes import values_of
 from provider.users.models import Role, User
 from provider.web.deps import DB, allow
@@ -83,7 +84,7 @@ def funder_view(request: Request, db: DB, funder_id: uuid.UUID, user: User = CAN
 @router.get("/funders/{funder_id}/edit")
 def funder_edit(request: Request, db: DB, funder_id: uuid.UUID, _: User = FINANCE):
     funder = funders.get_funder(db, funder_id)
-    return _funder_form(request, db, _text(values_of(funder, funders.FunderIn)), {}, funder)
+    return _funder_form(request, db, _text(values_of(funder, FunderIn)), {}, funder)
 
 
 @router.post("/funders/{funder_id}/edit")
@@ -94,7 +95,7 @@ async def funder_update(request: Request, db: DB, funder_id: uuid.UUID, _: User 
         with unit_of_work(db):
             funders.update_funder(db, funder, data)
     except FieldErrors as exc:
-        return _funder_form(request, db, {**_text(values_of(funder, funders.FunderIn)), **data}, exc.errors, funder,
+        return _funder_form(request, db, {**_text(values_of(funder, FunderIn)), **data}, exc.errors, funder,
                             422)
     return RedirectResponse(f"/funders/{funder.id}?saved=1", status_code=303)
 
@@ -150,7 +151,7 @@ async def department_create(request: Request, db: DB, funder_id: uuid.UUID, _: U
 def department_edit(request: Request, db: DB, funder_id: uuid.UUID, department_id: uuid.UUID, _: User = FINANCE):
     funder = funders.get_funder(db, funder_id)
     department = codes.get_department(db, funder, department_id)
-    return _department_form(request, funder, _text(values_of(department, codes.DepartmentIn)), {}, department)
+    return _department_form(request, funder, _text(values_of(department, DepartmentIn)), {}, department)
 
 
 @router.post("/funders/{funder_id}/departments/{department_id}")
@@ -163,6 +164,6 @@ async def department_update(request: Request, db: DB, funder_id: uuid.UUID, depa
         with unit_of_work(db):
             codes.save_department(db, funder, data, department)
     except FieldErrors as exc:
-        values = {**_text(values_of(department, codes.DepartmentIn)), **data}
+        values = {**_text(values_of(department, DepartmentIn)), **data}
         return _department_form(request, funder, values, exc.errors, department, 422)
     return RedirectResponse(f"/funders/{funder.id}?saved=1#departments", status_code=303)

@@ -4,90 +4,14 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from provider.errors import FieldErrors, NotFound
 from provider.funders.models import FUNDER_KIND_LABELS, Funder, FunderKind
+from provider.funders.schemas import FunderIn, FunderPatch
 from provider.organisation.changes import validate_change, validate_new, values_of
-from provider.organisation.service import PaymentTerms
-from provider.fields import Email, Name, Phone, Text, between, blank_is_none
-
-
-def _between(low: int, high: int):
-    return Annotated[Annotated[int, between(low, high)] | None, BeforeValidator(blank_is_none)]
-
-
-class FunderIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    kind: FunderKind
-    name: str = Field(min_length=1, max_length=200)
-    billing_address: str = Field(min_length=1, max_length=2000,
-                                 description="For an ICB, with its organisation and payables codes")
-    contact_name: Name = None
-    phone: Phone = None
-    invoice_email: Email = None
-    secure_email: Email = Field(default=None, description="Only for patient-level backing data; never invoices")
-    payment_terms_days: PaymentTerms = 30
-    po_required: bool = Field(default=False, description="No purchase order, no invoice")
-    pays_without_invoice: bool = Field(default=False, description="Pays on a schedule; Lantern expects payments")
-    charges_cancellations: bool = Field(default=False, description="Pays for a late cancellation by the family or a "
-                                                                   "night the child did not attend")
-    invoice_number_max_length: _between(6, 100) = Field(default=None, description="e.g. 30 for NHS SBS")
-    po_number_max_length: _between(1, 60) = Field(default=None, description="The longest purchase order number "
-                                                                          "the payer's system takes")
-    max_days_dated_ahead: _between(0, 365) = Field(default=None, description="e.g. 14 for NHS SBS")
-    successor_id: uuid.UUID | None = Field(default=None, description="The funder that replaced this one")
-    is_active: bool = True
-    notes: Text = ""
-
-
-class FunderPatch(BaseModel):
-    """A change to a funder: only the fields sent are changed."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    kind: FunderKind | None = None
-    name: str | None = Field(default=None, max_length=200)
-    billing_address: str | None = Field(default=None, max_length=2000)
-    contact_name: str | None = None
-    phone: str | None = None
-    invoice_email: str | None = None
-    secure_email: str | None = None
-    payment_terms_days: int | None = None
-    po_required: bool | None = None
-    pays_without_invoice: bool | None = None
-    charges_cancellations: bool | None = None
-    invoice_number_max_length: int | None = None
-    po_number_max_length: int | None = None
-    max_days_dated_ahead: int | None = None
-    successor_id: uuid.UUID | None = None
-    is_active: bool | None = None
-    notes: str | None = None
-
-
-class FunderOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: uuid.UUID
-    kind: FunderKind
-    name: str
-    billing_address: str
-    contact_name: str | None
-    phone: str | None
-    invoice_email: str | None
-    secure_email: str | None
-    payment_terms_days: int
-    po_required: bool
-    pays_without_invoice: bool
-    charges_cancellations: bool
-    invoice_number_max_length: int | None
-    po_number_max_length: int | None
-    max_days_dated_ahead: int | None
-    successor_id: uuid.UUID | None
-    is_active: bool
-    notes: str
 
 
 def _like(text: str) -> str:
