@@ -23,7 +23,7 @@ from invoicing.models import (BilledInstalment, BilledPart, CreditNote, Expected
                               InvoiceLine)
 from provider import references
 from provider.base import new_id
-from provider.dates import month_last_day
+from provider.dates import month_last_day, parse_month
 from provider.funding.models import BlockContract
 from provider.grants.models import BilledGrantInstalment
 from provider.grants.service import grant_receivable
@@ -258,7 +258,7 @@ def _block_account(book: _Accounts, contract_id: uuid.UUID, reference: str, in_a
 def month_bounds(period: str) -> tuple[date, date]:
     """'2026-10' to its first and last days; ValueError naming the problem otherwise."""
     try:
-        first = date.fromisoformat(f"{period}-01")
-    except ValueError:
+        first = parse_month(period, "period")
+    except FieldErrors:
         raise ValueError(f"period must be a month as YYYY-MM, not {period!r}") from None
     return first, month_last_day(first)

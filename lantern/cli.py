@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import sys
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import typer
-from dateutil.relativedelta import relativedelta
 
 from lantern import backup_cli
 from provider.config import get_settings
-from provider.dates import short_date
+from provider.dates import month_last_day, parse_month, short_date
+from provider.errors import FieldErrors
 from provider.money import format_gbp
 
 app = typer.Typer(help="Lantern: billing and Individual Service Funds for children's hospices.",
@@ -83,10 +83,10 @@ def demo(if_empty: bool = typer.Option(False, "--if-empty", help="Do nothing whe
 
 def _month(period: str) -> tuple[date, date]:
     try:
-        first = datetime.strptime(period, "%Y-%m").date()
-    except ValueError:
-        fail(f"--period must be a month written YYYY-MM, like 2026-10 (got {period!r})")
-    return first, first + relativedelta(months=1) - timedelta(days=1)
+        first = parse_month(period, "--period")
+    except FieldErrors as exc:
+        fail(f"--period {exc.errors['--period']} (got {period!r})")
+    return first, month_last_day(first)
 
 
 @app.command("allocate")

@@ -32,12 +32,23 @@ def month_last_day(first: date) -> date:
     return first + relativedelta(months=1) - timedelta(days=1)
 
 
+MONTH_WRITTEN = "must be a month written YYYY-MM, like 2026-10"
+
+
+def parse_month(text: str | None, field: str = "month", *, years: tuple[int, int] = (1, 9999),
+                outside: str = MONTH_WRITTEN) -> date:
+    """The first day of the month written 'YYYY-MM' in `field`. FieldErrors naming the field otherwise: MONTH_WRITTEN
+    for text that is not a month, `outside` for a month whose year is not within `years` (first and last)."""
+    try:
+        first = datetime.strptime(text or "", "%Y-%m").date()
+    except ValueError:
+        raise FieldErrors({field: MONTH_WRITTEN}) from None
+    if not years[0] <= first.year <= years[1]:
+        raise FieldErrors({field: outside})
+    return first
+
+
 def month_bounds(month: str | None, field: str = "month") -> tuple[date, date]:
     """A month asked for as 'YYYY-MM' (a page's or the API's `field`): its first and last days, or FieldErrors."""
-    try:
-        first = datetime.strptime(month or "", "%Y-%m").date()
-    except ValueError:
-        raise FieldErrors({field: "must be a month written YYYY-MM, like 2026-10"}) from None
-    if not 1900 <= first.year <= 2999:
-        raise FieldErrors({field: "must be a month from 1900 to 2999"})
+    first = parse_month(month, field, years=(1900, 2999), outside="must be a month from 1900 to 2999")
     return first, month_last_day(first)

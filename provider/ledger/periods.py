@@ -13,7 +13,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from provider import hooks
+from provider import dates, hooks
 from provider.clock import financial_year_label, financial_year_start, today as clock_today
 from provider.dates import long_date, month_last_day
 from provider.errors import FieldErrors
@@ -21,7 +21,6 @@ from provider.ledger.models import AccountingPeriod, LedgerAccount, LedgerEntry,
 from provider.organisation.models import ProviderSettings
 from provider.users.models import User
 
-MONTH_FORMAT = "must be a month written YYYY-MM, like 2026-10"
 YEAR_FORMAT = "must be the year a financial year starts in, like 2026"
 
 
@@ -67,13 +66,8 @@ def year_label(db: Session, year: int) -> str:
 
 
 def parse_month(text: str | None, field: str = "month") -> date:
-    try:
-        first = datetime.strptime(text or "", "%Y-%m").date()
-    except ValueError:
-        raise FieldErrors({field: MONTH_FORMAT}) from None
-    if not 2000 <= first.year <= 2100:
-        raise FieldErrors({field: MONTH_FORMAT})
-    return first
+    """A month of the ledger, written 'YYYY-MM', from 2000 to 2100: its first day, or FieldErrors."""
+    return dates.parse_month(text, field, years=(2000, 2100))
 
 
 def parse_year(value: str | int | None, field: str = "year") -> int:
