@@ -44,7 +44,8 @@ def vat_label(treatment: str) -> str:
 
 pdf_templates = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True,
                           undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-pdf_templates.filters.update(gbp=format_gbp, uk_date=uk_date, sort_code=sort_code, vat_label=vat_label)
+pdf_templates.filters.update(gbp=format_gbp, uk_date=uk_date, long_date=long_date, sort_code=sort_code,
+                             vat_label=vat_label)
 pdf_templates.globals["date_span"] = date_span
 
 

@@ -1,7 +1,8 @@
 """Dates as Lantern writes them for people in the UK, and the days of a month.
 
 `long_date` gives "7 December 2026" (pages, letters, refusals); `short_date` gives "07/12/2026" (lists, reports,
-ledger descriptions). Pages use them as the `uk_date` and `short_date` template filters.
+ledger descriptions). Pages use them as the `uk_date`, `long_date` and `short_date` template filters (the PDFs'
+`long_date` too).
 """
 from __future__ import annotations
 

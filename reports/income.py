@@ -25,6 +25,7 @@ from isf.models import IsfAgreement, IsfReceipt
 from provider import references
 from provider.charges.models import Charge, ChargePart, ChargeState
 from provider.clock import financial_year_label
+from provider.dates import short_date
 from provider.errors import FieldErrors
 from provider.funders.models import Funder, FunderDepartment, FunderKind
 from provider.funding.models import Arrangement, BlockContract
@@ -92,12 +93,12 @@ def period_label(first: date, last: date) -> str:
         return f"{first:%B} to {last:%B %Y}"
     if months == 1:
         return f"{first:%B %Y}"
-    return f"{first:%d/%m/%Y} to {last:%d/%m/%Y}"
+    return f"{short_date(first)} to {short_date(last)}"
 
 
 def check_period(first: date, last: date) -> None:
     if last < first:
-        raise FieldErrors({"last": f"is {last:%d/%m/%Y}, before the period starts ({first:%d/%m/%Y}): a period "
+        raise FieldErrors({"last": f"is {short_date(last)}, before the period starts ({short_date(first)}): a period "
                                    "ends on or after its first day"})
 
 

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from invoicing.models import CreditNote, Invoice
 from invoicing.payments.models import Allocation, DebtAdjustment, Payment, Refund
+from provider.dates import short_date
 from provider.ledger import accounts
 from provider.ledger.post import balances
 from provider.money import format_gbp
@@ -21,7 +22,7 @@ def payments_not_overspent(db: Session) -> list[str]:
         given[payment_id] += int(pence)
     for payment_id, pence in db.exec(select(Refund.payment_id, func.sum(Refund.pence)).group_by(Refund.payment_id)):
         given[payment_id] += int(pence)
-    return [f"Payment from {p.payer_name} of {format_gbp(p.amount_pence)} on {p.received_on:%d/%m/%Y}: "
+    return [f"Payment from {p.payer_name} of {format_gbp(p.amount_pence)} on {short_date(p.received_on)}: "
             f"{format_gbp(given[p.id])} allocated and refunded, more than it was."
             for p in db.exec(select(Payment).where(Payment.id.in_(list(given)))) if given[p.id] > p.amount_pence] \
         if given else []

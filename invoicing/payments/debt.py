@@ -17,6 +17,7 @@ from invoicing.drafting import PayerFacts
 from invoicing.models import Invoice
 from invoicing.payments.balances import owed
 from invoicing.payments.models import Dispute, Reminder
+from provider.dates import long_date, short_date
 from provider.ledger import accounts
 from provider.ledger.models import LedgerAccount, LedgerEntry, LedgerLine
 from provider.money import format_gbp
@@ -126,14 +127,14 @@ def aged_debt(db: Session, as_of: date) -> AgedDebt:
 def hold_refusal(payer: PayerFacts) -> str | None:
     if payer.on_hold_since is None:
         return None
-    return (f"{payer.name}'s family is under a bereavement hold since {payer.on_hold_since:%-d %B %Y}: no reminder "
+    return (f"{payer.name}'s family is under a bereavement hold since {long_date(payer.on_hold_since)}: no reminder "
             f"goes to them while it lasts, and nothing is sent to them without a person deciding to")
 
 
 def dispute_refusal(debt: Debt) -> str | None:
     if debt.dispute is None:
         return None
-    return (f"invoice {debt.invoice.number} is disputed (since {debt.dispute.opened_on:%-d %B %Y}: "
+    return (f"invoice {debt.invoice.number} is disputed (since {long_date(debt.dispute.opened_on)}: "
             f"{debt.dispute.reason}): no reminder while it is disputed")
 
 
@@ -183,12 +184,12 @@ def aged_debt_text(report: AgedDebt) -> str:
             for row in [kind, *[Row("  " + p.label, p.kind, p.ref, p.bands, p.disputed) for p in payers]]]
     rows.append(("Total", [*report.total.bands, sum(report.total.bands)]))
     width = max([len(label) for label, _ in rows] + [30])
-    out = [f"Aged debt at {report.as_of:%-d %B %Y} (days past the due date)", "",
+    out = [f"Aged debt at {long_date(report.as_of)} (days past the due date)", "",
            f"{'Payer':<{width}}" + "".join(f"{h:>15}" for h in heads)]
     out += [f"{label:<{width}}" + "".join(f"{format_gbp(p):>15}" for p in values) for label, values in rows]
     out += ["", f"Disputed, not in the bands: {format_gbp(report.total.disputed)}"]
     out += [f"  {d.invoice.number}  {d.payer.name}  {format_gbp(d.outstanding)}  disputed since "
-            f"{d.dispute.opened_on:%d/%m/%Y}: {d.dispute.reason}" for d in report.disputed]
+            f"{short_date(d.dispute.opened_on)}: {d.dispute.reason}" for d in report.disputed]
     tie = "agrees" if report.agrees else "DOES NOT AGREE"
     out += ["", f"Owed in all: {format_gbp(report.total.total)}; debtors in the ledger: "
                 f"{format_gbp(report.ledger_pence)} ({tie})"]

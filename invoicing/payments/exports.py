@@ -46,6 +46,7 @@ from invoicing.payments.models import Allocation, DebtAdjustment, NominalCode, P
 from provider import references
 from provider.catalogue.models import Service
 from provider.charges.models import Charge, ChargePart
+from provider.dates import short_date
 from provider.errors import FieldErrors
 from provider.funding.models import MANAGEMENT_OPTION_LABELS, Arrangement, ManagementOption
 from provider.grants.models import BilledGrantInstalment
@@ -144,7 +145,7 @@ def period(first: str | None, last: str | None) -> tuple[date, date]:
             errors[field] = ("is required" if not (text or "").strip()
                              else f"is not a date: “{text}” (write it like 31/03/2027)")
     if not errors and days["to"] < days["from"]:
-        errors["to"] = f"is before the start ({days['from']:%d/%m/%Y}): a period cannot end before it starts"
+        errors["to"] = f"is before the start ({short_date(days['from'])}): a period cannot end before it starts"
     if errors:
         raise FieldErrors(errors)
     return days["from"], days["to"]
@@ -351,7 +352,7 @@ def xero_csv(db: Session, first: date, last: date) -> str:
     lines = sales_lines(db, first, last)
     emails = {ref: facts.email or "" for ref, facts in gather.payers(db, {l.payer_ref for l in lines}).items()}
     rows = [[l.payer_name, emails.get(l.payer_ref, ""), *_address(l.address), l.number, l.reference,
-             f"{l.issued_on:%d/%m/%Y}", f"{l.due_on:%d/%m/%Y}", money(-l.total_pence if l.is_credit else l.total_pence),
+             short_date(l.issued_on), short_date(l.due_on), money(-l.total_pence if l.is_credit else l.total_pence),
              "", l.description, str(-l.quantity if l.is_credit else l.quantity), money(l.unit_pence), "", l.code,
              XERO_TAX[l.vat_treatment], money(0), "", "", "", "", "GBP", ""] for l in lines]
     return _csv(XERO_COLUMNS, rows)
@@ -373,12 +374,12 @@ def _cut(text: str, most: int) -> str:
 def sage_csv(db: Session, first: date, last: date) -> str:
     codes = Codes(saved_codes(db))
     rows = [["SC" if l.is_credit else "SI", sage_account(l.payer_ref, l.payer_name), l.code, "",
-             f"{l.issued_on:%d/%m/%Y}", l.number[:30], _cut(l.description, 60), money(l.pence),
+             short_date(l.issued_on), l.number[:30], _cut(l.description, 60), money(l.pence),
              SAGE_TAX[l.vat_treatment], money(0), "", l.reference[:30], "", "", ""]
             for l in sales_lines(db, first, last)]
     for kind, day, payment, pence, details in _money_moves(db, first, last):
         rows.append([kind, sage_account(payment.payer_ref, payment.payer_name),
-                     codes.of(accounts.bank_code(payment.bank_account_id), "bank"), "", f"{day:%d/%m/%Y}",
+                     codes.of(accounts.bank_code(payment.bank_account_id), "bank"), "", short_date(day),
                      _cut(payment.reference or "", 30), details, money(pence), "T9", money(0), "", "", "", "", ""])
     return _csv(SAGE_COLUMNS, rows)
 
@@ -429,7 +430,7 @@ def payment_rows(db: Session, first: date, last: date) -> list[PaymentRow]:
 
 def payments_csv(db: Session, first: date, last: date) -> str:
     codes = Codes(saved_codes(db))
-    rows = [[f"{r.payment.received_on:%d/%m/%Y}", r.payment.payer_name, r.bank,
+    rows = [[short_date(r.payment.received_on), r.payment.payer_name, r.bank,
              codes.of(accounts.bank_code(r.payment.bank_account_id), "bank"), codes.of("debtors"),
              money(r.payment.amount_pence), r.payment.method.replace("_", " ").capitalize(), r.payment.reference,
              "; ".join(f"{number} {money(pence)}" for number, pence in r.allocations), money(r.allocated),

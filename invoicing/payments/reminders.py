@@ -24,6 +24,7 @@ from invoicing.models import Document
 from invoicing.payments.debt import COMMISSIONERS, Debt, debts, dispute_refusal, hold_refusal
 from invoicing.payments.models import Reminder
 from provider.config import Settings
+from provider.dates import long_date
 from provider.errors import FieldErrors
 from provider.money import format_gbp, round_pence
 from provider.organisation.models import ProviderSettings
@@ -57,7 +58,7 @@ def statutory_rate(begins: date) -> Decimal:
     """The yearly rate, in %, for a debt whose interest begins to run on `begins`: fixed for the whole debt."""
     rate = REFERENCE_RATES.get(reference_day(begins) + timedelta(days=1))
     if rate is None:
-        raise RateUnknown(f"the Bank of England base rate on {reference_day(begins):%-d %B %Y} is not yet in "
+        raise RateUnknown(f"the Bank of England base rate on {long_date(reference_day(begins))} is not yet in "
                           f"Lantern's table of reference rates")
     return Decimal(rate) + MARGIN
 
@@ -151,7 +152,7 @@ def letter(db: Session, payer_ref: str, on: date, claim_interest: bool = False,
     interest = sum(c.interest for c in claims.values())
     compensation = sum(c.compensation for c in claims.values())
     return {
-        "title": "Payment reminder", "number": f"{on.day} {on:%B %Y}", "sent_on": on.isoformat(),
+        "title": "Payment reminder", "number": f"{long_date(on)}", "sent_on": on.isoformat(),
         "supplier": freeze.supplier(db),
         "customer": {"name": payer.name, "address": payer.address, "kind": payer.kind},
         "invoices": [{"number": d.invoice.number, "issued_on": d.invoice.issued_on.isoformat(),

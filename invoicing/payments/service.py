@@ -20,6 +20,7 @@ from invoicing.payments.models import (
     AdjustmentKind, Allocation, DebtAdjustment, Dispute, Payment, PaymentMethod, Refund, RefundTo,
 )
 from provider import references
+from provider.dates import short_date
 from provider.errors import FieldErrors, NotFound
 from provider.ledger import accounts
 from provider.ledger.models import EntryKind
@@ -67,7 +68,7 @@ def payment_problems(db: Session, shape: PaymentIn, today: date) -> dict[str, st
     if shape.received_on is None:
         errors["received_on"] = "is required"
     elif shape.received_on > today:
-        errors["received_on"] = f"is after today ({today:%d/%m/%Y}): record money once it has arrived"
+        errors["received_on"] = f"is after today ({short_date(today)}): record money once it has arrived"
     if shape.amount_pence is None or shape.amount_pence <= 0:
         errors["amount_pence"] = "must be more than nothing"
     if shape.method not in PaymentMethod.__members__:

@@ -16,6 +16,7 @@ from invoicing.documents import html_to_pdf, pdf_templates
 from invoicing.models import CreditNote, Invoice
 from invoicing.payments.debt import debts
 from invoicing.payments.models import AdjustmentKind, Allocation, DebtAdjustment, Payment, Refund
+from provider.dates import long_date, short_date
 from provider.errors import NotFound
 from provider.money import format_gbp
 
@@ -26,7 +27,7 @@ def _events(db: Session, ref: str, as_of: date) -> list[tuple[date, int, str, in
     """(day, order within the day, details, amount: + owed, − paid or credited, None for a note)."""
     events = []
     for i in db.exec(select(Invoice).where(Invoice.payer_ref == ref, Invoice.issued_on <= as_of)):
-        events.append((i.issued_on, 0, f"Invoice {i.number}, due {i.due_on:%d/%m/%Y}", i.total_pence))
+        events.append((i.issued_on, 0, f"Invoice {i.number}, due {short_date(i.due_on)}", i.total_pence))
     for note, number in db.exec(select(CreditNote, Invoice.number).join(Invoice, Invoice.id == CreditNote.invoice_id)
                                 .where(CreditNote.payer_ref == ref, CreditNote.issued_on <= as_of)):
         events.append((note.issued_on, 1, f"Credit note {note.number} against {number}: {note.reason}",
@@ -39,7 +40,7 @@ def _events(db: Session, ref: str, as_of: date) -> list[tuple[date, int, str, in
                    .join(Invoice, Invoice.id == Allocation.invoice_id)
                    .where((Payment.payer_ref == ref) | (Invoice.payer_ref == ref), Allocation.allocated_on <= as_of))
     for a, p, i in rows:
-        what = f"{format_gbp(abs(a.pence))} of the payment of {p.received_on:%d/%m/%Y}"
+        what = f"{format_gbp(abs(a.pence))} of the payment of {short_date(p.received_on)}"
         if a.pence < 0:
             what = f"Undone: {what} set against {i.number}, now held on account"
         else:
@@ -75,7 +76,7 @@ def statement(db: Session, payer_ref: str, as_of: date) -> dict:
     owing = debts(db, as_of, payer_ref)
     outstanding = sum(d.outstanding for d in owing)
     return {
-        "title": "Statement of account", "number": f"at {as_of.day} {as_of:%B %Y}", "as_of": as_of.isoformat(),
+        "title": "Statement of account", "number": f"at {long_date(as_of)}", "as_of": as_of.isoformat(),
         "supplier": freeze.supplier(db),
         "customer": {"ref": payer_ref, "name": payer.name, "address": payer.address, "kind": payer.kind},
         "lines": lines,

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from provider.catalogue.models import Service
 from provider.charges.models import Charge, ChargePart
 from provider import references
+from provider.dates import short_date
 from provider.ledger import accounts
 from provider.ledger.models import EntryKind, LedgerAccount, LedgerEntry
 from provider.ledger.post import Line, Posting, reverse
@@ -62,7 +63,7 @@ def delivery_posting(db: Session, charge_id: uuid.UUID, child_id: uuid.UUID, ser
     lines = _lines(db, service, parts, child_id)
     if not lines:
         return None
-    return Posting(EntryKind.care_delivered, lines, day, f"Care delivered {day:%d/%m/%Y}",
+    return Posting(EntryKind.care_delivered, lines, day, f"Care delivered {short_date(day)}",
                    references.source_ref("charge", charge_id),
                    charge_id)
 
@@ -72,5 +73,5 @@ def reverse_delivery(db: Session, charge: Charge, on, actor_id=None) -> LedgerEn
                                               LedgerEntry.kind == EntryKind.care_delivered)).first()
     if entry is None:
         return None
-    return reverse(db, entry, description=f"Charge of {charge.day:%d/%m/%Y} withdrawn or recalculated", on=on,
+    return reverse(db, entry, description=f"Charge of {short_date(charge.day)} withdrawn or recalculated", on=on,
                    actor_id=actor_id, kind=EntryKind.care_reversed)

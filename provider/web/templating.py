@@ -31,6 +31,7 @@ templates.env.filters["gbp"] = lambda pence: "" if pence is None else format_gbp
 templates.env.filters["pounds"] = lambda pence: "" if pence is None else pounds_text(pence)
 templates.env.filters["uk_date"] = uk_date
 templates.env.filters["short_date"] = short_date
+templates.env.filters["long_date"] = long_date  # a date object, in pages and the PDFs alike (reports/_parts.html)
 
 NAVIGATION = {
     Role.admin: [("Home", "/"), ("Users", "/users"), ("Outbox", "/outbox"), ("Settings", "/settings")],
