@@ -59,9 +59,11 @@ from provider.funding.models import (FAMILY_HELD, Arrangement, ArrangementKind, 
                                      ArrangementShare, BlockContract, BlockContractService, BudgetLaw, BudgetSource,
                                      ManagementOption)
 from provider.funding.units import CHARGEABLE_CANCELLATIONS
-from provider.charges.posting import STREAMS, stream_of
+from provider import references
+from provider.charges.posting import stream_of
 from reports import income_months
 from reports import income_children
+from provider.ledger import accounts
 from provider.ledger.models import LedgerAccount, LedgerEntry, LedgerLine
 from provider.migrate import upgrade
 from provider.numbering import NumberSeries
@@ -693,13 +695,11 @@ class Charger:
                 "units": p.units, "memorandum_pence": p.memorandum_pence, "rule": p.rule, "reason": p.reason})
             if p.pence == 0 or p.kind in CHARITY_KINDS:
                 continue
-            if p.payer_ref.startswith("isf:"):
-                held = self.account(p.payer_ref, f"ISF held for others: {p.payer_name}", "liability", made)
+            if references.is_kind(p.payer_ref, references.ISF):
+                held = self.account(accounts.isf_held(references.parse_payer(p.payer_ref).id, p.payer_name), made)
             else:
-                held = self.account(f"accrued:{p.payer_ref}", f"Accrued income: {p.payer_name}", "asset", made)
-            stream = stream_of(p)
-            income = self.account(f"income:{stream}:{code}",
-                                  f"Income, {STREAMS.get(stream, stream)}: {service_name}", "income", made)
+                held = self.account(accounts.accrued(p.payer_ref, p.payer_name), made)
+            income = self.account(accounts.care_income(stream_of(p), code, service_name), made)
             lines += [(held, p.pence, 0, p.payer_ref), (income, 0, p.pence, p.payer_ref)]
         if lines:
             entry_id = b.new_id()
@@ -713,12 +713,12 @@ class Charger:
                                        "child_id": unit["_child"]}
                                       for account, debit, credit, payer in lines]
 
-    def account(self, code: str, name: str, type_: str, made: datetime) -> uuid.UUID:
-        found = self.accounts.get(code)
+    def account(self, spec: accounts.Spec, made: datetime) -> uuid.UUID:
+        found = self.accounts.get(spec.code)
         if found is None:
-            found = self.accounts[code] = self.b.new_id()
-            self.rows[LedgerAccount].append({"id": found, "code": code, "name": name, "type": type_,
-                                             "created_at": made})
+            found = self.accounts[spec.code] = self.b.new_id()
+            self.rows[LedgerAccount].append({"id": found, "code": spec.code, "name": spec.name,
+                                             "type": spec.type.value, "created_at": made})
         return found
 
     def flush(self) -> None:

@@ -38,6 +38,7 @@ from provider.dates import short_date
 from provider.funders.models import CharitableFund
 from provider.grants.models import GrantAward
 from provider.grants.service import record_award
+from provider.ledger import accounts
 from provider.ledger.models import LedgerAccount, LedgerEntry, LedgerLine
 from provider.users.models import Role, User
 
@@ -159,7 +160,7 @@ class Gifts:
         self.funds = {f.id: f for f in funds.values()}
         self.accounts = dict(db.exec(select(LedgerAccount.code, LedgerAccount.id)).all())
         bank = operating_bank(db)
-        self.bank = (f"bank:{bank.id}", f"Bank: {bank.label or bank.account_name} ({bank.account_number})")
+        self.bank = accounts.bank(bank)
         self.rows: dict[type, list[dict]] = defaultdict(list)
 
     def write(self, gifts: list[dict], actor) -> None:
@@ -185,10 +186,8 @@ class Gifts:
                   "corrects_id": original["id"] if original else None, "notes": gift.get("notes", ""),
                   "source": "bench", "created_at": now, "created_by_id": actor}
         self.rows[CharitableIncome].append(record)
-        restricted = "restricted" if fund.restricted else "unrestricted"
-        income = self._account(f"income:charitable:{kind.value}:{restricted}",
-                               f"Income, charitable: {TYPE_PLURALS[kind]} ({restricted})", "income", now)
-        cash = self._account(*self.bank, "asset", now)
+        income = self._account(accounts.charitable_income(kind.value, fund.restricted, TYPE_PLURALS[kind]), now)
+        cash = self._account(self.bank, now)
         lines = [(cash, pence, 0), (income, 0, pence)] if pence > 0 else [(income, -pence, 0), (cash, 0, -pence)]
         what = f"{TYPE_LABELS[kind]} to {fund.name}"
         description = (f"Correction of charitable income ({what}, {short_date(original['received_on'])})" if original
@@ -203,12 +202,12 @@ class Gifts:
                                    "debit_pence": debit, "credit_pence": credit} for account, debit, credit in lines]
         return record
 
-    def _account(self, code: str, name: str, type_: str, now):
-        found = self.accounts.get(code)
+    def _account(self, spec: accounts.Spec, now):
+        found = self.accounts.get(spec.code)
         if found is None:
-            found = self.accounts[code] = self.b.new_id()
-            self.rows[LedgerAccount].append({"id": found, "code": code, "name": name, "type": type_,
-                                             "created_at": now})
+            found = self.accounts[spec.code] = self.b.new_id()
+            self.rows[LedgerAccount].append({"id": found, "code": spec.code, "name": spec.name,
+                                             "type": spec.type.value, "created_at": now})
         return found
 
 

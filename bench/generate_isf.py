@@ -39,6 +39,7 @@ from provider.audit.recorder import set_actor
 from lantern.demo import AS_OF
 from lantern.demo_data.isf import RECEIPT
 from provider.funding.models import Arrangement, ManagementOption
+from provider.ledger import accounts
 from provider.ledger.models import LedgerAccount, LedgerEntry, LedgerLine
 from provider.organisation.models import AccountPurpose, BankAccount
 from provider.people.models import Child
@@ -178,7 +179,7 @@ class Money:
         self.children: dict = {}
         bank = db.exec(select(BankAccount).where(BankAccount.purpose == AccountPurpose.isf_client,
                                                  BankAccount.is_active)).first()
-        self.bank = (f"bank:{bank.id}", f"Bank: {bank.label or bank.account_name} ({bank.account_number})")
+        self.bank = accounts.bank(bank)
         self.rows: dict[type, list[dict]] = defaultdict(list)
 
     def receipt(self, agreement: IsfAgreement, child: Child, period, received: date, source: str, reference: str,
@@ -188,7 +189,7 @@ class Money:
             "id": receipt_id, "agreement_id": agreement.id, "instalment_number": period.number,
             "received_on": received, "pence": period.pence, "source": source, "reference": reference,
             "bank_line_id": None, "created_at": now, "created_by_id": actor})
-        bank = self._account(*self.bank, "asset", now)
+        bank = self._account(self.bank, now)
         held = self._held(agreement, child, now)
         self._post("isf_receipt", [(bank, period.pence, 0), (held, 0, period.pence)], received,
                    f"ISF receipt: {reference or source}", f"isf_receipt:{receipt_id}", agreement.id, actor, now)
@@ -204,25 +205,24 @@ class Money:
             "outcome_id": None, "supplier_id": None, "evidence_id": None, "from_contingency": False,
             "status": "approved", "asked_by_id": actor, "decided_by_id": actor, "decided_on": period.starts_on,
             "created_at": now})
-        income = self._account("income:isf_fees", "Income, ISF management fees", "income", now)
+        income = self._account(accounts.isf_fees(), now)
         held = self._held(agreement, child, now)
         self._post("isf_drawdown", [(held, pence, 0), (income, 0, pence)], period.starts_on,
                    f"ISF management fee, period {period.number}", f"isf_spend:{fee_id}", agreement.id, actor, now)
 
     def _held(self, agreement: IsfAgreement, child: Child, now: datetime):
         """The ISF's account, whose lines name the ISF as payer and its child, as `service.held_line` writes them."""
-        code = service.ledger_code(agreement)
-        held = self._account(code, f"ISF held for others: {child.preferred_name or child.first_name}'s ISF",
-                             "liability", now)
-        self.payers[held], self.children[held] = code, child.id
+        spec = accounts.isf_held(agreement.arrangement_id, f"{child.preferred_name or child.first_name}'s ISF")
+        held = self._account(spec, now)
+        self.payers[held], self.children[held] = spec.code, child.id
         return held
 
-    def _account(self, code: str, name: str, type_: str, now: datetime):
-        found = self.accounts.get(code)
+    def _account(self, spec: accounts.Spec, now: datetime):
+        found = self.accounts.get(spec.code)
         if found is None:
-            found = self.accounts[code] = self.b.new_id()
-            self.rows[LedgerAccount].append({"id": found, "code": code, "name": name, "type": type_,
-                                             "created_at": now})
+            found = self.accounts[spec.code] = self.b.new_id()
+            self.rows[LedgerAccount].append({"id": found, "code": spec.code, "name": spec.name,
+                                             "type": spec.type.value, "created_at": now})
         return found
 
     def _post(self, kind: str, lines: list, day: date, description: str, source_ref: str, group_id, actor,

@@ -26,18 +26,19 @@ from sqlmodel import Session
 
 import lantern.models  # noqa: F401  (every table in the metadata)
 from provider.db import make_engine
+from provider.ledger import accounts
 from reports.income import statutory_income, year_period
 from reports.trustee import trustee_income
 
 DEFAULT_FILE = Path(__file__).resolve().parent / "out" / "report.db"
 YEARS = range(2022, 2027)
 AIM_SECONDS = 1.0
-AGGREGATE = text("""
+AGGREGATE = text(f"""
     SELECT a.code, SUM(l.credit_pence - l.debit_pence)
     FROM ledger_lines l
     JOIN ledger_accounts a ON a.id = l.account_id
     JOIN ledger_entries e ON e.id = l.entry_id
-    WHERE a.code LIKE 'income:%' AND e.posted_on BETWEEN :first AND :last
+    WHERE a.code LIKE '{accounts.INCOME}%' AND e.posted_on BETWEEN :first AND :last
     GROUP BY a.code""")
 LINES = text("SELECT count(*) FROM ledger_lines l JOIN ledger_entries e ON e.id = l.entry_id "
              "WHERE e.posted_on BETWEEN :first AND :last")
