@@ -7,6 +7,7 @@ sees its own client reference; a family or a nominee sees the child's first name
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,6 +17,7 @@ from provider.money import format_gbp
 NHS_KINDS = frozenset({"icb", "nhs_england"})
 NAMES_CHILDREN = frozenset({"family", "nominee"})
 NUMBER_LENGTH = len("INV2627000001")
+Span = tuple[date, date | None]     # a written nomination in force from the first day until the day before the second
 
 
 @dataclass(frozen=True)
@@ -200,13 +202,38 @@ def _order_problems(payer: PayerFacts, orders: list[Order], parts: list[Billable
     return problems
 
 
+def _in_force(spans: tuple[Span, ...], day: date) -> bool:
+    return any(received <= day and (withdrawn is None or day < withdrawn) for received, withdrawn in spans)
+
+
+def _nomination_problems(payer: PayerFacts, parts: list[Billable], children: dict[str, ChildFacts],
+                         nominations: Mapping[tuple[str, str], tuple[Span, ...]]) -> list[str]:
+    """A nominee is invoiced only for care on days a written nomination of it for the child is in force."""
+    problems = []
+    for child_id in sorted({p.child_id for p in parts}):
+        spans = nominations.get((payer.ref, child_id), ())
+        name = children[child_id].first_name
+        if not spans:
+            problems.append(f"no written nomination of {payer.name} for {name} is in force: nothing is invoiced "
+                            f"to a nominee without one")
+            continue
+        days = sorted({p.day for p in parts if p.child_id == child_id and not _in_force(spans, p.day)})
+        if days:
+            listed = ", ".join(short_date(d) for d in days)
+            problems.append(f"no written nomination of {payer.name} for {name} is in force on {listed}: nothing "
+                            f"is invoiced to a nominee for care on a day without one; recalculate the charges "
+                            f"so the next arrangement pays")
+    return problems
+
+
 def draft_invoices(period_start: date, period_end: date, billables: list[Billable], payers: dict[str, PayerFacts],
                    services: dict[str, ServiceFacts], children: dict[str, ChildFacts],
-                   orders: dict[tuple[str, str], Order], nominations: set[tuple[str, str]]) -> list[Draft]:
+                   orders: dict[tuple[str, str], Order],
+                   nominations: Mapping[tuple[str, str], tuple[Span, ...]]) -> list[Draft]:
     """One draft per payer and purchase order (a commissioner matches each invoice to one order), by payer name.
 
-    `orders` is keyed by (payer ref, arrangement ref); `nominations` holds (payer ref, child id) for each
-    nominee with a written nomination in force for the child during the period.
+    `orders` is keyed by (payer ref, arrangement ref); `nominations` gives, by (nominee payer ref, child id), the
+    days each written nomination of the nominee for the child is in force.
     """
     groups: dict[tuple[str, str], list[Billable]] = defaultdict(list)
     for part in billables:
@@ -221,7 +248,7 @@ def draft_invoices(period_start: date, period_end: date, billables: list[Billabl
 
 def _draft(period_start: date, period_end: date, payer: PayerFacts, po_number: str | None, parts: list[Billable],
            services: dict[str, ServiceFacts], children: dict[str, ChildFacts], orders: dict[tuple[str, str], Order],
-           nominations: set[tuple[str, str]]) -> Draft:
+           nominations: Mapping[tuple[str, str], tuple[Span, ...]]) -> Draft:
     ref = payer.ref
     exceptions: list[str] = []
     if payer.kind == "none":
@@ -235,10 +262,7 @@ def _draft(period_start: date, period_end: date, payer: PayerFacts, po_number: s
         exceptions.append(f"{payer.name} takes invoice numbers of at most {payer.number_max_length} characters; "
                           f"Lantern's have {NUMBER_LENGTH}")
     if payer.kind == "nominee":
-        for child_id in sorted({p.child_id for p in parts}):
-            if (ref, child_id) not in nominations:
-                exceptions.append(f"no written nomination of {payer.name} for {children[child_id].first_name} "
-                                  f"is in force: nothing is invoiced to a nominee without one")
+        exceptions += _nomination_problems(payer, parts, children, nominations)
     arrangement_refs = sorted({p.arrangement_ref for p in parts})
     own_orders = [orders.get((ref, a)) or Order(a, a, None) for a in arrangement_refs]
     exceptions += _order_problems(payer, own_orders, parts)

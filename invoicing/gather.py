@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from invoicing.drafting import Billable, ChildFacts, Order, PayerFacts, ServiceFacts
+from invoicing.drafting import Billable, ChildFacts, Order, PayerFacts, ServiceFacts, Span
 from invoicing.models import BilledPart, CreditNote, ExpectedPart, Invoice
 from provider import references
 from provider.catalogue.models import Service
@@ -133,12 +133,14 @@ def orders(db: Session, parts: list[Billable]) -> dict[tuple[str, str], Order]:
     return result
 
 
-def nominations(db: Session, parts: list[Billable], first: date, last: date) -> set[tuple[str, str]]:
-    """(nominee payer ref, child id) for each written nomination in force at some time in the period."""
+def nominations(db: Session, parts: list[Billable]) -> dict[tuple[str, str], tuple[Span, ...]]:
+    """(nominee payer ref, child id): the days each written nomination is in force, (received, withdrawn or None)."""
     found = [references.try_payer(p.payer_ref) for p in parts if references.is_kind(p.payer_ref, references.NOMINEE)]
     ids = {p.id for p in found if p is not None}
     if not ids:
-        return set()
-    rows = db.exec(select(Nomination).where(Nomination.nominee_id.in_(ids), Nomination.received_on <= last))
-    return {(references.payer_ref(references.NOMINEE, n.nominee_id), str(n.child_id)) for n in rows
-            if n.withdrawn_on is None or n.withdrawn_on > first}
+        return {}
+    spans: dict[tuple[str, str], list[Span]] = defaultdict(list)
+    for n in db.exec(select(Nomination).where(Nomination.nominee_id.in_(ids))):
+        spans[(references.payer_ref(references.NOMINEE, n.nominee_id), str(n.child_id))].append(
+            (n.received_on, n.withdrawn_on))
+    return {key: tuple(sorted(found)) for key, found in spans.items()}

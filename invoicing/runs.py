@@ -47,7 +47,7 @@ def draft_run(db: Session, first: date, last: date, *, instalments_only: bool = 
                            | {items[0].payer_ref for _, items in awards})
     drafts = draft_invoices(first, last, parts, payers, gather.services(db),
                             gather.children(db, {p.child_id for p in parts}), gather.orders(db, parts),
-                            gather.nominations(db, parts, first, last))
+                            gather.nominations(db, parts))
     blocks = instalments.draft_instalments(first, last, due, payers, instalments.billed(db),
                                            instalments.contract_services(db)) if due else []
     blocks += grants.draft_grants(first, last, awards, payers, grants.billed(db)) if awards else []
