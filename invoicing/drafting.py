@@ -60,6 +60,7 @@ class PayerFacts:
     po_required: bool = False
     pays_without_invoice: bool = False
     on_hold_since: date | None = None        # a family under a bereavement hold
+    hold_lifted_by: str = ""                 # who may lift the hold
     max_days_ahead: int | None = None        # how far ahead an invoice may be dated (NHS SBS: 14)
     number_max_length: int | None = None     # the longest invoice number the payer's system takes
     po_max_length: int | None = None         # the longest purchase order number the payer's system takes
@@ -170,6 +171,12 @@ def _lines(payer: PayerFacts, parts: list[Billable], services: dict[str, Service
     return lines
 
 
+def hold_exception(payer: PayerFacts) -> str:
+    return (f"{payer.name}'s family is under a bereavement hold since {short_date(payer.on_hold_since)}: nothing is "
+            f"sent to them without a person deciding to; {payer.hold_lifted_by or 'a care coordinator'} may lift the "
+            f"hold, or a named decision may release this one invoice")
+
+
 def order_problems(payer: PayerFacts, number: str | None, quoted_by: str) -> list[str]:
     """What stops an invoice quoting purchase order `number` (for `quoted_by`) whatever it bills."""
     if not number:
@@ -256,8 +263,7 @@ def _draft(period_start: date, period_end: date, payer: PayerFacts, po_number: s
     elif not payer.address.strip():
         exceptions.append(f"billing address missing for {payer.name}")
     if payer.on_hold_since is not None:
-        exceptions.append(f"{payer.name}'s family is under a bereavement hold since {short_date(payer.on_hold_since)}: "
-                          f"nothing is sent to them without a person deciding to")
+        exceptions.append(hold_exception(payer))
     if payer.number_max_length is not None and payer.number_max_length < NUMBER_LENGTH:
         exceptions.append(f"{payer.name} takes invoice numbers of at most {payer.number_max_length} characters; "
                           f"Lantern's have {NUMBER_LENGTH}")

@@ -44,7 +44,7 @@ def draft_run(db: Session, first: date, last: date, *, instalments_only: bool = 
     due = [i for i in instalments.contracts(db) if first <= i.due_on <= last]
     awards = [(a, items) for a, items in grants.awards(db) if any(first <= i.due_on <= last for i in items)]
     payers = gather.payers(db, {p.payer_ref for p in parts} | {i.payer_ref for i in due}
-                           | {items[0].payer_ref for _, items in awards})
+                           | {items[0].payer_ref for _, items in awards}, first)
     drafts = draft_invoices(first, last, parts, payers, gather.services(db),
                             gather.children(db, {p.child_id for p in parts}), gather.orders(db, parts),
                             gather.nominations(db, parts))
