@@ -77,6 +77,7 @@ class Order:
     starts_on: date | None = None
     ends_on: date | None = None
     billed_pence: int = 0        # already on issued invoices
+    contract_reference: str | None = None    # a joint package share's own, quoted on its payer's invoice
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,7 @@ class Draft:
     child_names: tuple[str, ...] = ()
     contract_reference: str | None = None     # a block contract's (or a grant award's) instalments
     kind: str = "invoice"                     # or "grant": kept apart from the payer's contract invoices
+    package_reference: str | None = None      # the payer's contract reference for a joint package's share
 
     @property
     def key(self) -> str:
@@ -272,6 +274,8 @@ def _draft(period_start: date, period_end: date, payer: PayerFacts, po_number: s
     arrangement_refs = sorted({p.arrangement_ref for p in parts})
     own_orders = [orders.get((ref, a)) or Order(a, a, None) for a in arrangement_refs]
     exceptions += _order_problems(payer, own_orders, parts)
+    references = sorted({o.contract_reference for o in own_orders if o.contract_reference})
     return Draft(payer, period_start, period_end, tuple(_lines(payer, parts, services, children)), po_number,
                  tuple(exceptions), tuple(sorted({p.child_id for p in parts})),
-                 tuple(sorted({children[p.child_id].first_name for p in parts})))
+                 tuple(sorted({children[p.child_id].first_name for p in parts})),
+                 package_reference=", ".join(references) or None)

@@ -133,7 +133,8 @@ def orders(db: Session, parts: list[Billable]) -> dict[tuple[str, str], Order]:
             continue
         share = _share_paid_by(shares[a.id], references.try_payer(payer_ref))
         if share is not None:
-            result[(payer_ref, arrangement_ref)] = Order(arrangement_ref, a.name, share.po_number)
+            result[(payer_ref, arrangement_ref)] = Order(arrangement_ref, a.name, share.po_number,
+                                                         contract_reference=share.contract_reference)
         else:
             result[(payer_ref, arrangement_ref)] = Order(arrangement_ref, a.name, a.po_number, a.po_value_pence,
                                                          a.po_starts_on, a.po_ends_on,

@@ -235,7 +235,7 @@ def _invoice(draft: Draft, number: str, on: date, seller: dict, actor_id: uuid.U
         "payment_reference": number,
         "backing_reference": (f"BS{number[3:]}" if draft.payer.kind in NHS_KINDS and not draft.contract_reference
                               else None),
-        "contract_reference": draft.contract_reference, "volume_used": volume,
+        "contract_reference": draft.contract_reference or draft.package_reference, "volume_used": volume,
         "lines": [{"description": l.description, "quantity": l.quantity, "unit_price_pence": l.unit_price_pence,
                    "amount_pence": l.amount_pence, "vat_treatment": l.vat_treatment,
                    "from": l.first_day.isoformat(), "to": l.last_day.isoformat()} for l in draft.lines],

@@ -1,4 +1,5 @@
-"""A named decision that releases one document to a family under a bereavement hold.
+"""A named decision that releases one document to a family under a bereavement hold; each share of a joint package
+quotes its own payer's contract reference.
 
 Revision ID: 0030
 Revises: 0026
@@ -28,9 +29,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('hold_releases', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_hold_releases_hold_id'), ['hold_id'], unique=False)
+    with op.batch_alter_table('arrangement_shares', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('contract_reference', sa.String(length=60), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('arrangement_shares', schema=None) as batch_op:
+        batch_op.drop_column('contract_reference')
     with op.batch_alter_table('hold_releases', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_hold_releases_hold_id'))
     op.drop_table('hold_releases')
