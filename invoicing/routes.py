@@ -108,8 +108,8 @@ async def run_release(request: Request, db: DB, user: User = FINANCE):
     try:
         first, last = month_bounds(month)
         with unit_of_work(db):
-            hold_release.release_invoice(db, data.get("payer_ref") or "", first, user.name,
-                                         {"decided_by": data.get("decided_by") or "", "reason": data.get("reason") or ""})
+            decision = {"decided_by": data.get("decided_by") or "", "reason": data.get("reason") or ""}
+            hold_release.release_invoice(db, data.get("payer_ref") or "", first, user.name, decision)
     except FieldErrors as exc:
         run = views.run(db, first, last) if "month" not in exc.errors else None
         return render(request, "invoicing/run.html", {"month": month, "errors": exc.errors, "run": run,

@@ -5,7 +5,6 @@ percentage (£195.00, 30%), not the whole day's price."""
 from __future__ import annotations
 
 import html
-from datetime import date
 
 import pytest
 from sqlmodel import select

@@ -23,7 +23,8 @@ def upgrade() -> None:
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('decided_on', sa.Date(), nullable=False),
     sa.Column('recorded_by', sa.String(length=200), nullable=False),
-    sa.ForeignKeyConstraint(['hold_id'], ['bereavement_holds.id'], name=op.f('fk_hold_releases_hold_id_bereavement_holds')),
+    sa.ForeignKeyConstraint(['hold_id'], ['bereavement_holds.id'],
+                            name=op.f('fk_hold_releases_hold_id_bereavement_holds')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_hold_releases')),
     sa.UniqueConstraint('hold_id', 'document_kind', 'document_key', name='uq_hold_releases_document')
     )

@@ -104,7 +104,8 @@ def who_may_lift(db: Session, hold: BereavementHold) -> str:
 
 def held_text(db: Session, hold: BereavementHold) -> str:
     child = db.get(Child, hold.child_id)
-    return (f"under a bereavement hold since {long_date(hold.started_on)} ({child.preferred_name or child.first_name}); "
+    name = child.preferred_name or child.first_name
+    return (f"under a bereavement hold since {long_date(hold.started_on)} ({name}); "
             f"{who_may_lift(db, hold)} may lift it, or a named decision may release this one document")
 
 
