@@ -10,7 +10,8 @@ import html
 import pytest
 from sqlmodel import select
 
-from invoicing import sending
+from invoicing import gather, sending
+from invoicing.payments.debt import hold_refusal
 from invoicing.runs import draft_run, issue_run, month_bounds
 from isf.models import IsfAgreement
 from lantern import demo
@@ -19,7 +20,8 @@ from provider.db import make_engine, open_session, unit_of_work
 from provider.funding.models import Arrangement
 from provider.mail import SentMessage
 from provider.people import holds
-from provider.people.models import Child, HoldRelease
+from provider import references
+from provider.people.models import Child, FamilyMember, HoldRelease
 from tests.conftest import api, demo_once_per_module, post_form, sign_in
 from tests.test_cli import run  # noqa: F401  (the fixture)
 
@@ -149,3 +151,12 @@ def test_lantern_statements_skips_a_family_under_a_hold_and_lists_it_as_held(run
                 "March's statement.") in again.stdout.splitlines()
     finally:
         engine.dispose()
+
+
+def test_the_overdue_list_says_who_may_lift_ellies_familys_hold(db):
+    claire = db.exec(select(FamilyMember).where(FamilyMember.name == "Claire Thompson")).one()
+    ref = references.payer_ref(references.FAMILY, claire.id)
+    refusal = hold_refusal(gather.payers(db, {ref})[ref])
+    assert refusal == ("Claire Thompson's family is under a bereavement hold since 16 November 2026: no reminder goes "
+                       "to them while it lasts, and nothing is sent to them without a person deciding to; Cora "
+                       "Coordinator may lift the hold")

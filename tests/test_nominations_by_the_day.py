@@ -14,6 +14,8 @@ from lantern.check import run_all
 from provider.catalogue.models import Service
 from provider.clock import set_as_of_date
 from provider.db import unit_of_work
+from provider.funding.engine import Funding, Payer, PricePoint, ServiceInfo, UnitOfCare, allocate
+from provider.funding.nominee_gaps import no_nominee_from
 from provider.people.models import Child, Nomination
 from tests.conftest import api, demo_once_per_module, post_form, sign_in
 
@@ -153,3 +155,34 @@ def test_a_withdrawal_dated_before_the_nomination_was_received_is_refused_naming
     assert form.status_code == 422 and "must not be before the date the nomination was received" in form.text
     willow.expire_all()
     assert nomination(willow).withdrawn_on is None
+
+
+MARCH_2 = date(2026, 3, 2)
+
+
+def test_a_withdrawal_recorded_ahead_shows_the_day_the_budget_will_have_no_nominee():
+    spans = [(MARCH_2, date(2027, 5, 1))]
+    assert no_nominee_from(spans, date(2026, 4, 1), None, date(2027, 3, 25)) == date(2027, 5, 1)
+    assert no_nominee_from(spans, date(2026, 4, 1), date(2027, 3, 31), date(2027, 3, 25)) is None
+
+
+def test_a_new_nomination_after_a_withdrawal_closes_the_gap_from_the_day_it_is_received():
+    withdrawn = [(MARCH_2, date(2027, 3, 15))]
+    assert no_nominee_from(withdrawn, date(2026, 4, 1), None, date(2027, 3, 25)) == date(2027, 3, 15)
+    renewed = withdrawn + [(date(2027, 3, 20), None)]
+    assert no_nominee_from(renewed, date(2026, 4, 1), None, date(2027, 3, 25)) is None
+
+
+def test_the_engine_passes_a_day_without_a_nomination_to_the_next_arrangement():
+    hydro = ServiceInfo("hydro", "Hydrotherapy", "session", prices=(PricePoint(date(2026, 4, 1), 6000, 9000),))
+    brightway = Funding("arrangement:b", "personal_budget", "Chloe's PHB (nominee: Brightway)",
+                        (Payer("nominee:b", "Brightway"),), children=frozenset({"chloe"}),
+                        nominated=((MARCH_2, date(2027, 3, 15)),), commissioner="Riverside ICB")
+    charity = Funding("fund:unrestricted", "unrestricted_fund", "General Fund",
+                      (Payer("fund:unrestricted", "General Fund"),))
+    before, after = allocate([UnitOfCare("u1", "chloe", "hydro", date(2027, 3, 8)),
+                              UnitOfCare("u2", "chloe", "hydro", date(2027, 3, 22))], [brightway, charity],
+                             {"hydro": hydro})
+    assert [(p.payer_name, p.pence) for p in before.parts] == [("Brightway", 6000)] and before.notices == ()
+    assert [(p.payer_name, p.pence) for p in after.parts] == [("General Fund", 6000)]
+    assert after.notices == (NO_NOMINEE,)
