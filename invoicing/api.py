@@ -8,7 +8,7 @@ from datetime import date
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from invoicing import credits, runs, views
+from invoicing import credits, hold_release, runs, views
 from invoicing.sending import after_issue
 from invoicing.drafting import Draft
 from invoicing.models import CreditNote, Invoice
@@ -18,6 +18,7 @@ from provider.dates import month_bounds
 from provider.db import unit_of_work
 from provider.errors import Conflict, NotFound
 from provider.fields import PenceIn
+from provider.people.holds import ReleaseIn
 from provider.users.models import Role, User
 from provider.web.deps import API_ERRORS, DB, allow
 
@@ -131,6 +132,28 @@ def issue_run(db: DB, month: str, shape: IssueIn, user: User = FINANCE):
     return IssuedOut(invoices=[_document(i) for i in result.issued],
                      credit_notes=[_document(n) for n in result.credit_notes],
                      left=[_draft(d) for d in result.skipped])
+
+
+class InvoiceReleaseIn(ReleaseIn):
+    payer_ref: str = Field(description="The family member whose invoice for the month goes despite the hold")
+
+
+class InvoiceReleaseOut(BaseModel):
+    payer_ref: str
+    decided_by: str
+    reason: str
+    decided_on: date
+
+
+@router.post("/invoice-runs/{month}/release", response_model=InvoiceReleaseOut, status_code=201)
+def release_held_invoice(db: DB, month: str, shape: InvoiceReleaseIn, user: User = FINANCE):
+    """Release one family's invoice for the month from a bereavement hold, on a named person's decision."""
+    first, _ = month_bounds(month)
+    with unit_of_work(db):
+        row = hold_release.release_invoice(db, shape.payer_ref, first, user.name,
+                                           shape.model_dump(include={"decided_by", "reason"}))
+    return InvoiceReleaseOut(payer_ref=shape.payer_ref, decided_by=row.decided_by, reason=row.reason,
+                             decided_on=row.decided_on)
 
 
 @router.get("/invoices", response_model=list[DocumentOut])

@@ -7,6 +7,7 @@ sees its own client reference; a family or a nominee sees the child's first name
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,6 +17,7 @@ from provider.money import format_gbp
 NHS_KINDS = frozenset({"icb", "nhs_england"})
 NAMES_CHILDREN = frozenset({"family", "nominee"})
 NUMBER_LENGTH = len("INV2627000001")
+Span = tuple[date, date | None]     # a written nomination in force from the first day until the day before the second
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class PayerFacts:
     po_required: bool = False
     pays_without_invoice: bool = False
     on_hold_since: date | None = None        # a family under a bereavement hold
+    hold_lifted_by: str = ""                 # who may lift the hold
     max_days_ahead: int | None = None        # how far ahead an invoice may be dated (NHS SBS: 14)
     number_max_length: int | None = None     # the longest invoice number the payer's system takes
     po_max_length: int | None = None         # the longest purchase order number the payer's system takes
@@ -74,6 +77,7 @@ class Order:
     starts_on: date | None = None
     ends_on: date | None = None
     billed_pence: int = 0        # already on issued invoices
+    contract_reference: str | None = None    # a joint package share's own, quoted on its payer's invoice
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,7 @@ class Draft:
     child_names: tuple[str, ...] = ()
     contract_reference: str | None = None     # a block contract's (or a grant award's) instalments
     kind: str = "invoice"                     # or "grant": kept apart from the payer's contract invoices
+    package_reference: str | None = None      # the payer's contract reference for a joint package's share
 
     @property
     def key(self) -> str:
@@ -168,6 +173,12 @@ def _lines(payer: PayerFacts, parts: list[Billable], services: dict[str, Service
     return lines
 
 
+def hold_exception(payer: PayerFacts) -> str:
+    return (f"{payer.name}'s family is under a bereavement hold since {short_date(payer.on_hold_since)}: nothing is "
+            f"sent to them without a person deciding to; {payer.hold_lifted_by or 'a care coordinator'} may lift the "
+            f"hold, or a named decision may release this one invoice")
+
+
 def order_problems(payer: PayerFacts, number: str | None, quoted_by: str) -> list[str]:
     """What stops an invoice quoting purchase order `number` (for `quoted_by`) whatever it bills."""
     if not number:
@@ -200,13 +211,38 @@ def _order_problems(payer: PayerFacts, orders: list[Order], parts: list[Billable
     return problems
 
 
+def _in_force(spans: tuple[Span, ...], day: date) -> bool:
+    return any(received <= day and (withdrawn is None or day < withdrawn) for received, withdrawn in spans)
+
+
+def _nomination_problems(payer: PayerFacts, parts: list[Billable], children: dict[str, ChildFacts],
+                         nominations: Mapping[tuple[str, str], tuple[Span, ...]]) -> list[str]:
+    """A nominee is invoiced only for care on days a written nomination of it for the child is in force."""
+    problems = []
+    for child_id in sorted({p.child_id for p in parts}):
+        spans = nominations.get((payer.ref, child_id), ())
+        name = children[child_id].first_name
+        if not spans:
+            problems.append(f"no written nomination of {payer.name} for {name} is in force: nothing is invoiced "
+                            f"to a nominee without one")
+            continue
+        days = sorted({p.day for p in parts if p.child_id == child_id and not _in_force(spans, p.day)})
+        if days:
+            listed = ", ".join(short_date(d) for d in days)
+            problems.append(f"no written nomination of {payer.name} for {name} is in force on {listed}: nothing "
+                            f"is invoiced to a nominee for care on a day without one; recalculate the charges "
+                            f"so the next arrangement pays")
+    return problems
+
+
 def draft_invoices(period_start: date, period_end: date, billables: list[Billable], payers: dict[str, PayerFacts],
                    services: dict[str, ServiceFacts], children: dict[str, ChildFacts],
-                   orders: dict[tuple[str, str], Order], nominations: set[tuple[str, str]]) -> list[Draft]:
+                   orders: dict[tuple[str, str], Order],
+                   nominations: Mapping[tuple[str, str], tuple[Span, ...]]) -> list[Draft]:
     """One draft per payer and purchase order (a commissioner matches each invoice to one order), by payer name.
 
-    `orders` is keyed by (payer ref, arrangement ref); `nominations` holds (payer ref, child id) for each
-    nominee with a written nomination in force for the child during the period.
+    `orders` is keyed by (payer ref, arrangement ref); `nominations` gives, by (nominee payer ref, child id), the
+    days each written nomination of the nominee for the child is in force.
     """
     groups: dict[tuple[str, str], list[Billable]] = defaultdict(list)
     for part in billables:
@@ -221,7 +257,7 @@ def draft_invoices(period_start: date, period_end: date, billables: list[Billabl
 
 def _draft(period_start: date, period_end: date, payer: PayerFacts, po_number: str | None, parts: list[Billable],
            services: dict[str, ServiceFacts], children: dict[str, ChildFacts], orders: dict[tuple[str, str], Order],
-           nominations: set[tuple[str, str]]) -> Draft:
+           nominations: Mapping[tuple[str, str], tuple[Span, ...]]) -> Draft:
     ref = payer.ref
     exceptions: list[str] = []
     if payer.kind == "none":
@@ -229,19 +265,17 @@ def _draft(period_start: date, period_end: date, payer: PayerFacts, po_number: s
     elif not payer.address.strip():
         exceptions.append(f"billing address missing for {payer.name}")
     if payer.on_hold_since is not None:
-        exceptions.append(f"{payer.name}'s family is under a bereavement hold since {short_date(payer.on_hold_since)}: "
-                          f"nothing is sent to them without a person deciding to")
+        exceptions.append(hold_exception(payer))
     if payer.number_max_length is not None and payer.number_max_length < NUMBER_LENGTH:
         exceptions.append(f"{payer.name} takes invoice numbers of at most {payer.number_max_length} characters; "
                           f"Lantern's have {NUMBER_LENGTH}")
     if payer.kind == "nominee":
-        for child_id in sorted({p.child_id for p in parts}):
-            if (ref, child_id) not in nominations:
-                exceptions.append(f"no written nomination of {payer.name} for {children[child_id].first_name} "
-                                  f"is in force: nothing is invoiced to a nominee without one")
+        exceptions += _nomination_problems(payer, parts, children, nominations)
     arrangement_refs = sorted({p.arrangement_ref for p in parts})
     own_orders = [orders.get((ref, a)) or Order(a, a, None) for a in arrangement_refs]
     exceptions += _order_problems(payer, own_orders, parts)
+    references = sorted({o.contract_reference for o in own_orders if o.contract_reference})
     return Draft(payer, period_start, period_end, tuple(_lines(payer, parts, services, children)), po_number,
                  tuple(exceptions), tuple(sorted({p.child_id for p in parts})),
-                 tuple(sorted({children[p.child_id].first_name for p in parts})))
+                 tuple(sorted({children[p.child_id].first_name for p in parts})),
+                 package_reference=", ".join(references) or None)

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from invoicing.drafting import Billable, ChildFacts, Order, PayerFacts, ServiceFacts
+from invoicing.drafting import Billable, ChildFacts, Order, PayerFacts, ServiceFacts, Span
 from invoicing.models import BilledPart, CreditNote, ExpectedPart, Invoice
 from provider import references
 from provider.catalogue.models import Service
@@ -18,6 +18,7 @@ from provider.funding.models import Arrangement, ArrangementShare
 from provider.people import holds
 from provider.people.models import Child, FamilyMember, Nomination, Nominee
 
+INVOICE = "invoice"     # a family's invoice for a month, released from a bereavement hold by a named decision
 NOT_INVOICED_KINDS = ("restricted_fund", "unrestricted_fund", "block")  # charity; block: by its instalments
 
 
@@ -42,8 +43,14 @@ def _arrangement_id(ref: str) -> uuid.UUID | None:
     return found.id if found is not None and found.kind == references.ARRANGEMENT else None
 
 
-def payers(db: Session, refs: set[str]) -> dict[str, PayerFacts]:
-    """Each payer's facts; text that names no payer Lantern invoices is a payer of kind "none"."""
+def invoice_key(payer_ref: str, first: date) -> str:
+    """What a named decision releases for a family under a bereavement hold: the payer's invoice for a month."""
+    return f"{payer_ref}/{first:%Y-%m}"
+
+
+def payers(db: Session, refs: set[str], month: date | None = None) -> dict[str, PayerFacts]:
+    """Each payer's facts; text that names no payer Lantern invoices is a payer of kind "none". A family under a
+    bereavement hold is on hold unless a named decision released its invoice for `month`."""
     parsed = {ref: references.try_payer(ref) for ref in refs}
     by_kind: dict[str, list[references.PayerRef]] = defaultdict(list)
     for p in parsed.values():
@@ -76,8 +83,11 @@ def payers(db: Session, refs: set[str]) -> dict[str, PayerFacts]:
         elif kind == "family" and key in members:
             member = members[key]
             hold = on_hold.get(member.id)
+            if hold is not None and month is not None and holds.released(db, hold, INVOICE, invoice_key(ref, month)):
+                hold = None
             result[ref] = PayerFacts(ref, member.name, "family", member.address or "", member.email,
-                                     on_hold_since=hold.started_on if hold else None)
+                                     on_hold_since=hold.started_on if hold else None,
+                                     hold_lifted_by=holds.who_may_lift(db, hold) if hold else "")
         elif kind == "nominee" and key in nominees:
             nominee = nominees[key]
             result[ref] = PayerFacts(ref, nominee.name, "nominee", nominee.address or "", nominee.email)
@@ -121,11 +131,10 @@ def orders(db: Session, parts: list[Billable]) -> dict[tuple[str, str], Order]:
         a = arrangements.get(_arrangement_id(arrangement_ref))
         if a is None:
             continue
-        payer = references.try_payer(payer_ref)
-        share = next((s for s in shares[a.id] if payer is not None and payer.kind == references.FUNDER
-                      and payer.id == s.funder_id), None)
+        share = _share_paid_by(shares[a.id], references.try_payer(payer_ref))
         if share is not None:
-            result[(payer_ref, arrangement_ref)] = Order(arrangement_ref, a.name, share.po_number)
+            result[(payer_ref, arrangement_ref)] = Order(arrangement_ref, a.name, share.po_number,
+                                                         contract_reference=share.contract_reference)
         else:
             result[(payer_ref, arrangement_ref)] = Order(arrangement_ref, a.name, a.po_number, a.po_value_pence,
                                                          a.po_starts_on, a.po_ends_on,
@@ -133,12 +142,21 @@ def orders(db: Session, parts: list[Billable]) -> dict[tuple[str, str], Order]:
     return result
 
 
-def nominations(db: Session, parts: list[Billable], first: date, last: date) -> set[tuple[str, str]]:
-    """(nominee payer ref, child id) for each written nomination in force at some time in the period."""
+def _share_paid_by(shares: list[ArrangementShare], payer: references.PayerRef | None) -> ArrangementShare | None:
+    """The joint package's share this payer pays: the same funder and the same department (or none)."""
+    if payer is None or payer.kind != references.FUNDER:
+        return None
+    return next((s for s in shares if s.funder_id == payer.id and s.department_id == payer.department), None)
+
+
+def nominations(db: Session, parts: list[Billable]) -> dict[tuple[str, str], tuple[Span, ...]]:
+    """(nominee payer ref, child id): the days each written nomination is in force, (received, withdrawn or None)."""
     found = [references.try_payer(p.payer_ref) for p in parts if references.is_kind(p.payer_ref, references.NOMINEE)]
     ids = {p.id for p in found if p is not None}
     if not ids:
-        return set()
-    rows = db.exec(select(Nomination).where(Nomination.nominee_id.in_(ids), Nomination.received_on <= last))
-    return {(references.payer_ref(references.NOMINEE, n.nominee_id), str(n.child_id)) for n in rows
-            if n.withdrawn_on is None or n.withdrawn_on > first}
+        return {}
+    spans: dict[tuple[str, str], list[Span]] = defaultdict(list)
+    for n in db.exec(select(Nomination).where(Nomination.nominee_id.in_(ids))):
+        spans[(references.payer_ref(references.NOMINEE, n.nominee_id), str(n.child_id))].append(
+            (n.received_on, n.withdrawn_on))
+    return {key: tuple(sorted(found)) for key, found in spans.items()}

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.background import BackgroundTask
 
-from invoicing import credits, progress, runs, sending, views
+from invoicing import credits, hold_release, progress, runs, sending, views
 from invoicing.documents import stored_pdf
 from invoicing.sending import after_issue
 from invoicing.models import CreditNote, Invoice
@@ -39,7 +39,8 @@ def invoices_page(request: Request, db: DB, month: str | None = None, _: User = 
     return render(request, "invoicing/list.html", {"month": month, "errors": {}, "documents": documents,
                                                    "sent": views.sent_for(db, documents),
                                                    "issued": request.query_params.get("issued"),
-                                                   "just_sent": request.query_params.get("sent")})
+                                                   "just_sent": request.query_params.get("sent"),
+                                                   "just_held": request.query_params.get("held")})
 
 
 @router.post("/invoices/send")
@@ -53,8 +54,10 @@ async def send_month(request: Request, db: DB, user: User = FINANCE):
     invoices = [d for d in views.documents(db, first, last) if isinstance(d, Invoice)]
     with unit_of_work(db):
         outcomes = sending.send_invoices(db, request.app.state.settings, invoices, user.id)
-    sent = sum(1 for o in outcomes if o.route != "already")
-    return RedirectResponse(f"/invoices?month={month}&sent={sent}", status_code=303)
+    sent = sum(1 for o in outcomes if o.route not in ("already", "held"))
+    held = sum(1 for o in outcomes if o.route == "held")
+    return RedirectResponse(f"/invoices?month={month}&sent={sent}" + (f"&held={held}" if held else ""),
+                            status_code=303)
 
 
 @router.get("/invoices/paper")
@@ -95,6 +98,23 @@ async def run_issue(request: Request, db: DB, user: User = FINANCE):
                          f"/invoices?month={month}&issued={len(result.issued)}")
     return RedirectResponse(f"/invoices/progress/{job.id}", status_code=303, background=BackgroundTask(
         progress.render_in_background, request.app.state.session_factory, documents, job))
+
+
+@router.post("/invoices/run/release")
+async def run_release(request: Request, db: DB, user: User = FINANCE):
+    """Release one family's invoice for the month from a bereavement hold, on a named person's decision."""
+    data = await form_data(request)
+    month = data.get("month") or ""
+    try:
+        first, last = month_bounds(month)
+        with unit_of_work(db):
+            decision = {"decided_by": data.get("decided_by") or "", "reason": data.get("reason") or ""}
+            hold_release.release_invoice(db, data.get("payer_ref") or "", first, user.name, decision)
+    except FieldErrors as exc:
+        run = views.run(db, first, last) if "month" not in exc.errors else None
+        return render(request, "invoicing/run.html", {"month": month, "errors": exc.errors, "run": run,
+                                                      "values": data}, 422)
+    return RedirectResponse(f"/invoices/run?month={month}", status_code=303)
 
 
 @router.get("/invoices/progress/{job_id}")

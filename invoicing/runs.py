@@ -44,10 +44,10 @@ def draft_run(db: Session, first: date, last: date, *, instalments_only: bool = 
     due = [i for i in instalments.contracts(db) if first <= i.due_on <= last]
     awards = [(a, items) for a, items in grants.awards(db) if any(first <= i.due_on <= last for i in items)]
     payers = gather.payers(db, {p.payer_ref for p in parts} | {i.payer_ref for i in due}
-                           | {items[0].payer_ref for _, items in awards})
+                           | {items[0].payer_ref for _, items in awards}, first)
     drafts = draft_invoices(first, last, parts, payers, gather.services(db),
                             gather.children(db, {p.child_id for p in parts}), gather.orders(db, parts),
-                            gather.nominations(db, parts, first, last))
+                            gather.nominations(db, parts))
     blocks = instalments.draft_instalments(first, last, due, payers, instalments.billed(db),
                                            instalments.contract_services(db)) if due else []
     blocks += grants.draft_grants(first, last, awards, payers, grants.billed(db)) if awards else []
@@ -235,7 +235,7 @@ def _invoice(draft: Draft, number: str, on: date, seller: dict, actor_id: uuid.U
         "payment_reference": number,
         "backing_reference": (f"BS{number[3:]}" if draft.payer.kind in NHS_KINDS and not draft.contract_reference
                               else None),
-        "contract_reference": draft.contract_reference, "volume_used": volume,
+        "contract_reference": draft.contract_reference or draft.package_reference, "volume_used": volume,
         "lines": [{"description": l.description, "quantity": l.quantity, "unit_price_pence": l.unit_price_pence,
                    "amount_pence": l.amount_pence, "vat_treatment": l.vat_treatment,
                    "from": l.first_day.isoformat(), "to": l.last_day.isoformat()} for l in draft.lines],

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from invoicing import gather
 from invoicing.backing import has_backing, stored_backing
 from invoicing.documents import stored_pdf
-from invoicing.drafting import NHS_KINDS
+from invoicing.drafting import NHS_KINDS, hold_exception
 from invoicing.models import Invoice
 from provider.config import Settings
 from provider.funders.models import Funder
@@ -27,7 +27,7 @@ from provider.organisation.models import ProviderSettings
 @dataclass(frozen=True)
 class Outcome:
     invoice: Invoice
-    route: str          # smtp, outbox, post, or "already" when it had been sent before
+    route: str          # smtp, outbox, post, "already" when it had been sent before, "held" (a bereavement hold)
     recipient: str
 
 
@@ -53,7 +53,9 @@ def send_invoice(db: Session, settings: Settings, invoice: Invoice, actor_id: uu
     before = already_sent(db, invoice)
     if before is not None:
         return Outcome(invoice, "already", before.recipient)
-    payer = gather.payers(db, {invoice.payer_ref})[invoice.payer_ref]
+    payer = gather.payers(db, {invoice.payer_ref}, invoice.period_start)[invoice.payer_ref]
+    if payer.on_hold_since is not None:
+        return Outcome(invoice, "held", hold_exception(payer))
     supplier = db.get(ProviderSettings, 1).name
     pdf = stored_pdf(db, invoice)
     if not payer.email:

@@ -23,7 +23,7 @@ from provider.errors import FieldErrors
 from provider.funders.models import Funder
 from provider.mail import SentMessage
 from provider.funding.models import Arrangement
-from provider.people.holds import open_hold
+from provider.people.holds import open_hold, who_may_lift
 from provider.people.models import Child, ChildRelationship, FamilyMember
 
 
@@ -87,7 +87,7 @@ def send_family_letter(db: Session, settings: Settings, agreement: IsfAgreement,
     if hold is not None and not (decided_by or "").strip():
         raise FieldErrors({"decided_by": f"the family is under a bereavement hold since {short_date(hold.started_on)}: "
                                          "nothing is sent to them unless a person decides it should be; name who "
-                                         "decided"})
+                                         f"decided ({who_may_lift(db, hold)} may lift the hold)"})
     parent = _parent(db, arrangement.child_id)
     if parent is None:
         raise FieldErrors({"family": "no one with parental responsibility is recorded for the child"})

@@ -58,6 +58,7 @@ def _routers():
     from isf import api as isf_api
     from isf import bank_routes as isf_bank_routes
     from isf import routes as isf_routes
+    from isf import statement_batch_routes as isf_statement_batch_routes
     from isf import statement_routes as isf_statement_routes
     from provider.charity import api as charity_api
     from provider.family import routes as family_routes
@@ -99,6 +100,7 @@ def _routers():
         payments_routes.router,
         isf_routes.router,
         isf_statement_routes.router,
+        isf_statement_batch_routes.router,
         isf_agreement_routes.router,
         isf_bank_routes.router,
         bank_routes.router,
@@ -123,6 +125,7 @@ def _routers():
         payments_api.router,
         isf_api.router,
         isf_bank_routes.api,
+        isf_statement_batch_routes.api,
         bank_api.router,
         debt_api.router,
         export_routes.api,

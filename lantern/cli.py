@@ -299,14 +299,15 @@ def isf_statements(period: str = typer.Option(..., help="The month the statement
                    out: str = typer.Option(None, "--out", help="The folder for the PDFs; default statements/YYYY-MM"),
                    ) -> None:
     """Write every ISF statement whose period ends in the month as a PDF; print one line for each ISF: the child and
-    the money left at the end of its last period ending in the month."""
+    the money left at the end of its last period ending in the month. A family under a bereavement hold gets none
+    (unless a named decision released it): it is listed as held, with who may lift the hold."""
     from pathlib import Path
 
     from rich.console import Console
     from rich.progress import Progress
 
     import lantern.models  # noqa: F401  (every table, for the foreign keys)
-    from isf import statements
+    from isf import statement_batch, statements
     from provider.clock import today
     from provider.db import open_session
 
@@ -314,20 +315,25 @@ def isf_statements(period: str = typer.Option(..., help="The month the statement
     _require_schema()
     folder = Path(out or f"statements/{first:%Y-%m}")
     session = open_session(read_only=True)
-    closing, written = {}, set()
+    closing, written, held = {}, set(), []
     try:
-        due = statements.ending_in(session, first, last)
-        if not due:
+        found_batch = statement_batch.batch(session, first, last)
+        if not found_batch.items:
             typer.echo(f"No ISF statement has a period ending in {first:%B %Y}.")
             return
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            fail(f"--out: cannot make the folder {folder}: {exc.strerror or exc}")
+        held = [f"held: {item.child_name}'s statement for period {item.period.number}: {item.held_because}"
+                for item in found_batch.held]
+        due = found_batch.to_send
+        if due:
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                fail(f"--out: cannot make the folder {folder}: {exc.strerror or exc}")
         day = today(session)
         with Progress(console=Console(stderr=True)) as progress:
             task = progress.add_task(f"ISF statements for {first:%B %Y}", total=len(due))
-            for agreement, p in due:
+            for item in due:
+                agreement, p = item.agreement, item.period
                 found = statements.statement(session, agreement, p.starts_on, p.ends_on, day, p.number)
                 name = statements.filename(found)
                 if name in written:    # a second ISF of the same child
@@ -335,12 +341,17 @@ def isf_statements(period: str = typer.Option(..., help="The month the statement
                 (folder / name).write_bytes(statements.render_pdf(found))
                 written.add(name)
                 closing[agreement.id] = (found.child, format_gbp(found.closing))
+                if item.release is not None:
+                    held.append(f"released: {item.child_name}'s statement for period {p.number}, on the decision "
+                                f"of {item.release.decided_by}: {item.release.reason}")
                 progress.advance(task)
     finally:
         session.close()
-    width = max(len(child) for child, _ in closing.values())
+    width = max((len(child) for child, _ in closing.values()), default=0)
     for child, pounds in closing.values():
         typer.echo(f"{child:<{width}}  {pounds:>12}")
+    for line in held:
+        typer.echo(line)
     typer.echo(f"Wrote {len(written)} statement(s) to {folder}", err=True)
 
 

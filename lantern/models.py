@@ -5,7 +5,7 @@ from provider.catalogue.models import PricePeriod, Service  # noqa: F401
 from provider.funders.models import CharitableFund, Funder, FunderCode, FunderDepartment, FundService  # noqa: F401
 from provider.organisation.models import BankAccount, ColumnMap, Holiday, ProviderSettings  # noqa: F401
 from provider.people.models import (  # noqa: F401
-    BereavementHold, Child, ChildRelationship, FamilyMember, Nomination, Nominee,
+    BereavementHold, Child, ChildRelationship, FamilyMember, HoldRelease, Nomination, Nominee,
 )
 from provider.users.models import ApiToken, LoginSession, User  # noqa: F401
 from provider.people.family_access import FamilyAccess  # noqa: F401

@@ -13,6 +13,7 @@ from sqlmodel import Session, func, select
 from provider.base import utcnow
 from provider.clock import today
 from provider.family.view import family_view
+from provider.funding import nominee_gaps
 from provider.db import unit_of_work
 from provider.users import service as users
 from provider.users import throttle, two_factor
@@ -144,5 +145,7 @@ def home_context(db: Session, user: User) -> dict:
         return {"user_counts": dict(db.exec(select(User.role, func.count()).group_by(User.role)).all())}
     if user.role == Role.family:
         return {"f": family_view(db, user, today(db)), "values": {}, "errors": {}, "asking": None}
+    if user.role == Role.finance:
+        return {"without_nominee": nominee_gaps.budgets_without_nominee(db, today(db))}
     return {}
 

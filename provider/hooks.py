@@ -46,6 +46,12 @@ charges_counted = Hook("charges_counted", """Charges paid in part by block contr
 prices_changed = Hook("prices_changed", """A service's prices changed from a day on: (db, after, reason,
     service_ids). Charges already stored from then on are flagged for a person to recalculate.""")
 
+nominations_changed = Hook("nominations_changed", """A child's written nomination was recorded or withdrawn, in
+    force from a day on: (db, after, reason, child_ids). Charges already stored from then on are flagged.""")
+
+budgets_without_nominee = Hook("budgets_without_nominee", """What a child's page says of each budget paid to a
+    nominee that has no written nomination in force from some day on: (db, child_id, on) -> [text].""")
+
 month_closing = Hook("month_closing", """Accounting months are about to close: (db, last day closing, today,
     actor_id). Block contracts' deferred income up to then is released first.""")
 

@@ -48,7 +48,8 @@ def test_a_family_under_a_hold_gets_no_invoice_from_the_run(willow):
         holds.start_hold(willow, amira, "Cora Coordinator", {"reason": "Amira is very unwell."})
     leila = next(d for d in draft_run(willow, *SEPTEMBER) if d.payer.name == "Leila Haddad")
     assert leila.exceptions == ("Leila Haddad's family is under a bereavement hold since 10/04/2027: nothing is sent "
-                                "to them without a person deciding to",)
+                                "to them without a person deciding to; Cora Coordinator may lift the hold, or a named "
+                                "decision may release this one invoice",)
     with unit_of_work(willow):
         issued = issue_run(willow, *SEPTEMBER).issued
     assert "Leila Haddad" not in {i.payer_name for i in issued}

@@ -23,8 +23,12 @@ PARTS = st.lists(st.tuples(st.sampled_from(sorted(PAYERS)), st.sampled_from(sort
                            f"arrangement:{payer}") for i, (payer, child, service, day, units, pence) in enumerate(rows)])
 
 
+IN_FORCE = ((date(2026, 1, 1), None),)
+
+
 def draft(parts, orders=None, nominations=frozenset({("nominee:bw", "c1"), ("nominee:bw", "c2")})):
-    return draft_invoices(FIRST, LAST, parts, PAYERS, SERVICES, CHILDREN, orders or {}, set(nominations))
+    return draft_invoices(FIRST, LAST, parts, PAYERS, SERVICES, CHILDREN, orders or {},
+                          {key: IN_FORCE for key in nominations})
 
 
 @settings(max_examples=200)
@@ -87,6 +91,6 @@ def test_a_purchase_order_longer_than_the_commissioner_allows_stops_the_invoice(
     part = Billable("p1", "c1", "night", FIRST, 1, 65000, "funder:la", "arrangement:funder:la")
     orders = {("funder:la", "arrangement:funder:la"): Order("arrangement:funder:la", "Dev's budget", "EV-PO-7781")}
     payers = {**PAYERS, "funder:la": replace(PAYERS["funder:la"], po_max_length=8)}
-    [d] = draft_invoices(FIRST, LAST, [part], payers, SERVICES, CHILDREN, orders, set())
+    [d] = draft_invoices(FIRST, LAST, [part], payers, SERVICES, CHILDREN, orders, {})
     assert d.exceptions == ("purchase order EV-PO-7781 has 10 characters: Eastvale Council takes at most 8",)
     assert not d.can_issue

@@ -128,7 +128,8 @@ def hold_refusal(payer: PayerFacts) -> str | None:
     if payer.on_hold_since is None:
         return None
     return (f"{payer.name}'s family is under a bereavement hold since {long_date(payer.on_hold_since)}: no reminder "
-            f"goes to them while it lasts, and nothing is sent to them without a person deciding to")
+            f"goes to them while it lasts, and nothing is sent to them without a person deciding to; "
+            f"{payer.hold_lifted_by or 'a care coordinator'} may lift the hold")
 
 
 def dispute_refusal(debt: Debt) -> str | None:

@@ -5,7 +5,7 @@ import uuid
 from datetime import date, time
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from provider.bookings import attendance, planning, queries, rule_settings, service as bookings
 from provider.bookings.models import BookingStatus
@@ -58,6 +58,8 @@ class WhoPaysOut(BaseModel):
     lines: list[LineOut]
     payers: list[PayerTotal]
     hard_limits: list[str]
+    notices: list[str] = Field(default=[], description="An arrangement the child had that no longer pays, e.g. a "
+                                                         "budget with no nominee from a day: finance acts on it")
 
 
 class PlannedOut(BaseModel):

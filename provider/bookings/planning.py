@@ -383,7 +383,8 @@ def preview_out(preview) -> dict[str, Any]:
                       "quantity": line.quantity, "parts": parts, "charity_pence": line.charity_pence,
                       "memorandum_pence": line.memorandum_pence, "passed_over": list(line.passed_over)})
     payers = [{**t, "amount": format_gbp(t["pence"])} for t in totals.values()]
-    return {"lines": lines, "payers": payers, "hard_limits": list(preview.hard_limits)}
+    return {"lines": lines, "payers": payers, "hard_limits": list(preview.hard_limits),
+            "notices": list(preview.notices)}
 
 
 def preview_booking(db: Session, data: dict | BookingIn, today: date | None = None) -> dict[str, Any]:

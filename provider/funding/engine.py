@@ -15,7 +15,7 @@ from datetime import date
 from fractions import Fraction
 
 from provider import references
-from provider.dates import short_date
+from provider.dates import long_date, short_date
 from provider.money import Pence, format_gbp, round_pence, split
 
 RULE_VERSION = "2026.1"
@@ -88,6 +88,10 @@ class Funding:
     overage_rate_pence: Pence | None = None          # a block's price per unit above its volume
     hard_limit: bool = False
     charges_cancellations: bool = False
+    # A budget paid to a nominee: the days its written nominations are in force, each (received, withdrawn or None).
+    # None: the funding needs no nomination.
+    nominated: tuple[tuple[date, date | None], ...] | None = None
+    commissioner: str = ""                           # whom to ask who holds the budget once its nominee has gone
 
 
 @dataclass(frozen=True)
@@ -142,6 +146,7 @@ class Outcome:
     parts: tuple[Part, ...]
     passed_over: tuple[str, ...] = ()
     hard_limits: tuple[str, ...] = ()
+    notices: tuple[str, ...] = ()    # an arrangement the child had that no longer pays, for finance to act on
 
     @property
     def charged_pence(self) -> Pence:
@@ -231,6 +236,17 @@ def _applies(f: Funding, unit: UnitOfCare, service: ServiceInfo) -> str | None:
     if unit.cancelled and not f.charges_cancellations:
         return "does not pay for cancellations"
     return None
+
+
+def without_nominee(f: Funding, day: date) -> str | None:
+    """None when `f` needs no nomination or one is in force on `day`, else why it cannot pay."""
+    if f.nominated is None or any(received <= day and (withdrawn is None or day < withdrawn)
+                                  for received, withdrawn in f.nominated):
+        return None
+    withdrawals = [withdrawn for received, withdrawn in f.nominated if withdrawn is not None and withdrawn <= day]
+    if withdrawals:
+        return f"has no nominee from {long_date(max(withdrawals))}"
+    return f"has no written nomination in force on {short_date(day)}"
 
 
 def _rank(f: Funding, unit: UnitOfCare, priority: Priority) -> tuple:
@@ -326,6 +342,7 @@ class _Allocator:
         parts: list[Part] = []
         passed: list[str] = []
         hard: list[str] = []
+        notices: list[str] = []
         paid = 0
         price = list_pence
         complete = False
@@ -338,6 +355,9 @@ class _Allocator:
                     break
                 continue
             why_not = _applies(f, unit, service) or self.outside_limits(f, unit)
+            if why_not is None and (why_not := without_nominee(f, unit.day)):
+                ask = f"ask {f.commissioner}" if f.commissioner else "ask the commissioner"
+                notices.append(f"{f.name} {why_not}: {ask} who holds the budget now.")
             if why_not:
                 if why_not not in (NOT_THIS_CHILD, f"does not pay for {service.name}"):
                     passed.append(f"{f.name} {why_not}.")
@@ -394,7 +414,7 @@ class _Allocator:
             price = max(paid, list_pence or 0)
         if unit.cancelled and not parts:
             price = 0
-        return Outcome(unit, price or 0, tuple(parts), tuple(passed), tuple(hard))
+        return Outcome(unit, price or 0, tuple(parts), tuple(passed), tuple(hard), tuple(notices))
 
     def block_part(self, f: Funding, unit: UnitOfCare, paid: Pence) -> tuple[Part | None, str]:
         units_left, label = self.units_left(f, unit)
@@ -436,18 +456,21 @@ class _Allocator:
         if units_left is not None:
             left.append(f"{units_left} left of {units_label}")
         if take < owed:
-            why = f"pays the {format_gbp(take)} it has left of {money_label}; the rest passes down the list."
+            why = f"the {format_gbp(take)} it has left of {money_label}; the rest passes down the list."
         elif own_price - owed > 0:
-            why = f"pays {format_gbp(take)}, its price of {format_gbp(own_price)} less what is already paid."
+            why = f"{format_gbp(take)}, its price of {format_gbp(own_price)} less what is already paid."
         else:
-            why = f"pays {format_gbp(take)} for {service.name} at {format_gbp(own_price)}."
+            why = f"{format_gbp(take)} for {service.name} at {format_gbp(own_price)}."
         rule = f.kind if take == owed else f"{f.kind}-money-cap"
         amounts = split(take, [p.percent for p in f.payers])
         parts = []
         for payer, amount in zip(f.payers, amounts, strict=True):
-            share = f" ({payer.percent}% share)" if len(f.payers) > 1 else ""
-            parts.append(Part(f.ref, f.kind, payer.ref, payer.name, amount, unit.quantity, rule,
-                              f"{f.name}{share} {why}", left="; ".join(left)))
+            if len(f.payers) > 1:
+                reason = f"{f.name}: {payer.name} pays {format_gbp(amount)}, its {payer.percent}% share of {why}"
+            else:
+                reason = f"{f.name} pays {why}"
+            parts.append(Part(f.ref, f.kind, payer.ref, payer.name, amount, unit.quantity, rule, reason,
+                              left="; ".join(left)))
         return parts
 
     def charity_part(self, f: Funding | None, unit: UnitOfCare, service: ServiceInfo, list_pence: Pence | None,

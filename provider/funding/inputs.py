@@ -23,7 +23,7 @@ from provider.funding.models import (
     ManagementOption, PriorityRule,
 )
 from provider.organisation.models import ProviderSettings
-from provider.people.models import Child, FamilyMember, Nominee
+from provider.people.models import Child, FamilyMember, Nomination, Nominee
 
 
 def services(db: Session) -> dict[str, ServiceInfo]:
@@ -100,6 +100,7 @@ class _Related:
     shares: dict[uuid.UUID, list[ArrangementShare]]
     members: dict[uuid.UUID, FamilyMember]
     nominees: dict[uuid.UUID, Nominee]
+    nominations: dict[tuple[uuid.UUID, uuid.UUID], list[tuple[date, date | None]]]  # (nominee, child): spans
     isf_paid_out: dict[uuid.UUID, int]    # an ISF's money gone to other suppliers or back to the commissioner
 
     @classmethod
@@ -113,9 +114,12 @@ class _Related:
             grouped[model] = rows
         holders = [a.holder_id for a in arrangements if a.holder_id]
         nominees = [a.nominee_id for a in arrangements if a.nominee_id]
+        spans: dict[tuple[uuid.UUID, uuid.UUID], list[tuple[date, date | None]]] = defaultdict(list)
+        for n in _in_chunks(db, Nomination, Nomination.nominee_id, list(set(nominees))):
+            spans[(n.nominee_id, n.child_id)].append((n.received_on, n.withdrawn_on))
         return cls(grouped[ArrangementService], grouped[ArrangementRate], grouped[ArrangementShare],
                    {m.id: m for m in _in_chunks(db, FamilyMember, FamilyMember.id, holders)},
-                   {n.id: n for n in _in_chunks(db, Nominee, Nominee.id, nominees)},
+                   {n.id: n for n in _in_chunks(db, Nominee, Nominee.id, nominees)}, spans,
                    _isf_paid_out(db, [a.id for a in arrangements if a.kind == ArrangementKind.personal_budget]))
 
 
@@ -148,6 +152,9 @@ def _arrangement_funding(a: Arrangement, child: Child, related: _Related, funder
     else:
         payers = (_payer_for_funder(funder, department) if funder
                   else Payer(references.payer_ref(references.ARRANGEMENT, a.id), a.name),)
+    nominated = None
+    if a.kind == ArrangementKind.personal_budget and a.management == ManagementOption.nominee and a.nominee_id:
+        nominated = tuple(sorted(related.nominations.get((a.nominee_id, a.child_id), [])))
     family_held = a.kind == ArrangementKind.personal_budget and a.management in FAMILY_HELD
     cap_pence = a.cap_pence
     if cap_pence is None and a.kind == ArrangementKind.personal_budget and a.yearly_pence is not None:
@@ -169,7 +176,8 @@ def _arrangement_funding(a: Arrangement, child: Child, related: _Related, funder
         rates=_rates(related.rates.get(a.id, [])),
         cap_units=a.cap_units, cap_pence=cap_pence, year_start=(a.year_start_month, a.year_start_day),
         share_percent=a.share_percent if a.share_percent not in (None, 100) else None, money_limits=limits,
-        hard_limit=a.hard_limit, charges_cancellations=charges_cancellations,
+        hard_limit=a.hard_limit, charges_cancellations=charges_cancellations, nominated=nominated,
+        commissioner=funder.name if funder else "",
     )
 
 

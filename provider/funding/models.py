@@ -261,6 +261,7 @@ class ArrangementShare(SQLModel, table=True):
     department_id: uuid.UUID | None = Field(default=None, foreign_key="funder_departments.id")
     percent: int
     po_number: str | None = Field(default=None, sa_type=String(60))
+    contract_reference: str | None = Field(default=None, sa_type=String(60))   # the payer's own, for its invoice
 
 
 class PriorityRule(SQLModel, table=True):

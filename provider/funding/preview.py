@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlmodel import Session
@@ -34,6 +34,7 @@ class PreviewLine:
 class Preview:
     lines: list[PreviewLine]
     hard_limits: list[str]
+    notices: list[str] = field(default_factory=list)
 
     @property
     def totals_by_payer(self) -> dict[str, int]:
@@ -69,4 +70,5 @@ def who_pays(db: Session, *, child_id: uuid.UUID, service_id: uuid.UUID, units: 
             text = f"{short_date(o.unit.day)}: {problem}"
             if text not in hard:
                 hard.append(text)
-    return Preview([_line(o) for o in mine], hard)
+    notices = list(dict.fromkeys(notice for o in mine for notice in o.notices))
+    return Preview([_line(o) for o in mine], hard, notices)

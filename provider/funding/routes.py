@@ -42,7 +42,7 @@ ARRANGEMENT_MONEY = {"cap": "cap_pence", "po_value": "po_value_pence", "yearly":
                      "fees_per_year": "fees_per_year_pence"}
 CONTRACT_MONEY = {"value": "value_pence", "overage_rate": "overage_rate_pence"}
 ROW_FIELDS = {"rates": ("service_id", "time_band", "starts_on", "price"),
-              "shares": ("funder_id", "department_id", "percent", "po_number")}
+              "shares": ("funder_id", "department_id", "percent", "po_number", "contract_reference")}
 ARRANGEMENT_LABELS = {
     "child_id": "Child", "kind": "Kind", "name": "Name", "status": "Status", "starts_on": "Start date",
     "ends_on": "End date", "funder_id": "Funder", "department_id": "Department", "cap_units": "Cap in units",
@@ -145,7 +145,8 @@ def _arrangement_values(db, arrangement: Arrangement) -> dict[str, Any]:
     for n, share in enumerate(current["shares"], start=1):
         values.update({f"shares-{n}-funder_id": str(share["funder_id"]),
                        f"shares-{n}-department_id": str(share["department_id"] or ""),
-                       f"shares-{n}-percent": str(share["percent"]), f"shares-{n}-po_number": share["po_number"] or ""})
+                       f"shares-{n}-percent": str(share["percent"]), f"shares-{n}-po_number": share["po_number"] or "",
+                       f"shares-{n}-contract_reference": share["contract_reference"] or ""})
     return values
 
 

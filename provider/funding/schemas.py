@@ -44,6 +44,7 @@ class ShareLine(BaseModel):
     department_id: OptionalId = None
     percent: Whole = Field(description="Whole per cent of every unit; the shares add up to 100")
     po_number: Reference = None
+    contract_reference: Reference = Field(default=None, description="The payer's own contract reference")
 
 
 class ArrangementIn(BaseModel):
@@ -145,6 +146,7 @@ class ShareOut(BaseModel):
     department_id: uuid.UUID | None
     percent: int
     po_number: str | None
+    contract_reference: str | None = None
 
 
 class ArrangementOut(BaseModel):

@@ -194,7 +194,8 @@ def arrangement_out(db: Session, arrangement: Arrangement, *, services: dict | N
             "rates": [RateOut(service_id=r.service_id, time_band=r.time_band, starts_on=r.starts_on,
                               price_pence=r.price_pence) for r in d.rates],
             "shares": [ShareOut(funder_id=s.funder_id, funder_name=funders.get(s.funder_id, ""),
-                                department_id=s.department_id, percent=s.percent, po_number=s.po_number)
+                                department_id=s.department_id, percent=s.percent, po_number=s.po_number,
+                                contract_reference=s.contract_reference)
                        for s in d.shares],
             "warnings": warnings_for(db, a)}
 
@@ -212,7 +213,7 @@ def current_values(db: Session, arrangement: Arrangement) -> dict[str, Any]:
     values["rates"] = [{"service_id": r.service_id, "time_band": r.time_band, "starts_on": r.starts_on,
                         "price_pence": r.price_pence} for r in d.rates]
     values["shares"] = [{"funder_id": s.funder_id, "department_id": s.department_id, "percent": s.percent,
-                         "po_number": s.po_number} for s in d.shares]
+                         "po_number": s.po_number, "contract_reference": s.contract_reference} for s in d.shares]
     return values
 
 
@@ -418,7 +419,8 @@ def save_arrangement(db: Session, data: dict | BaseModel, arrangement: Arrangeme
     _sync(db, ArrangementRate, arrangement.id, lambda r: (r.service_id, str(r.time_band), r.starts_on),
           {(r.service_id, str(r.time_band), r.starts_on): {"price_pence": r.price_pence} for r in shape.rates})
     _sync(db, ArrangementShare, arrangement.id, lambda r: (r.funder_id, r.department_id),
-          {(s.funder_id, s.department_id): {"percent": s.percent, "po_number": s.po_number} for s in shape.shares})
+          {(s.funder_id, s.department_id): {"percent": s.percent, "po_number": s.po_number,
+                                             "contract_reference": s.contract_reference} for s in shape.shares})
     since = min(d for d in (was_from, arrangement.starts_on) if d is not None)
     flag_charges(db, after=since - timedelta(days=1), child_ids={arrangement.child_id},
                  reason=f"The arrangement “{arrangement.name}” was {'changed' if was_from else 'added'}.")

@@ -6,12 +6,14 @@ import uuid
 from collections.abc import Iterable
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, select
 
 from provider.clock import today
+from provider.dates import long_date
 from provider.errors import FieldErrors
-from provider.people.models import BereavementHold, Child, ChildRelationship
+from provider.people.models import BereavementHold, Child, ChildRelationship, HoldRelease
+from provider.users.models import User
 from provider.organisation.changes import validate_new
 
 BY_LANTERN = "Lantern, when the death was recorded"
@@ -20,6 +22,13 @@ BY_LANTERN = "Lantern, when the death was recorded"
 class HoldIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     reason: str = ""
+
+
+class ReleaseIn(BaseModel):
+    """A named person's decision that one document goes to the family despite the hold."""
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    decided_by: str = Field(default="", max_length=200, description="Who decided the document should go")
+    reason: str = Field(default="", max_length=2000, description="Why it should go now")
 
 
 def open_hold(db: Session, child_id: uuid.UUID) -> BereavementHold | None:
@@ -67,3 +76,61 @@ def families_on_hold(db: Session, member_ids: Iterable[uuid.UUID]) -> dict[uuid.
                    .join(BereavementHold, BereavementHold.child_id == ChildRelationship.child_id)
                    .where(ChildRelationship.family_member_id.in_(ids), BereavementHold.lifted_on.is_(None)))
     return {member_id: hold for member_id, hold in rows}
+
+
+def holds_of_children(db: Session, child_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, BereavementHold]:
+    """For each child whose family is under an open hold (the child's own, or a brother or sister's): the hold."""
+    ids = set(child_ids)
+    if not ids:
+        return {}
+    links = db.exec(select(ChildRelationship.child_id, ChildRelationship.family_member_id)
+                    .where(ChildRelationship.child_id.in_(ids))).all()
+    on_hold = families_on_hold(db, {member for _, member in links})
+    found = {child_id: hold for child_id, member in links if (hold := on_hold.get(member)) is not None}
+    for hold in db.exec(select(BereavementHold).where(BereavementHold.child_id.in_(ids),
+                                                      BereavementHold.lifted_on.is_(None))):
+        found[hold.child_id] = hold
+    return found
+
+
+def who_may_lift(db: Session, hold: BereavementHold) -> str:
+    """The person to ask: who started the hold, or when Lantern started it, the child's key worker."""
+    if hold.started_by != BY_LANTERN:
+        return hold.started_by
+    child = db.get(Child, hold.child_id)
+    worker = db.get(User, child.key_worker_id) if child and child.key_worker_id else None
+    return worker.name if worker else "a care coordinator"
+
+
+def held_text(db: Session, hold: BereavementHold) -> str:
+    child = db.get(Child, hold.child_id)
+    name = child.preferred_name or child.first_name
+    return (f"under a bereavement hold since {long_date(hold.started_on)} ({name}); "
+            f"{who_may_lift(db, hold)} may lift it, or a named decision may release this one document")
+
+
+def release(db: Session, hold: BereavementHold, kind: str, key: str, recorded_by: str,
+            data: dict | ReleaseIn) -> HoldRelease:
+    shape: ReleaseIn = validate_new(ReleaseIn, data)
+    errors = {}
+    if not shape.decided_by:
+        errors["decided_by"] = "is required: name the person who decided this document should go"
+    if not shape.reason:
+        errors["reason"] = "is required: say why this document should go to the family now"
+    if hold.lifted_on is not None:
+        errors["hold"] = "has been lifted: nothing needs releasing"
+    if errors:
+        raise FieldErrors(errors)
+    found = released(db, hold, kind, key)
+    if found is not None:
+        raise FieldErrors({"document": f"was already released on the decision of {found.decided_by}"})
+    row = HoldRelease(hold_id=hold.id, document_kind=kind, document_key=key, decided_by=shape.decided_by,
+                      reason=shape.reason, decided_on=today(db), recorded_by=recorded_by)
+    db.add(row)
+    db.flush()
+    return row
+
+
+def released(db: Session, hold: BereavementHold, kind: str, key: str) -> HoldRelease | None:
+    return db.exec(select(HoldRelease).where(HoldRelease.hold_id == hold.id, HoldRelease.document_kind == kind,
+                                             HoldRelease.document_key == key)).first()

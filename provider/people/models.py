@@ -156,3 +156,19 @@ class BereavementHold(SQLModel, table=True):
     lifted_on: date | None = None
     lifted_by: str | None = Field(default=None, sa_type=String(200))
     lift_reason: str | None = Field(default=None, sa_type=Text)
+
+
+class HoldRelease(SQLModel, table=True):
+    """A named person's decision that one document goes to a family under a bereavement hold: who decided, why."""
+
+    __tablename__ = "hold_releases"
+    __table_args__ = (UniqueConstraint("hold_id", "document_kind", "document_key", name="uq_hold_releases_document"),)
+    __audited__ = True
+    id: uuid.UUID = id_field()
+    hold_id: uuid.UUID = Field(foreign_key="bereavement_holds.id", index=True)
+    document_kind: str = Field(sa_type=String(30))     # isf_statement, invoice
+    document_key: str = Field(sa_type=String(200))     # which one: an ISF's period, a payer's month
+    decided_by: str = Field(sa_type=String(200))
+    reason: str = Field(sa_type=Text)
+    decided_on: date
+    recorded_by: str = Field(sa_type=String(200))

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from provider import hooks
 from provider.base import Day
 from provider.clock import today
 from provider.dates import long_date
@@ -155,6 +156,8 @@ def add_nomination(db: Session, nominee: Nominee, data: dict | NominationCreate)
     nomination = Nomination(nominee_id=nominee.id, **shape.model_dump())
     db.add(nomination)
     db.flush()
+    _flag_care_from(db, nomination, nomination.received_on,
+                    f"{nominee.name}'s written nomination was recorded, in force from {long_date(shape.received_on)}")
     return nomination
 
 
@@ -169,7 +172,15 @@ def withdraw_nomination(db: Session, nomination: Nomination, data: dict | Withdr
     nomination.withdrawn_on = withdrawn_on
     db.add(nomination)
     db.flush()
+    nominee = db.get(Nominee, nomination.nominee_id)
+    _flag_care_from(db, nomination, withdrawn_on,
+                    f"{nominee.name}'s written nomination was withdrawn on {long_date(withdrawn_on)}")
     return nomination
+
+
+def _flag_care_from(db: Session, nomination: Nomination, day: date, reason: str) -> None:
+    """Care already charged from `day` on was allocated before this change: recalculating is a person's step."""
+    hooks.nominations_changed(db, after=day - timedelta(days=1), reason=reason, child_ids={nomination.child_id})
 
 
 def nominations_of_nominee(db: Session, nominee: Nominee) -> list[tuple[Nomination, Child]]:

@@ -6,6 +6,7 @@ import uuid
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 
+from provider import hooks
 from provider.audit.routes import register_history
 from provider.audit.viewed import record_view
 from provider.clock import today
@@ -78,11 +79,18 @@ def child_view(request: Request, db: DB, child_id: uuid.UUID, user: User = CAN_S
         "status_label": CHILD_STATUS_LABELS[child.status], "family": family.family_of(db, child),
         "relationships": RELATIONSHIP_LABELS, "nominations": nominations.nominations_of_child(db, child),
         "today": today(db), "can_edit": user.role == Role.coordinator, "is_staff": user.is_staff,
+        "without_nominee": _without_nominee(db, child, user),
         "hold": holds.open_hold(db, child.id) if user.role in (Role.coordinator, Role.finance) else None,
         "can_hold": user.role in (Role.coordinator, Role.finance),
         "grants": grants_for_child(db, child) if user.is_staff else {},
         "can_grant": user.role == Role.coordinator, "bases": BASIS_LABELS,
         "questions": questions_about(db, child) if user.is_staff else []})
+
+
+def _without_nominee(db: DB, child: Child, user: User) -> list[str]:
+    if user.role not in (Role.coordinator, Role.finance):
+        return []
+    return [text for texts in hooks.budgets_without_nominee.collect(db, child.id, today(db)) for text in texts]
 
 
 @router.get("/children/{child_id}/edit")
