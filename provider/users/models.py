@@ -37,6 +37,7 @@ class User(SQLModel, table=True):
     __tablename__ = "users"
     __audited__ = True
     __audit_hidden__ = ("password_hash", "totp_secret")
+    __audit_skipped__ = ("sign_in_epoch",)
 
     id: uuid.UUID = id_field()
     email: str = Field(sa_type=String(254), unique=True, index=True)
