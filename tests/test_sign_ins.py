@@ -313,3 +313,15 @@ def test_only_the_administrator_turns_off_someone_elses_two_factor(app, client, 
     sign_in(client, make_user("finance"))
     assert post_form(client, f"/users/{user.id}/two-factor/reset").status_code == 403
     assert other.get("/").status_code == 200
+
+
+def test_a_password_step_taken_before_a_password_change_cannot_be_finished_with_a_code(app, make_user):
+    user = make_user("finance")
+    secret = turn_on(signed_in_browser(app, user))
+    half_signed_in, pending = password_step(app, user)
+    admin = signed_in_browser(app, make_user("admin"))
+    assert post_form(admin, f"/users/{user.id}", {"name": user.name, "role": "finance", "is_active": "true",
+                                                   "password": NEW_PASSWORD}).status_code == 303
+    code = pyotp.TOTP(secret).at(utcnow() + timedelta(seconds=30))
+    assert post_form(half_signed_in, "/login/code", {"pending": pending, "code": code}).status_code == 401
+    assert half_signed_in.get("/").status_code == 303
