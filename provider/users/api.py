@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from provider.base import UtcDateTime
 from provider.db import unit_of_work
 from provider.errors import Forbidden
 from provider.users import service, sign_ins
@@ -30,7 +31,7 @@ class TokenRequest(BaseModel):
 class TokenOut(BaseModel):
     name: str
     token: str
-    expires_at: datetime
+    expires_at: UtcDateTime
 
 
 class TokenListed(BaseModel):
@@ -40,10 +41,10 @@ class TokenListed(BaseModel):
     name: str
     owner_id: uuid.UUID
     owner_email: str
-    created_at: datetime
-    expires_at: datetime
-    last_used_at: datetime | None
-    revoked_at: datetime | None
+    created_at: UtcDateTime
+    expires_at: UtcDateTime
+    last_used_at: UtcDateTime | None
+    revoked_at: UtcDateTime | None
     revoked_reason: str | None
     status: str
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
+from provider.base import as_utc
 from provider.errors import FieldErrors, NotFound
 from provider.users.models import ApiToken, LoginSession, Role, User
 
@@ -27,10 +28,7 @@ REVOKED = "revoked by {name}"
 
 
 def _utc(moment: datetime | None) -> datetime | None:
-    # SQLite hands timezone-aware columns back naive (in UTC).
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return as_utc(moment) if moment is not None else None
 
 
 def end_every_sign_in(db: Session, user: User, reason: str, now: datetime) -> None:
