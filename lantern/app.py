@@ -76,6 +76,7 @@ def _routers():
     from provider.people import routes as people_routes
     from provider.users import api as users_api
     from provider.users import routes as users_routes
+    from provider.users import token_routes
     from lantern import pages
     from reports import routes as reports_routes
 
@@ -84,6 +85,7 @@ def _routers():
         family_routes.router,
         link_routes.router,
         two_factor_routes.router,
+        token_routes.router,
         users_routes.router,
         people_routes.router,
         catalogue_routes.router,

@@ -79,7 +79,7 @@ async def login(request: Request, db: DB, _: User | None = public()):
             return render(request, "login.html", {"next": target, "values": {"email": email}, "errors": errors}, 401)
         if user.totp_secret:
             # The password was right; the session starts only with the code from the user's app.
-            pending = _pending(request).dumps({"user": str(user.id), "next": target})
+            pending = _pending(request).dumps({"user": str(user.id), "next": target, "epoch": user.sign_in_epoch})
             return render(request, "login_code.html", {"pending": pending, "errors": {}})
         return _signed_in(request, db, user, email, address, now, target)
 
@@ -109,7 +109,8 @@ async def login_code(request: Request, db: DB, _: User | None = public()):
         user = db.get(User, uuid.UUID(pending["user"]))
     except (BadSignature, ValueError, KeyError, TypeError):
         user = None
-    if user is None or not user.is_active or not user.totp_secret:
+    # A password change or a two-factor change since the password step ends it, as it ends every session.
+    if user is None or not user.is_active or not user.totp_secret or pending.get("epoch") != user.sign_in_epoch:
         return render(request, "login.html", {"next": "/", "values": {}, "errors": {
             "email": "or password is not right, or there have been too many attempts: try again later"}}, 401)
     with unit_of_work(db):

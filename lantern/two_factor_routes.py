@@ -13,7 +13,8 @@ from provider.users import two_factor
 from provider.users.models import User
 from provider.web.deps import DB, allow
 from provider.web.forms import form_data
-from provider.web.templating import render
+from provider.web import security
+from provider.web.templating import render, set_browser_cookie
 
 router = APIRouter(include_in_schema=False)
 STAFF = allow(*two_factor.STAFF)
@@ -49,9 +50,10 @@ async def turn_on(request: Request, db: DB, user: User = STAFF):
     try:
         with unit_of_work(db):
             two_factor.turn_on(db, user, secret, data.get("code") or "", utcnow())
+            session = _this_browser_stays(request, db, user)
     except FieldErrors as exc:
         return _page(request, db, user, exc.errors, secret, 422)
-    return RedirectResponse("/account/two-factor?on=1", status_code=303)
+    return _signed_in_again(request, "/account/two-factor?on=1", session)
 
 
 @router.post("/account/two-factor/off")
@@ -60,6 +62,19 @@ async def turn_off(request: Request, db: DB, user: User = STAFF):
     try:
         with unit_of_work(db):
             two_factor.turn_off(db, user, data.get("code") or "", utcnow())
+            session = _this_browser_stays(request, db, user)
     except FieldErrors as exc:
         return _page(request, db, user, exc.errors, None, 422)
-    return RedirectResponse("/account/two-factor?off=1", status_code=303)
+    return _signed_in_again(request, "/account/two-factor?off=1", session)
+
+
+def _this_browser_stays(request: Request, db, user: User) -> str:
+    """The change ended every session and token of the user; the browser that made it, having just given a code,
+    gets a new session."""
+    return security.start_login_session(db, user, request.app.state.settings.session_hours)
+
+
+def _signed_in_again(request: Request, target: str, session: str) -> RedirectResponse:
+    response = RedirectResponse(target, status_code=303)
+    set_browser_cookie(request, response, session)
+    return response

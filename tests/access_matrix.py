@@ -54,6 +54,12 @@ PAGES = [
     ("GET",  "/account/two-factor",                                "",          OK,  OK,  OK,  OK,  NO,  LOGIN),
     ("POST", "/account/two-factor",                                "",          OK,  OK,  OK,  OK,  NO,  LOGIN),
     ("POST", "/account/two-factor/off",                            "",          OK,  OK,  OK,  OK,  NO,  LOGIN),
+    # --- API tokens: each person's own; the administrator sees and revokes anyone's. The pair of tokens is Leila's
+    # and the administrator's: another member of staff's answers 404, as a token that does not exist
+    ("GET",  "/account/tokens",                                    "",          OK,  OK,  OK,  OK,  OK,  LOGIN),
+    ("POST", "/account/tokens",                                    "",          OK,  OK,  OK,  OK,  OK,  LOGIN),
+    ("GET",  "/tokens",                                            "",          OK,  NO,  NO,  NO,  NO,  LOGIN),
+    ("POST", "/tokens/{token_id}/revoke",                          "",          OK,  404, 404, 404, OWN, LOGIN),
     # --- the family's own pages
     ("GET",  "/family/children/{child_id}/bookings",               "",          NO,  NO,  NO,  NO,  OWN, LOGIN),
     ("GET",  "/family/invoices/{invoice_id}.pdf",                  "",          NO,  NO,  NO,  NO,  OWN, LOGIN),
@@ -68,6 +74,7 @@ PAGES = [
     ("POST", "/users/new",                                         "",          OK,  NO,  NO,  NO,  NO,  LOGIN),
     ("GET",  "/users/{user_id}",                                   "",          OK,  NO,  NO,  NO,  NO,  LOGIN),
     ("POST", "/users/{user_id}",                                   "",          OK,  NO,  NO,  NO,  NO,  LOGIN),
+    ("POST", "/users/{user_id}/two-factor/reset",                  "",          OK,  NO,  NO,  NO,  NO,  LOGIN),
     # --- children, families, nominees: the coordinator's; finance reads them to bill
     ("GET",  "/children/{child_id}/family/new",                    "",          NO,  NO,  OK,  NO,  NO,  LOGIN),
     ("POST", "/children/{child_id}/family/new",                    "",          NO,  NO,  OK,  NO,  NO,  LOGIN),
@@ -283,6 +290,9 @@ API = [
     # method   path                                                query        admin fin  coord trust fam  nobody
     ("GET",    "/api/me",                                          "",          OK,  OK,  OK,  OK,  OK,  401),
     ("POST",   "/api/tokens",                                      "",          OK,  OK,  OK,  OK,  OK,  401),
+    ("GET",    "/api/tokens",                                      "",          OK,  OK,  OK,  OK,  OK,  401),
+    ("GET",    "/api/tokens/all",                                  "",          OK,  NO,  NO,  NO,  NO,  401),
+    ("POST",   "/api/tokens/{token_id}/revoke",                    "",          OK,  404, 404, 404, OWN, 401),
     ("GET",    "/api/users",                                       "",          OK,  NO,  NO,  NO,  NO,  401),
     ("POST",   "/api/users",                                       "",          OK,  NO,  NO,  NO,  NO,  401),
     ("GET",    "/api/users/{user_id}",                             "",          OK,  NO,  NO,  NO,  NO,  401),

@@ -44,7 +44,8 @@ from provider.funding.models import Arrangement, BlockContract
 from provider.grants.models import GrantAward
 from provider.organisation.models import BankAccount, Holiday
 from provider.people.models import Child, ChildRelationship, FamilyMember, Nomination, Nominee
-from provider.users.models import User
+from provider.users.models import ApiToken, User
+from provider.web import security
 from provider.web.deps import route_rules
 from tests.access_matrix import LOGIN, MATRIX, NO, OK, OWN, PUBLIC, ROLES, TELLS
 from tests.conftest import api, demo_once_per_module, post_form, rolled_back
@@ -112,7 +113,8 @@ def record_ids(db, settings) -> dict[str, tuple[str, str]]:
     """Each path parameter the app uses, as (Amira's or Leila's record, another family's); one record for both where
     the parameter has no family (a funder, a service, a user) or the demo has one only. The demo has no reminder,
     sent email, dispute on a family's invoice, pending write-off, repayment notice or operating-account statement
-    line: they are made here, for Leila or Amira and for another payer."""
+    line: they are made here, for Leila or Amira and for another payer; and an API token each for Leila and the
+    administrator."""
     users = {u.email: u for u in db.exec(select(User))}
     finance = users[EMAILS["finance"]]
     amira = _one(db, select(Child).where(Child.first_name.startswith("Amira ")))
@@ -153,6 +155,10 @@ def record_ids(db, settings) -> dict[str, tuple[str, str]]:
     nominees = db.exec(select(Nominee).order_by(Nominee.name)).all()
     nominations = db.exec(select(Nomination).order_by(Nomination.received_on)).all()
     northshire = _one(db, select(Funder).where(Funder.name.startswith("Northshire")))
+    tokens = {}
+    for role in ("family", "admin"):
+        security.create_api_token(db, users[EMAILS[role]], "matrix")
+        tokens[role] = _one(db, select(ApiToken).where(ApiToken.user_id == users[EMAILS[role]].id)).id
     pair = lambda own, other: (str(own), str(other))  # noqa: E731
     both = lambda one: (str(one), str(one))  # noqa: E731
     return {
@@ -199,6 +205,7 @@ def record_ids(db, settings) -> dict[str, tuple[str, str]]:
         "name": both("cost-of-care"),
         "month": both("2027-03"),
         "token": both("no-such-link"),
+        "token_id": pair(tokens["family"], tokens["admin"]),
     }
 
 

@@ -141,18 +141,44 @@ def test_a_successful_sign_in_restarts_the_emails_count(client, make_user, clock
     assert _try(client, user.email, PASSWORD).status_code == 303  # 4 since the sign-in: not locked
 
 
-def test_twenty_failures_from_one_address_lock_that_address_whatever_the_email(app, db, make_user, clock):
+def test_twenty_failures_from_one_address_lock_that_address_for_unknown_emails(app, db, make_user, clock):
     attacker = TestClient(app, follow_redirects=False, client=("203.0.113.9", 40000))
-    neighbour = TestClient(app, follow_redirects=False, client=("198.51.100.7", 40000))
     user = make_user("finance")
     for n in range(20):
         _refused(_try(attacker, f"guess{n}@example.org", "not the password"))  # 1 each: no email is locked
-    _refused(_try(attacker, user.email, PASSWORD))
-    assert _try(neighbour, user.email, PASSWORD).status_code == 303  # the email itself is not locked
+    _refused(_try(attacker, "guess0@example.org", "not the password"))
+    refusals = [e.changes["refused"][1] for e in _events(db, "login", "guess0@example.org", "login_failed")]
+    assert refusals == ["not recognised", "locked"]  # an unknown email is held back unchecked
     [lockout] = _events(db, "login_address", "203.0.113.9", "login_locked")
     assert lockout.changes["failures"] == [None, 20]
     clock.now = T0 + timedelta(minutes=15, seconds=1)
     assert _try(attacker, user.email, PASSWORD).status_code == 303
+
+
+def test_21_failures_from_one_address_do_not_stop_a_colleague_there_signing_in_with_the_right_password(
+        app, db, make_user, clock):
+    guesser = TestClient(app, follow_redirects=False, client=("203.0.113.9", 40000))
+    colleague = TestClient(app, follow_redirects=False, client=("203.0.113.9", 40001))  # the same NAT address
+    user = make_user("coordinator")
+    for n in range(21):
+        _refused(_try(guesser, f"guess{n}@example.org", "not the password"))
+    assert _events(db, "login_address", "203.0.113.9", "login_locked")
+    assert _try(colleague, user.email, PASSWORD).status_code == 303
+    assert colleague.get("/").status_code == 200
+
+
+def test_while_an_address_is_locked_an_account_that_failed_there_is_held_back_even_with_the_right_password(
+        app, db, make_user, clock):
+    guesser = TestClient(app, follow_redirects=False, client=("203.0.113.9", 40000))
+    user = make_user("finance")
+    for n in range(20):
+        _refused(_try(guesser, f"guess{n}@example.org", "not the password"))
+    _refused(_try(guesser, user.email, "a guess at the password"))  # checked: the account was in good standing
+    _refused(_try(guesser, user.email, PASSWORD))                  # now it has failed: held back unchecked
+    refusals = [e.changes["refused"][1] for e in _events(db, "login", user.email, "login_failed")]
+    assert refusals == ["not recognised", "locked"]
+    elsewhere = TestClient(app, follow_redirects=False, client=("198.51.100.7", 40000))
+    assert _try(elsewhere, user.email, PASSWORD).status_code == 303  # the account itself is not locked
 
 
 def test_signing_in_to_ones_own_account_does_not_restart_an_addresss_count(db, make_user):
@@ -162,9 +188,10 @@ def test_signing_in_to_ones_own_account_does_not_restart_an_addresss_count(db, m
     throttle.record_success(db, mine, mine.email, "203.0.113.9", T0 + timedelta(seconds=1))
     throttle.record_failure(db, "guess20@example.org", "203.0.113.9", T0 + timedelta(seconds=2),
                             while_locked=False)
-    assert throttle.is_locked(db, mine.email, "203.0.113.9", T0 + timedelta(seconds=3))
-    assert not throttle.is_locked(db, mine.email, "198.51.100.7", T0 + timedelta(seconds=3))
-    assert not throttle.is_locked(db, mine.email, "203.0.113.9", T0 + timedelta(minutes=15, seconds=3))
+    assert throttle.is_locked(db, "someone.else@example.org", "203.0.113.9", T0 + timedelta(seconds=3))
+    assert not throttle.is_locked(db, "someone.else@example.org", "198.51.100.7", T0 + timedelta(seconds=3))
+    later = T0 + timedelta(minutes=15, seconds=3)
+    assert not throttle.is_locked(db, "someone.else@example.org", "203.0.113.9", later)
 
 
 def test_an_email_too_long_for_the_audits_id_column_is_kept_whole_in_the_changes(client, db, clock):

@@ -29,12 +29,15 @@ TRUSTEE_GETS = [
     "/reports/paid-by.csv?year=2026", "/reports/contracts.csv?year=2026", "/reports/activity.csv?year=2026",
     "/reports/pack.pdf?year=2026", "/api/me", "/api/charity/totals?year=2026",
     "/api/reports/statutory-income?year=2026", "/api/reports/care?year=2026&quarter=2", "/account/two-factor",
+    "/account/tokens", "/api/tokens",
 ]
 TRUSTEE_ROUTES = {  # (method, path) a trustee may use, as a trustee's work needs them
     ("GET", "/"), ("POST", "/logout"), ("GET", "/charity"), ("GET", "/reports"), ("GET", "/reports/income.csv"),
     ("GET", "/reports/{name}.csv"), ("GET", "/reports/pack.pdf"), ("GET", "/api/me"), ("POST", "/api/tokens"),
     ("GET", "/api/charity/totals"), ("GET", "/api/reports/statutory-income"), ("GET", "/api/reports/care"),
     ("GET", "/account/two-factor"), ("POST", "/account/two-factor"), ("POST", "/account/two-factor/off"),
+    ("GET", "/account/tokens"), ("POST", "/account/tokens"), ("GET", "/api/tokens"),
+    ("POST", "/tokens/{token_id}/revoke"), ("POST", "/api/tokens/{token_id}/revoke"),
 }
 
 

@@ -1,7 +1,8 @@
 """Records an AuditEvent for every insert or change of an audited table, inside the same flush.
 
 Tables opt in with `__audited__ = True`; `__audit_hidden__` names columns whose values are never
-copied into the audit (a password hash is recorded only as "changed").
+copied into the audit (a password hash is recorded only as "changed"); `__audit_skipped__` names bookkeeping
+columns left out of it altogether (a user's sign-in epoch, which moves with the change that moved it).
 """
 from __future__ import annotations
 
@@ -35,9 +36,12 @@ def _plain(value: Any) -> Any:
 
 def _changes(obj, *, created: bool) -> dict[str, list]:
     hidden = getattr(obj, "__audit_hidden__", ())
+    skipped = getattr(obj, "__audit_skipped__", ())
     state = inspect(obj)
     changes: dict[str, list] = {}
     for attr in state.mapper.column_attrs:
+        if attr.key in skipped:
+            continue
         history = state.attrs[attr.key].history
         if created:
             value = getattr(obj, attr.key)

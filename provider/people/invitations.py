@@ -13,7 +13,7 @@ from sqlmodel import Field, Session, SQLModel, select
 from provider.base import id_field, timestamp_field
 from provider.errors import FieldErrors, NotFound
 from provider.people.models import FamilyMember
-from provider.users.models import LoginSession, Role, User
+from provider.users.models import Role, User
 from provider.users.service import create_user, find_by_email, set_password
 
 
@@ -108,9 +108,7 @@ def reset(db: Session, token: str, password: str, confirm: str, now: datetime) -
     user = db.get(User, link.user_id)
     if user is None or not user.is_active:
         raise NotFound(SPENT)
-    set_password(db, user, password)
-    for session in db.exec(select(LoginSession).where(LoginSession.user_id == user.id)):
-        db.delete(session)
+    set_password(db, user, password)  # which ends every session and token of the user
     link.used_at = now
     db.add(link)
     db.flush()

@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from provider.base import UtcDateTime
 from provider.db import unit_of_work
-from provider.users import service
+from provider.errors import Forbidden
+from provider.users import service, sign_ins
 from provider.users.models import Role, User
 from provider.users.service import UserCreate, UserOut, UserUpdate
-from provider.web.deps import API_ERRORS, DB, allow
+from provider.web.deps import API_ERRORS, DB, allow, request_now
 from provider.web.security import create_api_token
 
 router = APIRouter(prefix="/api", tags=["users"], responses=API_ERRORS)
@@ -21,11 +24,29 @@ EVERYONE = allow(*Role)
 class TokenRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=100)
+    days: int = Field(default=sign_ins.TOKEN_DAYS, ge=1, le=sign_ins.TOKEN_DAYS_MOST,
+                      description="How long the token works, in days")
 
 
 class TokenOut(BaseModel):
     name: str
     token: str
+    expires_at: UtcDateTime
+
+
+class TokenListed(BaseModel):
+    """A token as its owner and the administrator see it: never the token itself."""
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    name: str
+    owner_id: uuid.UUID
+    owner_email: str
+    created_at: UtcDateTime
+    expires_at: UtcDateTime
+    last_used_at: UtcDateTime | None
+    revoked_at: UtcDateTime | None
+    revoked_reason: str | None
+    status: str
 
 
 @router.get("/me", response_model=UserOut)
@@ -34,11 +55,36 @@ def me(user: User = EVERYONE):
 
 
 @router.post("/tokens", response_model=TokenOut, status_code=201)
-def new_token(body: TokenRequest, db: DB, user: User = EVERYONE):
-    """A bearer token for the caller. Shown once; only its hash is kept."""
+def new_token(request: Request, body: TokenRequest, db: DB, user: User = EVERYONE):
+    """A bearer token for the caller, working for `days` (90 unless chosen, at most 365). Shown once; only its hash
+    is kept. Made from a signed-in browser only: a token cannot make another that outlives it."""
+    if request.state.auth_kind == "bearer":
+        raise Forbidden("A token cannot make tokens: make one from a signed-in browser.")
+    now = request_now(request)
     with unit_of_work(db):
-        token = create_api_token(db, user, body.name)
-    return TokenOut(name=body.name, token=token)
+        token = create_api_token(db, user, body.name, body.days, now)
+    return TokenOut(name=body.name, token=token, expires_at=now + timedelta(days=body.days))
+
+
+@router.get("/tokens", response_model=list[TokenListed])
+def my_tokens(request: Request, db: DB, user: User = EVERYONE):
+    """The caller's own tokens, newest first, with when each expires and was last used."""
+    return sign_ins.list_tokens(db, request_now(request), owner=user)
+
+
+@router.get("/tokens/all", response_model=list[TokenListed])
+def all_tokens(request: Request, db: DB, _: User = ADMIN):
+    """Every user's tokens, for the administrator."""
+    return sign_ins.list_tokens(db, request_now(request))
+
+
+@router.post("/tokens/{token_id}/revoke", response_model=TokenListed)
+def revoke_token(request: Request, token_id: uuid.UUID, db: DB, user: User = EVERYONE):
+    """Ends a token now: the caller's own, or anyone's for the administrator."""
+    now = request_now(request)
+    with unit_of_work(db):
+        row = sign_ins.revoke(db, token_id, user, now)
+    return next(t for t in sign_ins.list_tokens(db, now, owner=db.get(User, row.user_id)) if t.id == row.id)
 
 
 @router.get("/users", response_model=list[UserOut])

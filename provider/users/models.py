@@ -37,6 +37,7 @@ class User(SQLModel, table=True):
     __tablename__ = "users"
     __audited__ = True
     __audit_hidden__ = ("password_hash", "totp_secret")
+    __audit_skipped__ = ("sign_in_epoch",)
 
     id: uuid.UUID = id_field()
     email: str = Field(sa_type=String(254), unique=True, index=True)
@@ -46,6 +47,9 @@ class User(SQLModel, table=True):
     totp_secret: str | None = Field(default=None, sa_type=String(64))   # staff's second step at sign-in, when set
     totp_last_step: int | None = None                                     # the last code's time step: used once
     is_active: bool = True
+    # Every login session and API token carries the epoch it was made in; raising it ends them all, for good.
+    sign_in_epoch: int = 0
+    two_factor_since: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     created_at: datetime = timestamp_field()
 
     @property
@@ -65,6 +69,7 @@ class LoginSession(SQLModel, table=True):
     user_id: uuid.UUID = Field(foreign_key="users.id", index=True)
     created_at: datetime = timestamp_field()
     expires_at: datetime = Field(sa_type=DateTime(timezone=True))
+    epoch: int = 0
 
 
 class ApiToken(SQLModel, table=True):
@@ -76,4 +81,8 @@ class ApiToken(SQLModel, table=True):
     name: str = Field(sa_type=String(100))
     token_hash: str = Field(sa_type=String(64), unique=True)
     created_at: datetime = timestamp_field()
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True))
+    last_used_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    epoch: int = 0
     revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    revoked_reason: str | None = Field(default=None, sa_type=String(100))

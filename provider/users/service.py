@@ -8,7 +8,9 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 from sqlmodel import Session, select
 
+from provider.base import utcnow
 from provider.errors import FieldErrors, NotFound, validate
+from provider.users import sign_ins
 from provider.users.models import Role, User
 from provider.users.passwords import hash_password, password_problem, verify_password
 
@@ -70,20 +72,25 @@ def update_user(db: Session, user: User, data: dict, *, actor: User) -> User:
     changes = shape.model_dump(exclude_unset=True)
     if user.id == actor.id and (changes.get("role", user.role) != user.role or changes.get("is_active") is False):
         raise FieldErrors({"role": "you cannot change your own role or switch off your own account"})
+    switched_off = user.is_active and changes.get("is_active") is False
     for key, value in changes.items():
         if value is not None:
             setattr(user, key, value)
     db.add(user)
     db.flush()
+    if switched_off:
+        sign_ins.end_every_sign_in(db, user, sign_ins.SWITCHED_OFF, utcnow())
     return user
 
 
 def set_password(db: Session, user: User, password: str) -> None:
+    """A new password; every session and token of the user ends with the old one."""
     problem = password_problem(password or "")
     if problem:
         raise FieldErrors({"password": problem})
     user.password_hash = hash_password(password)
     db.add(user)
+    sign_ins.end_every_sign_in(db, user, sign_ins.PASSWORD_CHANGED, utcnow())
 
 
 def authenticate(db: Session, email: str, password: str) -> User | None:

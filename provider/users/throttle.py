@@ -4,8 +4,11 @@ Every refused sign-in is an audit event "login_failed" of entity "login", whose 
 lower-cased, with the client address in its changes. 5 failures for one email within 15 minutes lock that
 email for 15 minutes; 20 failures from one client address within 15 minutes, whatever the emails, lock the
 address for 15 minutes. Each lockout is itself an event, "login_locked" (of entity "login" for an email,
-"login_address" for an address). While locked, even the right password is refused without being checked; the
-refusal is recorded as a failure too, so tries made during a lockout count towards the next one.
+"login_address" for an address). While an email is locked, even the right password is refused without being
+checked. An address's lockout holds back only the emails that are unknown, switched off or have failed within the
+window: many people share one address behind a hospice's NAT, and someone else's guessing there must not keep a
+colleague with the right password out. Refusals during a lockout are recorded as failures too, so tries made
+during a lockout count towards the next one.
 
 A successful sign-in is recorded as "signed_in". It restarts its email's count (the earlier failures no
 longer count towards locking that email), but never an address's count: otherwise signing in to one's own
@@ -21,6 +24,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from provider.audit.models import AuditEvent
+from provider.users.service import find_by_email
 
 EMAIL_FAILURES = 5
 ADDRESS_FAILURES = 20
@@ -64,8 +68,17 @@ def _locked(db: Session, entity: str, entity_id: str, now: datetime) -> bool:
 
 
 def is_locked(db: Session, email: str | None, address: str, now: datetime) -> bool:
+    """Whether a sign-in as `email` from `address` is refused now without checking its password."""
     now = _utc(now)
-    return _locked(db, EMAIL, email_key(email), now) or _locked(db, ADDRESS, _address(address), now)
+    if _locked(db, EMAIL, email_key(email), now):
+        return True
+    return _locked(db, ADDRESS, _address(address), now) and not _in_good_standing(db, email, now)
+
+
+def _in_good_standing(db: Session, email: str | None, now: datetime) -> bool:
+    """An active account with no failure counting against it: an address's lockout does not hold it back."""
+    user = find_by_email(db, typed(email)) if typed(email) else None
+    return user is not None and user.is_active and email_failures(db, email, now) == 0
 
 
 def _since(now: datetime, restart: datetime | None) -> datetime:

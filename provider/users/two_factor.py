@@ -12,6 +12,7 @@ import pyotp
 from sqlmodel import Session
 
 from provider.errors import FieldErrors
+from provider.users import sign_ins
 from provider.users.models import Role, User
 
 ISSUER = "Lantern"
@@ -56,14 +57,25 @@ def turn_on(db: Session, user: User, secret: str, code: str, now: datetime) -> N
     step = _step(secret, code, now)
     if step is None:
         raise FieldErrors({"code": "is not the code your app shows now: enter the 6 digits it shows"})
-    user.totp_secret, user.totp_last_step = secret, step
+    user.totp_secret, user.totp_last_step, user.two_factor_since = secret, step, now
     db.add(user)
-    db.flush()
+    sign_ins.end_every_sign_in(db, user, sign_ins.TWO_FACTOR_CHANGED, now)
 
 
 def turn_off(db: Session, user: User, code: str, now: datetime) -> None:
     if not check(db, user, code, now):
         raise FieldErrors({"code": "is not the code your app shows now: enter the 6 digits it shows"})
-    user.totp_secret, user.totp_last_step = None, None
+    _off(db, user, now)
+
+
+def reset(db: Session, user: User, now: datetime) -> None:
+    """An administrator turns a user's two-factor sign-in off (a lost phone): no code needed."""
+    if not user.totp_secret:
+        raise FieldErrors({"two_factor": f"is not on for {user.name}"})
+    _off(db, user, now)
+
+
+def _off(db: Session, user: User, now: datetime) -> None:
+    user.totp_secret, user.totp_last_step, user.two_factor_since = None, None, None
     db.add(user)
-    db.flush()
+    sign_ins.end_every_sign_in(db, user, sign_ins.TWO_FACTOR_CHANGED, now)

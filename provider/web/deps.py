@@ -9,17 +9,22 @@ import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy import update
 from sqlmodel import Session
 from starlette.routing import Mount
 
 from provider.audit.recorder import set_actor
+from provider.base import utcnow
+from provider.db import unit_of_work
 from provider.errors import FieldErrors, Forbidden, NotAuthenticated
-from provider.users.models import Role, User
+from provider.users import sign_ins
+from provider.users.models import ApiToken, Role, User
 from provider.web import security
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -54,13 +59,41 @@ def resolve_user(request: Request, db: Session) -> User | None:
     user, kind = None, None
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
-        user, kind = security.user_for_bearer(db, auth[7:].strip()), "bearer"
+        user, kind = _bearer_user(request, db, auth[7:].strip()), "bearer"
     else:
         user, kind = security.user_for_session(db, browser_token(request)), "cookie"
     request.state.user = user
     request.state.user_seen = SignedIn(user.id, user.name, user.email, Role(user.role)) if user else None
     request.state.auth_kind = kind if user else None
     return user
+
+
+def request_now(request: Request) -> datetime:
+    # A test sets app.state.clock to act at a moment of its choosing.
+    return getattr(request.app.state, "clock", utcnow)()
+
+
+def _bearer_user(request: Request, db: Session, token: str) -> User | None:
+    """The token's owner, if the token is live. The token is checked, and its last use noted (a write, at most once a
+    minute), in sessions of their own: the request's session stays as it was, read-only on a GET."""
+    now, factory = request_now(request), request.app.state.session_factory
+    look = factory(read_only=True)
+    try:
+        user, row = security.bearer_token(look, token, now)
+        found = (user.id, row.id, sign_ins.needs_last_used(row, now)) if row is not None else None
+    finally:
+        look.close()
+    if found is None:
+        return None
+    user_id, token_id, note = found
+    if note:
+        write = factory(read_only=False)
+        try:
+            with unit_of_work(write):
+                write.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+        finally:
+            write.close()
+    return db.get(User, user_id)
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlmodel import Session, select
 
 from provider.base import utcnow
+from provider.users import sign_ins
 from provider.users.models import ApiToken, LoginSession, User
 
 COOKIE = "lantern_session"
@@ -53,7 +54,7 @@ def start_login_session(db: Session, user: User, hours: int) -> str:
     token = new_token()
     now = utcnow()
     db.add(LoginSession(token_hash=token_hash(token), user_id=user.id, created_at=now,
-                        expires_at=now + timedelta(hours=hours)))
+                        expires_at=now + timedelta(hours=hours), epoch=user.sign_in_epoch or 0))
     return token
 
 
@@ -67,28 +68,29 @@ def user_for_session(db: Session, token: str | None) -> User | None:
     if not token:
         return None
     row = db.get(LoginSession, token_hash(token))
-    if row is None or _aware(row.expires_at) <= utcnow():
+    if row is None:
         return None
     user = db.get(User, row.user_id)
-    return user if user is not None and user.is_active else None
+    return user if user is not None and sign_ins.session_is_live(row, user, utcnow()) else None
 
 
-def create_api_token(db: Session, user: User, name: str) -> str:
+def create_api_token(db: Session, user: User, name: str, days: int | None = None,
+                     now: datetime | None = None) -> str:
+    """A new bearer token for `user`, returned once; only its hash is kept."""
     token = "lt_" + new_token()
-    db.add(ApiToken(user_id=user.id, name=name, token_hash=token_hash(token)))
+    db.add(sign_ins.new_token_row(user, name, token_hash(token), now or utcnow(), sign_ins.token_days(days)))
+    db.flush()
     return token
 
 
-def user_for_bearer(db: Session, token: str) -> User | None:
+def bearer_token(db: Session, token: str, now: datetime) -> tuple[User, ApiToken] | tuple[None, None]:
+    """The live token's owner and row, or (None, None)."""
     row = db.exec(select(ApiToken).where(ApiToken.token_hash == token_hash(token))).first()
-    if row is None or row.revoked_at is not None:
-        return None
-    user = db.get(User, row.user_id)
-    return user if user is not None and user.is_active else None
+    user = db.get(User, row.user_id) if row is not None else None
+    if user is None or not sign_ins.token_is_live(row, user, now):
+        return None, None
+    return user, row
 
 
-def _aware(moment):
-    # SQLite hands timezone-aware columns back naive (in UTC).
-    from datetime import UTC
-
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+def user_for_bearer(db: Session, token: str, now: datetime | None = None) -> User | None:
+    return bearer_token(db, token, now or utcnow())[0]
