@@ -280,6 +280,7 @@ API = [
     # method   path                                                query        admin fin  coord trust fam  nobody
     ("GET",    "/api/me",                                          "",          OK,  OK,  OK,  OK,  OK,  401),
     ("POST",   "/api/tokens",                                      "",          OK,  OK,  OK,  OK,  OK,  401),
+    ("GET",    "/api/configuration",                               "",          OK,  NO,  NO,  NO,  NO,  401),
     ("GET",    "/api/users",                                       "",          OK,  NO,  NO,  NO,  NO,  401),
     ("POST",   "/api/users",                                       "",          OK,  NO,  NO,  NO,  NO,  401),
     ("GET",    "/api/users/{user_id}",                             "",          OK,  NO,  NO,  NO,  NO,  401),

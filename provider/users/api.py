@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from provider.config import PUBLIC_URL_MISSING
 from provider.db import unit_of_work
 from provider.users import service
 from provider.users.models import Role, User
@@ -39,6 +40,20 @@ def new_token(body: TokenRequest, db: DB, user: User = EVERYONE):
     with unit_of_work(db):
         token = create_api_token(db, user, body.name)
     return TokenOut(name=body.name, token=token)
+
+
+class ConfigurationOut(BaseModel):
+    public_url: str | None = Field(description="LANTERN_PUBLIC_URL: where emailed links point")
+    links_can_be_emailed: bool = Field(description="whether invitations and password resets can be sent")
+    problems: list[str] = Field(description="what to set, in words, for anything that cannot work as configured")
+
+
+@router.get("/configuration", response_model=ConfigurationOut)
+def configuration(request: Request, _: User = ADMIN):
+    """What the administrator must know of how Lantern was started: whether emailed links can be sent."""
+    url = request.app.state.settings.public_url
+    return ConfigurationOut(public_url=url, links_can_be_emailed=url is not None,
+                            problems=[] if url else [PUBLIC_URL_MISSING])
 
 
 @router.get("/users", response_model=list[UserOut])
