@@ -30,6 +30,7 @@ def _files_root(code_root: Path) -> Path:
 TEMPLATES_DIR = _files_root(PROJECT_ROOT) / "templates"
 MIGRATIONS_DIR = TEMPLATES_DIR.parent / "migrations"
 STATIC_DIR = TEMPLATES_DIR / "static"
+RESTORE_MAX_MB = 10 * 1024
 
 
 def default_data_dir() -> Path:
@@ -51,6 +52,7 @@ class Settings:
     mail_from: str | None = None      # default: the hospice's email in Settings
     trusted_proxy: str | None = None  # the TLS proxy's address: only its X-Forwarded-* headers are believed
     public_url: str | None = None     # where emailed links point; none: no invitation or reset link is sent
+    restore_max_mb: int = RESTORE_MAX_MB   # the most a restore may unpack
 
     @property
     def is_sqlite(self) -> bool:
@@ -88,6 +90,7 @@ def get_settings() -> Settings:
         mail_from=os.environ.get("LANTERN_MAIL_FROM") or None,
         trusted_proxy=_address(os.environ.get("LANTERN_TRUSTED_PROXY")),
         public_url=public_url(os.environ.get("LANTERN_PUBLIC_URL")),
+        restore_max_mb=int(os.environ.get("LANTERN_RESTORE_MAX_MB") or RESTORE_MAX_MB),
     )
 
 

@@ -41,8 +41,8 @@ demo_connection, connection = demo_once_per_module()
 
 def _parts(header: str) -> tuple[str, str, str]:
     """The disposition, the ASCII fallback and the UTF-8 name a browser would read from the header."""
-    found = re.fullmatch(r'(inline|attachment); filename="([^"\\]*)"; filename\*=UTF-8\'\'([A-Za-z0-9%!#$&+.^_`|~-]+)',
-                         header)
+    found = re.fullmatch(r'(inline|attachment); filename="([^"\\]*)"; '
+                         r"filename\*=UTF-8''([A-Za-z0-9%!#$&+.^_`|~-]+)", header)
     assert found, header
     return found.group(1), found.group(2), unquote(found.group(3), errors="strict")
 

@@ -103,7 +103,8 @@ def test_the_administrator_is_told_on_the_home_page_and_by_the_api_when_links_ca
 
 
 @pytest.mark.parametrize("value, expected", [
-    ("https://lantern.willow.example/", "https://lantern.willow.example"), (" http://127.0.0.1:8000 ", "http://127.0.0.1:8000"),
+    ("https://lantern.willow.example/", "https://lantern.willow.example"),
+    (" http://127.0.0.1:8000 ", "http://127.0.0.1:8000"),
     ("https://willow.example/lantern", "https://willow.example/lantern"), ("", None), (None, None)])
 def test_the_public_address_is_read_without_its_trailing_slash(value, expected):
     assert public_url(value) == expected
