@@ -13,19 +13,23 @@ ACTIVE_NAMES = {b"JS": "JavaScript", b"JavaScript": "JavaScript", b"Launch": "an
 # What makes bytes a web page to a browser that sniffs; never XMP's `<?xml`, which genuine scans carry.
 HTML_MARKERS = (b"<html", b"<head", b"<body", b"<script", b"<svg", b"<!doctype", b"<iframe", b"<object", b"<embed")
 UNPACKED_MAX_BYTES = 64 * 1024 * 1024
+MOST_STREAMS = 20_000                  # far more than a scanned receipt has; bounds the time a check takes
+MOST_SPELLED_NAMES = 10_000
 
-_NAME = re.compile(rb"/([^\s()<>\[\]{}/%]{1,127})")
+_DELIMITER = rb"\s()<>\[\]{}/%"
+_ACTIVE = re.compile(rb"/(" + b"|".join(sorted(ACTIVE_NAMES, key=len, reverse=True)) + rb")(?=[" + _DELIMITER + rb"]|\Z)")
+_SPELLED = re.compile(rb"/[^" + _DELIMITER + rb"#]{0,126}#[^" + _DELIMITER + rb"]{0,126}")
 _ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
-_STREAM = re.compile(rb"(?<!end)stream\r?\n")
-_MARKERS = re.compile(b"|".join(re.escape(m) for m in HTML_MARKERS), re.IGNORECASE)
+_STREAM = re.compile(rb"stream\r?\n")
 
 
 def refusal(content_type: str, content: bytes) -> str | None:
     """Why this upload is refused, in words that follow the field's name, or None."""
-    marker = _MARKERS.search(content)
+    lower = content.lower()
+    marker = next((m for m in HTML_MARKERS if m in lower), None)
     if marker:
-        return (f"holds a web page ({marker.group().decode('ascii').lower()}…) as well as a "
-                f"{_kind(content_type)}: upload the receipt as a plain scan or photo")
+        return (f"holds a web page ({marker.decode('ascii')}…) as well as a {_kind(content_type)}: upload the "
+                "receipt as a plain scan or photo")
     if content_type == "application/pdf":
         return _pdf_refusal(content)
     return None
@@ -37,13 +41,17 @@ def _kind(content_type: str) -> str:
 
 def _pdf_refusal(content: bytes) -> str | None:
     found = _active_name(content)
-    unpacked = 0
-    for start in _STREAM.finditer(content):
+    unpacked, at, streams = 0, 0, 0
+    while start := _STREAM.search(content, at):
         end = content.find(b"endstream", start.end())
         if end < 0:
             break
-        if b"/Image" in _dictionary_before(content, start.start()):
-            continue                       # a picture's pixels are never read as objects
+        dictionary, at = _dictionary(content, at, start.start()), end + len(b"endstream")
+        streams += 1
+        if streams > MOST_STREAMS:
+            return f"has more than {MOST_STREAMS:,} parts, more than Lantern checks: print it to PDF again, or scan it"
+        if b"/Image" in dictionary or b"Fl" not in dictionary:
+            continue                       # a picture's pixels, or bytes not compressed: nothing more to read
         stream = zlib.decompressobj()
         try:
             data = stream.decompress(content[start.end():end], UNPACKED_MAX_BYTES - unpacked + 1)
@@ -58,22 +66,31 @@ def _pdf_refusal(content: bytes) -> str | None:
     return None
 
 
-def _dictionary_before(content: bytes, at: int) -> bytes:
-    """The stream's dictionary: what lies between its object's `obj` and the word `stream`."""
-    begin = content.rfind(b"obj", max(0, at - 4096), at)
-    return _decoded_names(content[begin if begin >= 0 else max(0, at - 4096):at])
+def _dictionary(content: bytes, after: int, at: int) -> bytes:
+    """The stream's dictionary: what lies between its object's `obj` and the word `stream`, looked for no further
+    back than the end of the stream before, so that each byte is read once."""
+    floor = max(after, at - 4096)
+    begin = content.rfind(b"obj", floor, at)
+    return b"".join(_spelled_out(content[begin if begin >= 0 else floor:at]) or [])
 
 
-def _decoded_names(data: bytes) -> bytes:
-    """`/J#53` is `/JS`: a name may spell any of its characters as # and two hex digits."""
+def _spelled_out(data: bytes) -> list[bytes] | None:
+    """The data, and each name in it that spells a character as # and two hex digits (`/J#53` is `/JS`) written
+    plainly; None when there are more such names than any genuine PDF has."""
     if b"#" not in data:
-        return data
-    return _NAME.sub(lambda m: b"/" + _ESCAPE.sub(lambda e: bytes([int(e.group(1), 16)]), m.group(1)), data)
+        return [data]
+    spelled = [m.group() for m, _ in zip(_SPELLED.finditer(data), range(MOST_SPELLED_NAMES + 1))]
+    if len(spelled) > MOST_SPELLED_NAMES:
+        return None
+    return [data, *(_ESCAPE.sub(lambda e: bytes([int(e.group(1), 16)]), name) + b" " for name in spelled)]
 
 
 def _active_name(data: bytes) -> str | None:
-    for match in _NAME.finditer(_decoded_names(data)):
-        what = ACTIVE_NAMES.get(match.group(1))
-        if what:
-            return what
+    parts = _spelled_out(data)
+    if parts is None:
+        return f"more than {MOST_SPELLED_NAMES:,} names spelled in code"
+    for part in parts:
+        found = _ACTIVE.search(part)
+        if found:
+            return ACTIVE_NAMES[found.group(1)]
     return None

@@ -142,3 +142,20 @@ def test_the_demos_receipts_are_still_accepted(db):
     from lantern.demo_data.isf import RECEIPT
 
     assert service.store_evidence(db, "taxi.pdf", "application/pdf", RECEIPT).id is not None
+
+
+def test_a_pdf_built_to_make_the_check_slow_is_refused_rather_than_read_forever(db):
+    many_parts = b"%PDF-1.4\n" + b"1 0 obj<</Filter/FlateDecode>>stream\nxx\nendstream endobj\n" * 20_001
+    with pytest.raises(FieldErrors) as refused:
+        service.store_evidence(db, "receipt.pdf", "application/pdf", many_parts)
+    assert refused.value.errors == {"evidence": "has more than 20,000 parts, more than Lantern checks: print it to "
+                                                "PDF again, or scan it"}
+    spelled = b"%PDF-1.4\n" + b"/#41#42 " * 10_001
+    with pytest.raises(FieldErrors) as refused:
+        service.store_evidence(db, "receipt.pdf", "application/pdf", spelled)
+    assert "more than 10,000 names spelled in code" in refused.value.errors["evidence"]
+    bomb = zlib.compress(bytes(65 * 1024 * 1024), 9)
+    packed = b"%PDF-1.4\n1 0 obj<</Filter/FlateDecode>>stream\n" + bomb + b"\nendstream endobj\n"
+    with pytest.raises(FieldErrors) as refused:
+        service.store_evidence(db, "receipt.pdf", "application/pdf", packed)
+    assert refused.value.errors["evidence"].startswith("unpacks to more than 64 MB inside")
