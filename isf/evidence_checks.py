@@ -50,13 +50,16 @@ def _pdf_refusal(content: bytes) -> str | None:
         streams += 1
         if streams > MOST_STREAMS:
             return f"has more than {MOST_STREAMS:,} parts, more than Lantern checks: print it to PDF again, or scan it"
-        if b"/Image" in dictionary or b"Fl" not in dictionary:
+        packs_objects = b"/ObjStm" in dictionary
+        if not packs_objects and (b"/Image" in dictionary or b"Fl" not in dictionary):
             continue                       # a picture's pixels, or bytes not compressed: nothing more to read
         stream = zlib.decompressobj()
         try:
             data = stream.decompress(content[start.end():end], UNPACKED_MAX_BYTES - unpacked + 1)
         except zlib.error:
-            continue                       # not compressed, or not by zlib: its raw bytes were read above
+            if packs_objects:
+                return "packs objects in a way Lantern cannot check: print it to PDF again, or scan it"
+            continue                       # not compressed by zlib: its raw bytes were read above
         unpacked += len(data)
         if unpacked > UNPACKED_MAX_BYTES:
             return "unpacks to more than 64 MB inside: print it to PDF again, or scan it, and upload that"

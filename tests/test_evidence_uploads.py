@@ -42,6 +42,12 @@ HOSTILE_PDFS = {
                             "JavaScript"),
     "javascript in a compressed object stream": (_pdf(_object_stream(b"3 0 <</S/JavaScript/JS(this.print())>>")),
                                                  "JavaScript"),
+    "javascript in an object stream dressed as an image": (
+        _pdf(_object_stream(b"3 0 <</S/JavaScript/JS(this.print())>>").replace(b"/Type/ObjStm", b"/Type/ObjStm"
+                                                                                  b"/Subtype/Image")), "JavaScript"),
+    "object stream packed other than by zlib": (
+        _pdf(b"2 0 obj<</Type/ObjStm/N 1/First 4/Filter[/ASCIIHexDecode/FlateDecode]/Length 4>>stream\n"
+             b"789c\nendstream\nendobj"), "packs objects"),
     "launch action": (_pdf(b"1 0 obj<</OpenAction<</S/Launch/F(cmd.exe)>>>>endobj"), "launches a program"),
     "embedded file": (_pdf(b"1 0 obj<</Names<</EmbeddedFiles<</Names[(a.exe) 4 0 R]>>>>>>endobj\n"
                            b"4 0 obj<</Type/EmbeddedFile/Length 2>>stream\nMZ\nendstream\nendobj"), "embedded"),
