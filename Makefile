@@ -20,7 +20,8 @@ run: install
 	@mkdir -p var
 	DATABASE_URL="$${DATABASE_URL:-$(DEMO_URL)}" LANTERN_DATA_DIR="$${LANTERN_DATA_DIR:-$(CURDIR)/var}" $(BIN)/lantern db upgrade
 	DATABASE_URL="$${DATABASE_URL:-$(DEMO_URL)}" LANTERN_DATA_DIR="$${LANTERN_DATA_DIR:-$(CURDIR)/var}" $(BIN)/lantern demo --if-empty
-	DATABASE_URL="$${DATABASE_URL:-$(DEMO_URL)}" LANTERN_DATA_DIR="$${LANTERN_DATA_DIR:-$(CURDIR)/var}" $(BIN)/lantern serve
+	DATABASE_URL="$${DATABASE_URL:-$(DEMO_URL)}" LANTERN_DATA_DIR="$${LANTERN_DATA_DIR:-$(CURDIR)/var}" \
+		LANTERN_PUBLIC_URL="$${LANTERN_PUBLIC_URL:-http://127.0.0.1:8000}" $(BIN)/lantern serve
 
 test: install
 	bash .ci/test-both

@@ -5,7 +5,7 @@ import json
 import uuid
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import RedirectResponse
 from starlette.background import BackgroundTask
 
 from invoicing import credits, hold_release, progress, runs, sending, views
@@ -21,6 +21,7 @@ from provider.db import unit_of_work
 from provider.errors import Conflict, FieldErrors, NotFound
 from provider.users.models import Role, User
 from provider.web.deps import DB, allow
+from provider.web.downloads import download
 from provider.web.forms import form_data
 from provider.web.templating import render
 
@@ -66,8 +67,7 @@ def paper(request: Request, db: DB, month: str, _: User = FINANCE):
     invoices = [d for d in views.documents(db, first, last) if isinstance(d, Invoice)]
     with unit_of_work(db):
         pack = sending.paper_pack(db, invoices)
-    return Response(pack, media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="invoices-by-post-{month}.pdf"'})
+    return download(pack, "application/pdf", f"invoices-by-post-{month}.pdf", inline=True)
 
 
 @router.get("/invoices/run")
@@ -170,8 +170,7 @@ def invoice_pdf(db: DB, document_id: uuid.UUID, _: User = FINANCE):
     issued = _document(db, document_id)
     with unit_of_work(db):
         stored = stored_pdf(db, issued)
-    return Response(stored.pdf, media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{stored.filename}"'})
+    return download(stored.pdf, "application/pdf", stored.filename, inline=True)
 
 
 ADMIN = allow(Role.admin)
@@ -195,8 +194,7 @@ def outbox_eml(db: DB, message_id: uuid.UUID, _: User = ADMIN):
     found = db.get(SentMessage, message_id)
     if found is None or found.route != "outbox":
         raise NotFound("No such message in the outbox")
-    return Response(found.eml, media_type="message/rfc822",
-                    headers={"Content-Disposition": f'attachment; filename="{found.id}.eml"'})
+    return download(found.eml, "message/rfc822", f"{found.id}.eml")
 
 
 @router.get("/contracts/{contract_id}/activity")
@@ -215,8 +213,7 @@ def activity(request: Request, db: DB, contract_id: uuid.UUID, quarter: str | No
                                                            "errors": exc.errors, "report": None}, 422)
     report = activity_return(db, contract, first, last)
     if request.query_params.get("format") == "csv":
-        return Response(activity_csv(report), media_type="text/csv", headers={
-            "Content-Disposition": f'attachment; filename="{contract.reference}-{quarter}.csv"'})
+        return download(activity_csv(report), "text/csv", f"{contract.reference}-{quarter}.csv")
     return render(request, "invoicing/activity.html", {"contract": contract, "quarter": quarter, "errors": {},
                                                        "report": report})
 

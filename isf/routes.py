@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import RedirectResponse
 from sqlmodel import select
 from starlette.datastructures import UploadFile
 
@@ -18,11 +18,13 @@ from provider.clock import today
 from provider.dates import short_date
 from provider.db import unit_of_work
 from provider.errors import FieldErrors, NotFound
+from provider.filenames import slug
 from provider.catalogue.models import Service
 from provider.funding.models import Arrangement, ArrangementService
 from provider.people.models import Child
 from provider.users.models import Role, User
 from provider.web.deps import DB, allow
+from provider.web.downloads import download
 from provider.web.forms import date_field, form_data, id_field, pounds_field, read_upload
 from provider.web.templating import render
 
@@ -191,8 +193,7 @@ def isf_evidence(db: DB, evidence_id: uuid.UUID, _: User = STAFF):
     found = db.get(Evidence, evidence_id)
     if found is None:
         raise NotFound("No such evidence")
-    return Response(found.content, media_type=found.content_type,
-                    headers={"Content-Disposition": f'inline; filename="{found.filename}"'})
+    return download(found.content, found.content_type, found.filename)      # an upload: saved, never shown
 
 
 @router.get("/isf-suppliers")
@@ -242,8 +243,8 @@ def isf_surplus_pdf(db: DB, agreement_id: uuid.UUID, _: User = allow(Role.financ
     from isf import surplus
 
     found = surplus.surplus(db, service.get_agreement(db, agreement_id), today(db))
-    return Response(surplus.statement_pdf(found), media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="surplus-{found.child.lower()}.pdf"'})
+    return download(surplus.statement_pdf(found), "application/pdf", f"surplus-{slug(found.child)}.pdf",
+                    inline=True)
 
 
 @router.post("/isf/{agreement_id}/letter")

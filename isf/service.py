@@ -16,7 +16,7 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from isf import schedule
+from isf import evidence_checks, schedule
 from isf.models import Evidence, FeeKind, IsfAgreement, IsfOutcome, IsfReceipt, IsfSpend, SpendStatus, Supplier
 from provider import references
 from provider.dates import short_date
@@ -180,7 +180,8 @@ def post_fee(db: Session, agreement: IsfAgreement, period: schedule.Period, acto
 
 
 def store_evidence(db: Session, filename: str, content_type: str, content: bytes) -> Evidence:
-    """A PDF or an image, checked by its first bytes as well as its stated type, at most 5 MB."""
+    """A PDF or an image, checked by its first bytes as well as its stated type, at most 5 MB, with nothing in it
+    that runs or hides a web page (isf.evidence_checks)."""
     magic = EVIDENCE_TYPES.get(content_type)
     if magic is None:
         raise FieldErrors({"evidence": "must be a PDF, a JPEG or a PNG"})
@@ -188,6 +189,9 @@ def store_evidence(db: Session, filename: str, content_type: str, content: bytes
         raise FieldErrors({"evidence": f"is not the {content_type.split('/')[1].upper()} it says it is"})
     if len(content) > EVIDENCE_MAX_BYTES:
         raise FieldErrors({"evidence": f"is {len(content) / 1_048_576:.1f} MB: at most 5 MB"})
+    refused = evidence_checks.refusal(content_type, content)
+    if refused:
+        raise FieldErrors({"evidence": refused})
     found = Evidence(filename=filename[:200], content_type=content_type, content=content,
                      sha256=hashlib.sha256(content).hexdigest())
     db.add(found)

@@ -19,6 +19,7 @@ from provider.people.access import child_for
 from provider.people.models import Child
 from provider.users.models import Role, User
 from provider.web.deps import DB, allow
+from provider.web.downloads import download
 from provider.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -54,8 +55,7 @@ def _dates(first: date | None, last: date | None) -> tuple[date, date]:
 
 
 def _pdf(found: statements.Statement) -> Response:
-    return Response(statements.render_pdf(found), media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{statements.filename(found)}"'})
+    return download(statements.render_pdf(found), "application/pdf", statements.filename(found), inline=True)
 
 
 def _page(request: Request, db, agreement: IsfAgreement, child: Child, found: statements.Statement | None,
@@ -129,13 +129,12 @@ def _return(db, first: date | None, last: date | None, funder_id: uuid.UUID | No
 def monitoring_pdf(db: DB, first: date | None = None, last: date | None = None, funder_id: uuid.UUID | None = None,
                    _: User = FINANCE):
     report = _return(db, first, last, funder_id)
-    return Response(monitoring.monitoring_pdf(report), media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{monitoring.filename(report, "pdf")}"'})
+    return download(monitoring.monitoring_pdf(report), "application/pdf", monitoring.filename(report, "pdf"),
+                    inline=True)
 
 
 @router.get("/isf-monitoring.csv")
 def monitoring_csv(db: DB, first: date | None = None, last: date | None = None, funder_id: uuid.UUID | None = None,
                    _: User = FINANCE):
     report = _return(db, first, last, funder_id)
-    return Response(monitoring.monitoring_csv(report), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{monitoring.filename(report, "csv")}"'})
+    return download(monitoring.monitoring_csv(report), "text/csv; charset=utf-8", monitoring.filename(report, "csv"))

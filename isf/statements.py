@@ -26,6 +26,7 @@ from provider.charges.models import Charge, ChargePart, ChargeState
 from provider.config import TEMPLATES_DIR
 from provider.dates import long_date
 from provider.errors import NotFound
+from provider.filenames import slug
 from provider.funders.models import CharitableFund, Funder, FunderKind
 from provider.funding.models import Arrangement
 from provider.money import format_gbp
@@ -431,7 +432,7 @@ def render_pdf(found: Statement) -> bytes:
 
 
 def filename(found: Statement) -> str:
-    name = "-".join(found.child.lower().split())
+    name = slug(found.child)
     part = f"period-{found.period_number}" if found.period_number else f"{found.first:%Y-%m-%d}-to"
     return f"isf-statement-{name}-{part}-{found.last:%Y-%m-%d}.pdf"
 

@@ -20,6 +20,7 @@ from isf.models import IsfAgreement
 from provider import mail, references
 from provider.config import Settings
 from provider.errors import FieldErrors
+from provider.filenames import slug
 from provider.funders.models import Funder
 from provider.mail import SentMessage
 from provider.funding.models import Arrangement
@@ -98,7 +99,7 @@ def send_family_letter(db: Session, settings: Settings, agreement: IsfAgreement,
         import hashlib
 
         content = letter_pdf(found)
-        pdf = Document(source_ref=ref, filename=f"letter-{found.child.lower()}-{as_of:%Y%m%d}.pdf", pdf=content,
+        pdf = Document(source_ref=ref, filename=f"letter-{slug(found.child)}-{as_of:%Y%m%d}.pdf", pdf=content,
                        sha256=hashlib.sha256(content).hexdigest())
         db.add(pdf)
         db.flush()

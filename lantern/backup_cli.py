@@ -41,7 +41,7 @@ def restore(file: Path = typer.Argument(..., help="A backup written by `lantern 
 
     settings = get_settings()
     try:
-        restored = backups.restore(settings.database_url, settings.data_dir, file, force)
+        restored = backups.restore(settings.database_url, settings.data_dir, file, force, settings.restore_max_mb)
     except backups.BackupError as exc:
         fail(str(exc))
     manifest = restored.manifest

@@ -310,6 +310,7 @@ def isf_statements(period: str = typer.Option(..., help="The month the statement
     from isf import statement_batch, statements
     from provider.clock import today
     from provider.db import open_session
+    from provider.filenames import inside
 
     first, last = _month(period)
     _require_schema()
@@ -338,7 +339,10 @@ def isf_statements(period: str = typer.Option(..., help="The month the statement
                 name = statements.filename(found)
                 if name in written:    # a second ISF of the same child
                     name = f"{name[:-4]}-{str(agreement.id)[:8]}.pdf"
-                (folder / name).write_bytes(statements.render_pdf(found))
+                try:
+                    inside(folder, name).write_bytes(statements.render_pdf(found))
+                except ValueError as exc:
+                    fail(f"--out: {exc}")
                 written.add(name)
                 closing[agreement.id] = (found.child, format_gbp(found.closing))
                 if item.release is not None:

@@ -12,6 +12,7 @@ from sqlmodel import Session, func, select
 
 from provider.base import utcnow
 from provider.clock import today
+from provider.config import PUBLIC_URL_MISSING
 from provider.family.view import family_view
 from provider.funding import nominee_gaps
 from provider.db import unit_of_work
@@ -47,7 +48,10 @@ def health(_: User | None = public()):
 
 @router.get("/")
 def home(request: Request, db: DB, user: User = allow(*EVERYONE)):
-    return render(request, f"home/{Role(user.role).value}.html", home_context(db, user))
+    context = home_context(db, user)
+    if user.role == Role.admin and request.app.state.settings.public_url is None:
+        context["public_url_missing"] = PUBLIC_URL_MISSING
+    return render(request, f"home/{Role(user.role).value}.html", context)
 
 
 @router.get("/login")

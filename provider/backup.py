@@ -26,6 +26,8 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+from provider.config import RESTORE_MAX_MB
+
 FORMAT = "lantern-backup"
 VERSION = 1
 MANIFEST = "manifest.json"
@@ -33,6 +35,7 @@ DUMPS = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
 ENGINES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 SECRET_KEY = "secret.key"
 SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
+MANIFEST_MAX_BYTES = 16 * 1024 * 1024
 
 # Empties the public schema (tables, views, sequences, functions, enum types; not an extension's) so that the
 # restore script that follows, in the same transaction, rebuilds it exactly as backed up.
@@ -120,13 +123,15 @@ def backup(url: str, data_dir: Path, file: Path) -> dict:
     return manifest
 
 
-def restore(url: str, data_dir: Path, file: Path, force: bool = False) -> Restored:
+def restore(url: str, data_dir: Path, file: Path, force: bool = False,
+            max_mb: int = RESTORE_MAX_MB) -> Restored:
     """Put a backup's database into `url` and its files under `data_dir`. Without `force`, refuses a database
-    holding any row (Alembic's own revision apart) and a data dir file that differs from the backup's."""
+    holding any row (Alembic's own revision apart) and a data dir file that differs from the backup's. Refuses a
+    backup that would unpack to more than `max_mb` megabytes or holds a link, and never writes through a link."""
     engine, file, data_dir = _engine(url), Path(file), Path(data_dir)
     with tempfile.TemporaryDirectory(prefix="lantern-restore-") as folder:
         work = Path(folder)
-        manifest = _unpack(file, work)
+        manifest = _unpack(file, work, max_mb)
         if manifest["engine"] != engine:
             raise BackupError(f"{file} is a backup of a {ENGINES[manifest['engine']]} database and DATABASE_URL is "
                               f"{ENGINES[engine]}: a backup restores only into the engine it was taken from")
@@ -145,6 +150,8 @@ def restore(url: str, data_dir: Path, file: Path, force: bool = False) -> Restor
         guarded = {(data_dir / SECRET_KEY).resolve(), *(_companions(target) if target else ())}
         files = [name for name in manifest["files"] if (data_dir / name).resolve() not in guarded]
         left_out = [name for name in manifest["files"] if name not in files]
+        for name in files:
+            _writable_inside(data_dir, name)
         if not force:
             for name in files:
                 present = data_dir / name
@@ -162,8 +169,7 @@ def restore(url: str, data_dir: Path, file: Path, force: bool = False) -> Restor
                   "-c", CLEAR_POSTGRESQL, "-f", str(script)], env)
         try:
             for name in files:
-                (data_dir / name).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(work / "files" / name, data_dir / name)
+                _write_inside(data_dir, name, work / "files" / name)
         except OSError as exc:
             raise BackupError(f"restored the database, but could not put back {exc.filename}: "
                               f"{exc.strerror or exc}") from None
@@ -330,7 +336,7 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _unpack(file: Path, work: Path) -> dict:
+def _unpack(file: Path, work: Path, max_mb: int) -> dict:
     """Check that `file` is a whole Lantern backup; its database goes to work/database, its files under
     work/files."""
     if not file.exists():
@@ -339,6 +345,7 @@ def _unpack(file: Path, work: Path) -> dict:
         raise BackupError(f"{file} is not a file")
     try:
         with tarfile.open(file, "r:*") as tar:
+            _check_members(tar, file, work, max_mb)
             manifest = _manifest(tar, file)
             _extract(tar, manifest["database"], work / "database", manifest["database_sha256"], file)
             for name, digest in manifest["files"].items():
@@ -348,6 +355,60 @@ def _unpack(file: Path, work: Path) -> dict:
     except OSError as exc:
         raise BackupError(f"cannot read {file}: {exc.strerror or exc}") from None
     return manifest
+
+
+def _check_members(tar: tarfile.TarFile, file: Path, work: Path, max_mb: int) -> None:
+    """Before anything is unpacked: no member is a link (or anything but a file or a folder), and the files add up
+    to no more than the cap and than the space free where they are unpacked."""
+    total = 0
+    for info in tar.getmembers():
+        if info.issym() or info.islnk():
+            raise BackupError(f"{file} is not a Lantern backup: {info.name} is a link (to {info.linkname}), and a "
+                              "Lantern backup holds none")
+        if not (info.isfile() or info.isdir()):
+            raise BackupError(f"{file} is not a Lantern backup: {info.name} is neither a file nor a folder")
+        total += info.size
+    if _mb(total) > max_mb:
+        raise BackupError(f"{file} would unpack to {_mb(total):,} MB, more than the {max_mb:,} MB a restore may "
+                          "unpack (LANTERN_RESTORE_MAX_MB)")
+    if MANIFEST in tar.getnames() and tar.getmember(MANIFEST).size > MANIFEST_MAX_BYTES:
+        raise BackupError(f"{file} is not a Lantern backup: its {MANIFEST} is larger than any Lantern writes")
+    free = shutil.disk_usage(work).free
+    if total > free:
+        raise BackupError(f"{file} would unpack to {_mb(total):,} MB but only {_mb(free):,} MB is free in "
+                          f"{work.parent}")
+
+
+def _mb(size: int) -> int:
+    """Bytes as whole megabytes, rounded up: a byte over a cap is over it."""
+    return -(-size // (1024 * 1024))
+
+
+def _writable_inside(data_dir: Path, name: str) -> Path:
+    """data_dir/name, refused if it or any folder on the way to it is a link (writing would follow it) or it would
+    land outside the data dir."""
+    root = data_dir.resolve()
+    path = data_dir
+    for part in PurePosixPath(name).parts:
+        path = path / part
+        if path.is_symlink():
+            raise BackupError(f"the data dir's {path} is a link: a restore never writes through a link; remove it "
+                              "and restore again")
+    target = (data_dir / name).resolve()
+    if not target.is_relative_to(root):
+        raise BackupError(f"{name} would be written outside the data dir {data_dir}")
+    return data_dir / name
+
+
+def _write_inside(data_dir: Path, name: str, source: Path) -> None:
+    """Copy source to data_dir/name, checked again just before, and opened so that a link put there since is never
+    followed."""
+    target = _writable_inside(data_dir, name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _writable_inside(data_dir, name)
+    out = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+    with os.fdopen(out, "wb") as stream, source.open("rb") as given:
+        shutil.copyfileobj(given, stream)
 
 
 def _manifest(tar: tarfile.TarFile, file: Path) -> dict:

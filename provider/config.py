@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 # The folder that holds the provider package: the source tree, or site-packages when installed.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +30,7 @@ def _files_root(code_root: Path) -> Path:
 TEMPLATES_DIR = _files_root(PROJECT_ROOT) / "templates"
 MIGRATIONS_DIR = TEMPLATES_DIR.parent / "migrations"
 STATIC_DIR = TEMPLATES_DIR / "static"
+RESTORE_MAX_MB = 10 * 1024
 
 
 def default_data_dir() -> Path:
@@ -49,6 +51,8 @@ class Settings:
     smtp_starttls: bool = True
     mail_from: str | None = None      # default: the hospice's email in Settings
     trusted_proxy: str | None = None  # the TLS proxy's address: only its X-Forwarded-* headers are believed
+    public_url: str | None = None     # where emailed links point; none: no invitation or reset link is sent
+    restore_max_mb: int = RESTORE_MAX_MB   # the most a restore may unpack
 
     @property
     def is_sqlite(self) -> bool:
@@ -85,7 +89,27 @@ def get_settings() -> Settings:
         smtp_starttls=os.environ.get("LANTERN_SMTP_STARTTLS", "true").lower() not in ("0", "false", "no"),
         mail_from=os.environ.get("LANTERN_MAIL_FROM") or None,
         trusted_proxy=_address(os.environ.get("LANTERN_TRUSTED_PROXY")),
+        public_url=public_url(os.environ.get("LANTERN_PUBLIC_URL")),
+        restore_max_mb=int(os.environ.get("LANTERN_RESTORE_MAX_MB") or RESTORE_MAX_MB),
     )
+
+
+# Said wherever a link cannot be emailed: to the person asking, and on the administrator's home page and API.
+PUBLIC_URL_MISSING = ("Lantern cannot email a link: LANTERN_PUBLIC_URL, the address people reach Lantern at (like "
+                      "https://lantern.willow.example), is not set. The administrator sets it where Lantern is "
+                      "started and restarts Lantern.")
+
+
+def public_url(value: str | None) -> str | None:
+    """LANTERN_PUBLIC_URL without its trailing slash: an http(s) address with a host and nothing after the path."""
+    if not value or not value.strip():
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment or \
+            parts.username or parts.password:
+        raise ValueError(f"LANTERN_PUBLIC_URL must be the address Lantern is reached at, like "
+                         f"https://lantern.willow.example, not {value!r}")
+    return value.strip().rstrip("/")
 
 
 def _address(value: str | None) -> str | None:

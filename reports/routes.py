@@ -27,6 +27,7 @@ from provider.money import format_gbp
 from provider.organisation.models import ProviderSettings
 from provider.users.models import Role, User
 from provider.web.deps import API_ERRORS, DB, allow
+from provider.web.downloads import download
 from provider.web.templating import render
 from reports import care as care_report, income, trustee
 from reports.charts import Chart, Series, Table, bar_chart, data_table, format_percent, line_chart
@@ -276,8 +277,7 @@ def care_csv(name: str, db: DB, year: str | None = None, quarter: str | None = N
 
 
 def _csv(text: str, name: str) -> Response:
-    return Response(text, media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    return download(text, "text/csv; charset=utf-8", f"{name}.csv")
 
 
 def pack_html(found: Figures) -> str:
@@ -288,8 +288,8 @@ def pack_html(found: Figures) -> str:
 def trustee_pack(db: DB, year: str | None = None, quarter: str | None = None, month: str | None = None,
                  first: str | None = None, last: str | None = None, _: User = READERS):
     found = figures(db, choose(db, year, quarter, month, first, last), for_trustees=True)
-    return Response(html_to_pdf(pack_html(found)), media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="trustee-pack-{found.chosen.slug}.pdf"'})
+    return download(html_to_pdf(pack_html(found)), "application/pdf", f"trustee-pack-{found.chosen.slug}.pdf",
+                    inline=True)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -293,6 +293,7 @@ API = [
     ("GET",    "/api/tokens",                                      "",          OK,  OK,  OK,  OK,  OK,  401),
     ("GET",    "/api/tokens/all",                                  "",          OK,  NO,  NO,  NO,  NO,  401),
     ("POST",   "/api/tokens/{token_id}/revoke",                    "",          OK,  404, 404, 404, OWN, 401),
+    ("GET",    "/api/configuration",                               "",          OK,  NO,  NO,  NO,  NO,  401),
     ("GET",    "/api/users",                                       "",          OK,  NO,  NO,  NO,  NO,  401),
     ("POST",   "/api/users",                                       "",          OK,  NO,  NO,  NO,  NO,  401),
     ("GET",    "/api/users/{user_id}",                             "",          OK,  NO,  NO,  NO,  NO,  401),

@@ -40,6 +40,7 @@ hypothesis_settings.register_profile(
 hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 TEST_SECRET = "test-secret-key-for-lantern"
+PUBLIC_URL = "https://lantern.willow.example"     # where the tests' emailed links point (LANTERN_PUBLIC_URL)
 ENGINE_NAME = "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgresql") else "sqlite"
 
 
@@ -125,7 +126,8 @@ def engine(database_url):
 
 @pytest.fixture(scope="session")
 def test_settings(database_url, tmp_path_factory) -> Settings:
-    return Settings(database_url=database_url, secret_key=TEST_SECRET, data_dir=tmp_path_factory.mktemp("data"))
+    return Settings(database_url=database_url, secret_key=TEST_SECRET, data_dir=tmp_path_factory.mktemp("data"),
+                    public_url=PUBLIC_URL)
 
 
 @pytest.fixture

@@ -289,3 +289,83 @@ def test_the_lantern_command_backs_up(run, willow, willow_data, tmp_path):
     result = run(willow, willow_data, "backup", str(tmp_path / "willow.tar"), lantern=True)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "willow.tar").is_file()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Hostile archives and data dirs (issue 20, item 9): a cap on what a restore unpacks, no links in a backup, and
+# never a write through a link already in the data dir.
+
+
+def crafted(file: Path, into: Path, extra: list[tarfile.TarInfo], payload: dict[str, bytes] | None = None) -> Path:
+    """A gzipped copy of a backup with members added (links, or files listed in its manifest)."""
+    with tarfile.open(file) as tar:
+        contents = {info.name: tar.extractfile(info).read() for info in tar.getmembers()}
+    manifest = json.loads(contents["manifest.json"])
+    for name, data in (payload or {}).items():
+        manifest["files"][name.removeprefix("files/")] = hashlib.sha256(data).hexdigest()
+        contents[name] = data
+    contents["manifest.json"] = json.dumps(manifest).encode()
+    with tarfile.open(into, "w:gz") as tar:
+        for name, data in contents.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        for info in extra:
+            tar.addfile(info)
+    return into
+
+
+def unpacked_mb(file: Path) -> int:
+    with tarfile.open(file) as tar:
+        return -(-sum(info.size for info in tar.getmembers()) // (1024 * 1024))
+
+
+def test_restore_refuses_a_backup_that_would_unpack_beyond_the_cap_before_writing_anything(
+        run, willow_backup, fresh_database_url, tmp_path, monkeypatch):
+    cap = unpacked_mb(willow_backup) + 8
+    bomb = crafted(willow_backup, tmp_path / "bomb.tar.gz", [],
+                   {"files/receipts/big.pdf": b"%PDF" + bytes(16 * 1024 * 1024)})
+    assert bomb.stat().st_size < 2 * 1024 * 1024 + willow_backup.stat().st_size
+    monkeypatch.setenv("LANTERN_RESTORE_MAX_MB", str(cap))
+    data_dir = tmp_path / "data"
+    refused = run(fresh_database_url, data_dir, "restore", str(bomb), "--force")
+    assert refused.returncode == 1
+    reason = one_line_reason(refused)
+    assert f"more than the {cap:,} MB a restore may unpack (LANTERN_RESTORE_MAX_MB)" in reason, reason
+    assert holding_rows(fresh_database_url) == [] and not data_dir.exists()
+    within = run(fresh_database_url, data_dir, "restore", str(willow_backup))      # the same cap lets the real one in
+    assert within.returncode == 0, within.stderr
+
+
+@pytest.mark.parametrize("kind", [tarfile.SYMTYPE, tarfile.LNKTYPE], ids=["symlink", "hardlink"])
+def test_restore_refuses_a_backup_holding_a_link(run, willow_backup, fresh_database_url, tmp_path, kind):
+    link = tarfile.TarInfo("files/receipts/passwd")
+    link.type, link.linkname = kind, "/etc/passwd" if kind == tarfile.SYMTYPE else "manifest.json"
+    file = crafted(willow_backup, tmp_path / "linked.tar.gz", [link])
+    data_dir = tmp_path / "data"
+    refused = run(fresh_database_url, data_dir, "restore", str(file), "--force")
+    assert refused.returncode == 1
+    reason = one_line_reason(refused)
+    assert "files/receipts/passwd is a link" in reason and "holds none" in reason
+    assert holding_rows(fresh_database_url) == [] and not data_dir.exists()
+
+
+@pytest.mark.parametrize("linked", ["folder", "file"])
+def test_restore_never_writes_through_a_link_already_in_the_data_dir(run, willow_backup, fresh_database_url,
+                                                                     tmp_path, linked):
+    data_dir, outside = tmp_path / "data", tmp_path / "outside"
+    outside.mkdir()
+    (outside / "taxi-0412.pdf").write_bytes(b"not to be touched")
+    if linked == "folder":
+        (data_dir / "receipts").mkdir(parents=True)
+        (data_dir / "receipts" / "2027").symlink_to(outside, target_is_directory=True)
+    else:
+        (data_dir / "receipts" / "2027").mkdir(parents=True)
+        (data_dir / "receipts" / "2027" / "taxi-0412.pdf").symlink_to(outside / "taxi-0412.pdf")
+    refused = run(fresh_database_url, data_dir, "restore", str(willow_backup), "--force")
+    assert refused.returncode == 1
+    reason = one_line_reason(refused)
+    assert "is a link: a restore never writes through a link" in reason and "receipts/2027" in reason
+    assert (outside / "taxi-0412.pdf").read_bytes() == b"not to be touched"
+    assert [p.name for p in outside.iterdir()] == ["taxi-0412.pdf"]
+    assert holding_rows(fresh_database_url) == []

@@ -97,7 +97,8 @@ def test_each_file_has_exactly_the_columns_its_import_documentation_names(client
     assert rows(client.get(f"/exports/payments.csv?{YEAR}"))[0] == PAYMENTS
     download = client.get(f"/exports/sage.csv?{YEAR}")
     assert download.headers["content-disposition"] == \
-        'attachment; filename="sage-audit-trail-2026-04-01-to-2027-04-10.csv"'
+        'attachment; filename="sage-audit-trail-2026-04-01-to-2027-04-10.csv"; ' \
+        "filename*=UTF-8''sage-audit-trail-2026-04-01-to-2027-04-10.csv"
     assert "\r\n" in download.text
 
 

@@ -233,7 +233,8 @@ def test_the_table_downloads_as_csv(trustee, willow):
     assert download.status_code == 200
     assert download.headers["content-type"].startswith("text/csv")
     assert download.headers["content-disposition"] == \
-        'attachment; filename="statutory-income-2026-04-01-to-2027-03-31.csv"'
+        'attachment; filename="statutory-income-2026-04-01-to-2027-03-31.csv"; ' \
+        "filename*=UTF-8''statutory-income-2026-04-01-to-2027-03-31.csv"
     assert download.text == cli.csv_text(trustee_view.trustee_income(willow, YEAR.first, YEAR.last))
     assert browser(trustee.app, FINANCE).get("/reports/income.csv?year=2026").text == \
         cli.report_text(willow, 2026, csv=True)         # finance downloads every line
@@ -248,7 +249,8 @@ def test_the_table_downloads_as_csv(trustee, willow):
 def test_the_trustee_pack_is_a_pdf_with_a_cover_the_table_the_charts_the_share_and_how_income_is_recognised(
         trustee, willow):
     pack = trustee.get("/reports/pack.pdf?year=2026")
-    assert pack.headers["content-disposition"] == 'inline; filename="trustee-pack-2026-04-01-to-2027-03-31.pdf"'
+    assert pack.headers["content-disposition"] == 'inline; filename="trustee-pack-2026-04-01-to-2027-03-31.pdf"; ' \
+        "filename*=UTF-8''trustee-pack-2026-04-01-to-2027-03-31.pdf"
     reader = PdfReader(io.BytesIO(pack.content))
     cover = reader.pages[0].extract_text()
     assert "Trustee pack" in cover and "Willow Children's Hospice" in cover

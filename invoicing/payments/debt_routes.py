@@ -5,7 +5,7 @@ import uuid
 from datetime import date
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import RedirectResponse
 from sqlmodel import select
 
 from invoicing.models import Document
@@ -18,6 +18,7 @@ from provider.db import unit_of_work
 from provider.errors import FieldErrors, NotFound
 from provider.users.models import Role, User
 from provider.web.deps import DB, allow
+from provider.web.downloads import download
 from provider.web.forms import form_data
 from provider.web.templating import render
 
@@ -77,12 +78,11 @@ def reminder_pdf(db: DB, reminder_id: uuid.UUID, _: User = FINANCE):
         Document.source_ref == references.source_ref("reminder", reminder_id))).first()
     if found is None:
         raise NotFound("No such reminder letter")
-    return Response(found.pdf, media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{found.filename}"'})
+    return download(found.pdf, "application/pdf", found.filename, inline=True)
 
 
 @router.get("/debt/payers/{payer_ref}/statement.pdf")
 def statement_pdf(db: DB, payer_ref: str, as_of: str | None = None, _: User = FINANCE):
     document = statements.statement(db, payer_ref, as_of_date(db, as_of))
-    return Response(statements.statement_pdf(document), media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="Statement-{document["as_of"]}.pdf"'})
+    return download(statements.statement_pdf(document), "application/pdf", f"Statement-{document['as_of']}.pdf",
+                    inline=True)

@@ -15,6 +15,7 @@ from provider.db import unit_of_work
 from provider.errors import FieldErrors
 from provider.users.models import Role, User
 from provider.web.deps import API_ERRORS, DB, allow
+from provider.web.downloads import download
 from provider.web.forms import form_data
 from provider.web.templating import render
 
@@ -52,8 +53,7 @@ def exports_page(request: Request, db: DB, first: From = None, last: To = None, 
 def _download(db, kind: str, first: str | None, last: str | None) -> Response:
     start, end = exports.period(first, last)
     make, name = FILES[kind]
-    return Response(make(db, start, end), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}-{start}-to-{end}.csv"'})
+    return download(make(db, start, end), "text/csv; charset=utf-8", f"{name}-{start}-to-{end}.csv")
 
 
 def _csv_route(kind: str):

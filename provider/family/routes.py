@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import RedirectResponse
 
 from invoicing.documents import stored_pdf
 from provider.clock import today
@@ -18,6 +18,7 @@ from provider.people.family_access import BASIS_LABELS, SCOPES, grants_for_child
 from provider.people.questions import ask
 from provider.users.models import Role, User
 from provider.web.deps import DB, allow
+from provider.web.downloads import download
 from provider.web.forms import date_field, form_data
 from provider.web.templating import render
 
@@ -40,8 +41,7 @@ def invoice_pdf(db: DB, invoice_id: uuid.UUID, user: User = FAMILY):
         raise NotFound("No such invoice.")
     with unit_of_work(db):
         document = stored_pdf(db, invoice)      # the PDF as issued, the same one the payer was sent
-    return Response(document.pdf, media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{document.filename}"'})
+    return download(document.pdf, "application/pdf", document.filename, inline=True)
 
 
 @router.post("/family/children/{child_id}/questions")

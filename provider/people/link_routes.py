@@ -3,7 +3,6 @@ password from the link; anyone with a login can ask for a reset link. Links are 
 used or expired link gets one message that says nothing more."""
 from __future__ import annotations
 
-import os
 import uuid
 
 from fastapi import APIRouter, Request
@@ -12,6 +11,7 @@ from fastapi.responses import RedirectResponse
 from provider import references
 from provider.mail import send_message
 from provider.base import utcnow
+from provider.config import PUBLIC_URL_MISSING
 from provider.db import unit_of_work
 from provider.errors import FieldErrors
 from provider.organisation.models import ProviderSettings
@@ -29,12 +29,10 @@ router = APIRouter(include_in_schema=False)
 INVITING = allow(Role.coordinator)
 
 
-
-def _link(request: Request, path: str) -> str:
-    """The address a link in an email points to: LANTERN_PUBLIC_URL when set (never the request's own Host header
-    behind a proxy), else the address this request came to."""
-    base = os.environ.get("LANTERN_PUBLIC_URL") or str(request.base_url)
-    return base.rstrip("/") + path
+def _public_url(request: Request) -> str | None:
+    """The address emailed links point to: LANTERN_PUBLIC_URL only, never the Host header a request came with
+    (anyone can set that, and a reset link to their own site would hand them the account)."""
+    return request.app.state.settings.public_url
 
 
 def _hospice(db) -> str:
@@ -47,6 +45,9 @@ def invite(request: Request, db: DB, child_id: uuid.UUID, member_id: uuid.UUID, 
     child = child_for(db, user, child_id)
     member = family.get_family_member(db, member_id)
     family.link_between(db, child, member.id)
+    base = _public_url(request)
+    if base is None:
+        return RedirectResponse(f"/children/{child.id}?invite_unset=1#family-access", status_code=303)
     try:
         with unit_of_work(db):
             token = invitations.invite(db, member, user, utcnow())
@@ -54,7 +55,7 @@ def invite(request: Request, db: DB, child_id: uuid.UUID, member_id: uuid.UUID, 
             send_message(db, request.app.state.settings, member.email, f"{hospice}: your invitation to Lantern",
                          f"Dear {member.name},\n\n{hospice} has invited you to see your child's care and money "
                          f"online. Set your password here (the link works once, for {invitations.INVITATION_DAYS} "
-                         f"days):\n\n{_link(request, f'/invite/{token}')}\n\nIf you were not expecting this, you "
+                         f"days):\n\n{base}/invite/{token}\n\nIf you were not expecting this, you "
                          f"can ignore it.\n", references.source_ref("family_member", member.id), "invitation", user.id)
     except FieldErrors as exc:
         return RedirectResponse(f"/children/{child.id}?invite_refused={exc.errors['email']}#family-access",
@@ -83,19 +84,27 @@ async def accept_invitation(request: Request, db: DB, token: str, _: User | None
     return RedirectResponse("/login?welcome=1", status_code=303)
 
 
+def _reset_request_page(request: Request, values: dict, errors: dict, sent: bool, status: int = 200):
+    unset = PUBLIC_URL_MISSING if _public_url(request) is None else None
+    return render(request, "users/reset_request.html",
+                  {"values": values, "errors": errors, "sent": sent, "unset": unset}, 503 if unset else status)
+
+
 @router.get("/password-reset")
 def reset_request_page(request: Request, _: User | None = public()):
-    return render(request, "users/reset_request.html", {"values": {}, "errors": {}, "sent": False})
+    return _reset_request_page(request, {}, {}, False)
 
 
 @router.post("/password-reset")
 async def reset_request(request: Request, db: DB, _: User | None = public()):
     data = await form_data(request)
+    base = _public_url(request)
+    if base is None:
+        return _reset_request_page(request, {}, {}, False)
     email = (data.get("email") or "").strip().lower()
     if not email or "@" not in email:
-        return render(request, "users/reset_request.html",
-                      {"values": data, "errors": {"email": "must be an email address, like name@example.com"},
-                       "sent": False}, 422)
+        return _reset_request_page(request, data, {"email": "must be an email address, like name@example.com"},
+                                   False, 422)
     with unit_of_work(db):
         user = find_by_email(db, email)
         if user is not None and user.is_active:
@@ -103,9 +112,9 @@ async def reset_request(request: Request, db: DB, _: User | None = public()):
             send_message(db, request.app.state.settings, user.email, f"{_hospice(db)}: set a new password",
                          f"Dear {user.name},\n\nSomeone asked to set a new password for your login. If it was you, "
                          f"follow this link (it works once, for {invitations.RESET_HOURS} hours):\n\n"
-                         f"{_link(request, f'/password-reset/{token}')}\n\nIf it was not you, ignore this email: "
+                         f"{base}/password-reset/{token}\n\nIf it was not you, ignore this email: "
                          f"your password stays as it is.\n", references.source_ref("user", user.id), "password_reset")
-    return render(request, "users/reset_request.html", {"values": {}, "errors": {}, "sent": True})
+    return _reset_request_page(request, {}, {}, True)
 
 
 @router.get("/password-reset/{token}")

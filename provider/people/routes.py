@@ -10,6 +10,7 @@ from provider import hooks
 from provider.audit.routes import register_history
 from provider.audit.viewed import record_view
 from provider.clock import today
+from provider.config import PUBLIC_URL_MISSING
 from provider.db import unit_of_work
 from provider.errors import FieldErrors
 from provider.people import family, family_routes, hold_routes, holds, nominations, nominee_routes, service
@@ -84,7 +85,7 @@ def child_view(request: Request, db: DB, child_id: uuid.UUID, user: User = CAN_S
         "can_hold": user.role in (Role.coordinator, Role.finance),
         "grants": grants_for_child(db, child) if user.is_staff else {},
         "can_grant": user.role == Role.coordinator, "bases": BASIS_LABELS,
-        "questions": questions_about(db, child) if user.is_staff else []})
+        "questions": questions_about(db, child) if user.is_staff else [], "public_url_missing": PUBLIC_URL_MISSING})
 
 
 def _without_nominee(db: DB, child: Child, user: User) -> list[str]:

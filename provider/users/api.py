@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from provider.base import UtcDateTime
+from provider.config import PUBLIC_URL_MISSING
 from provider.db import unit_of_work
 from provider.errors import Forbidden
 from provider.users import service, sign_ins
@@ -85,6 +86,20 @@ def revoke_token(request: Request, token_id: uuid.UUID, db: DB, user: User = EVE
     with unit_of_work(db):
         row = sign_ins.revoke(db, token_id, user, now)
     return next(t for t in sign_ins.list_tokens(db, now, owner=db.get(User, row.user_id)) if t.id == row.id)
+
+
+class ConfigurationOut(BaseModel):
+    public_url: str | None = Field(description="LANTERN_PUBLIC_URL: where emailed links point")
+    links_can_be_emailed: bool = Field(description="whether invitations and password resets can be sent")
+    problems: list[str] = Field(description="what to set, in words, for anything that cannot work as configured")
+
+
+@router.get("/configuration", response_model=ConfigurationOut)
+def configuration(request: Request, _: User = ADMIN):
+    """What the administrator must know of how Lantern was started: whether emailed links can be sent."""
+    url = request.app.state.settings.public_url
+    return ConfigurationOut(public_url=url, links_can_be_emailed=url is not None,
+                            problems=[] if url else [PUBLIC_URL_MISSING])
 
 
 @router.get("/users", response_model=list[UserOut])
