@@ -18,6 +18,11 @@ from provider.clock import financial_year_start
 
 SERIES = re.compile(r"^[A-Z]{2,4}$")
 DIGITS = 6
+# A number as a payer writes it, once upper-cased and run together: up to a series' four capitals (the capitals
+# before them are the payer's words), then the financial year and six digits. Every repetition is bounded, so
+# reading a text takes time in proportion to its length, however long a run of capitals it holds.
+NAMED = re.compile(r"([A-Z]{0,4})(\d{10})")
+YEAR_AND_NUMBER = 4 + DIGITS
 
 
 class NumberSeries(SQLModel, table=True):
@@ -57,3 +62,19 @@ def take_many(db: Session, prefix: str, day: date, count: int, start_month: int 
     db.add(row)
     db.flush()
     return [f"{series}{value:0{DIGITS}d}" for value in range(first, first + count)]
+
+
+def run_together(text: str) -> str:
+    """'inv 2627 000011' as 'INV2627000011': capitals and digits only."""
+    return re.sub(r"[^A-Z0-9]", "", (text or "").upper())
+
+
+def named_numbers(text: str) -> str:
+    """The numbers a payer's text names, space-separated, each its series' capitals (or none) and its ten digits:
+    'NCC REF INV 2627000011, 2627000012' gives 'INV2627000011 2627000012'."""
+    return " ".join(letters + digits for letters, digits in NAMED.findall(run_together(text)))
+
+
+def split_named(token: str) -> tuple[str, str]:
+    """A token of `named_numbers` as its capitals and its ten digits."""
+    return token[:-YEAR_AND_NUMBER], token[-YEAR_AND_NUMBER:]
