@@ -18,11 +18,13 @@ from provider.clock import financial_year_start
 
 SERIES = re.compile(r"^[A-Z]{2,4}$")
 DIGITS = 6
-# A number as a payer writes it, once upper-cased and run together: up to a series' four capitals (the capitals
-# before them are the payer's words), then the financial year and six digits. Every repetition is bounded, so
-# reading a text takes time in proportion to its length, however long a run of capitals it holds.
-NAMED = re.compile(r"([A-Z]{0,4})(\d{10})")
+# A number as a payer writes it, once upper-cased and run together: the financial year and six digits, after up
+# to a series' four capitals (any capitals before those are the payer's words). The digits are found first and the
+# capitals read back from them, each repetition bounded, so reading a text takes time in proportion to its length
+# however long a run of capitals it holds.
 YEAR_AND_NUMBER = 4 + DIGITS
+NAMED = re.compile(rf"\d{{{YEAR_AND_NUMBER}}}")
+SERIES_BEFORE = re.compile(r"[A-Z]{0,4}$")
 
 
 class NumberSeries(SQLModel, table=True):
@@ -72,7 +74,9 @@ def run_together(text: str) -> str:
 def named_numbers(text: str) -> str:
     """The numbers a payer's text names, space-separated, each its series' capitals (or none) and its ten digits:
     'NCC REF INV 2627000011, 2627000012' gives 'INV2627000011 2627000012'."""
-    return " ".join(letters + digits for letters, digits in NAMED.findall(run_together(text)))
+    together = run_together(text)
+    return " ".join(SERIES_BEFORE.search(together, max(0, found.start() - 4), found.start()).group() + found.group()
+                    for found in NAMED.finditer(together))
 
 
 def split_named(token: str) -> tuple[str, str]:

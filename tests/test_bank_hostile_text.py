@@ -81,7 +81,7 @@ def test_the_numbers_a_line_names_are_read_when_it_is_imported_not_at_every_look
     load(willow, "paid_in_out.csv")
 
     class Unread:
-        def findall(self, text):
+        def finditer(self, text):
             raise AssertionError("a line's text was read again when the lines were shown")
 
     monkeypatch.setattr(numbering, "NAMED", Unread())
