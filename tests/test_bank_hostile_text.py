@@ -36,7 +36,7 @@ def test_a_description_of_60000_letters_is_refused_naming_the_line_and_the_field
                files={"file": ("remittance.csv", statement("NCC", "A" * 60_000), "text/csv")})
     assert made.status_code == 422
     assert made.json()["errors"] == [{"field": "file", "message": (
-        "Line 3: the description is 60,000 characters long: a statement line's description is at most 1,000. "
+        "Line 3: the description is 60,000 characters long: a statement line's description is at most 2,000. "
         "Nothing was imported from this file.")}]
     assert nothing_imported(willow, imports, lines)
 
@@ -62,7 +62,7 @@ def test_a_cell_longer_than_the_csv_reader_takes_is_refused_not_a_server_error(c
 
 def test_the_longest_run_of_capitals_a_line_may_hold_still_names_its_invoice(willow):  # noqa: F811
     record = load(willow, "worst.csv", data=statement("X" * 187 + "INV2627000017",
-                                                      "REMITTANCE " + "Q" * 976 + "INV2627000017"))
+                                                      "REMITTANCE " + "Q" * 1_976 + "INV2627000017"))
     assert (record.lines_in_file, record.lines_new) == (2, 2)
     row = unmatched(willow, "X" * 187 + "INV2627000017")
     assert (row.line.reference_numbers, row.line.description_numbers) == ("XINV2627000017", "QINV2627000017")

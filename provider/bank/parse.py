@@ -16,8 +16,9 @@ from provider.organisation.models import ColumnMap
 
 FORMATS = "a CSV in the account's layout, an OFX file or an ISO 20022 camt.053 statement"
 # The longest text a line may carry. A payer's reference is 18 characters on Faster Payments and BACS and 140 in
-# ISO 20022; the description is the bank's own words and the payer's name. Anything longer is not a bank's.
-LONGEST = {"reference": 200, "description": 1_000, "transaction id": 100}
+# ISO 20022; the description is the payer's name and the bank's own words (in camt.053 at most 140 + 500 + 500).
+# Anything longer is not a bank's.
+LONGEST = {"reference": 200, "description": 2_000, "transaction id": 100}
 
 
 @dataclass(frozen=True)
