@@ -325,7 +325,7 @@ def _csv(columns: list[str], rows: list[list]) -> str:
     return csv_text(columns, rows, line_end="\r\n")
 
 
-_POSTCODE = re.compile(r"[ ,]*\b([A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})$", re.IGNORECASE)
+_POSTCODE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})$", re.IGNORECASE)   # bounded: linear in the line
 
 
 def _address(text: str) -> list[str]:
