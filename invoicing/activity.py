@@ -4,8 +4,6 @@ sees counts only, never a child.
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -18,6 +16,7 @@ from sqlmodel import Session, select
 from provider import references
 from provider.catalogue.models import Service
 from provider.charges.models import Charge, ChargePart, ChargeState
+from provider.csv_out import csv_text
 from provider.dates import short_date
 from provider.errors import FieldErrors
 from provider.funders.models import Funder, FunderKind
@@ -93,14 +92,10 @@ def activity_return(db: Session, contract: BlockContract, first: date, last: dat
 
 
 def activity_csv(report: ActivityReturn) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["contract", "quarter_from", "quarter_to", "client_reference" if not report.counts_only
-                     else "service", "service", "units", "above_volume"])
-    for line in report.lines:
-        writer.writerow([report.reference, report.first.isoformat(), report.last.isoformat(), line.label,
-                         line.service, line.units, line.above_volume])
-    return out.getvalue()
+    header = ["contract", "quarter_from", "quarter_to", "client_reference" if not report.counts_only else "service",
+              "service", "units", "above_volume"]
+    return csv_text(header, ([report.reference, report.first.isoformat(), report.last.isoformat(), line.label,
+                              line.service, line.units, line.above_volume] for line in report.lines))
 
 
 def activity_text(report: ActivityReturn) -> str:

@@ -9,9 +9,7 @@ CSV columns (UTF-8, RFC 4180 quoting and CRLF line ends, dates ISO, amounts in p
 """
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 from dataclasses import dataclass
 from datetime import date
@@ -23,7 +21,8 @@ from invoicing.models import BilledPart, Document, Invoice, InvoiceLine
 from provider import references
 from provider.catalogue.models import Service
 from provider.charges.models import Charge, ChargePart
-from provider.money import format_gbp, pounds_text
+from provider.csv_out import amount, csv_text
+from provider.money import format_gbp
 from provider.people.models import Child
 from provider.people.nhs import format_nhs_number
 
@@ -77,12 +76,9 @@ def backing_rows(db: Session, invoice: Invoice) -> list[BackingRow]:
 
 
 def backing_csv(rows: list[BackingRow]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_HEADER)
-    writer.writerows((r.backing_reference, r.invoice_number, r.nhs_number, r.name, r.date_of_birth.isoformat(),
-                      r.service, r.day.isoformat(), r.quantity, pounds_text(r.amount_pence)) for r in rows)
-    return out.getvalue()
+    return csv_text(CSV_HEADER, ((r.backing_reference, r.invoice_number, r.nhs_number, r.name,
+                                  r.date_of_birth.isoformat(), r.service, r.day.isoformat(), r.quantity,
+                                  amount(r.amount_pence)) for r in rows))
 
 
 def _check_total(document: dict, rows: list[BackingRow]) -> None:

@@ -3,8 +3,6 @@ category (short breaks, sibling support, other care, other suppliers, fees, mone
 at the end, with the totals; as a PDF and as CSV. Built from the family's statements, so the two always agree."""
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -16,7 +14,7 @@ from isf.models import IsfAgreement
 from isf.statements import CATEGORIES, Statement
 from provider.funders.models import Funder
 from provider.funding.models import Arrangement
-from provider.money import pounds_text
+from provider.csv_out import amount, csv_text
 from provider.organisation.models import ProviderSettings
 
 
@@ -87,26 +85,21 @@ def monitoring_return(db: Session, first: date, last: date, today: date,
 
 def monitoring_csv(report: MonitoringReturn) -> str:
     """One row for each ISF and one for the totals; amounts in pounds (1234.50)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
     sources = report.sources
-    writer.writerow(["from", "to", "child", "client_reference", "opening_balance",
-                     *(f"received: {label}" for label in sources), "received_in_all",
-                     *(label.lower() for label in CATEGORIES), "balance_banked", "above_surplus_limit"])
+    header = ["from", "to", "child", "client_reference", "opening_balance", *(f"received: {label}" for label in sources),
+              "received_in_all", *(label.lower() for label in CATEGORIES), "balance_banked", "above_surplus_limit"]
 
     def row(child: str, reference: str, opening: int, by_source: dict, received: int, by_category: dict,
             banked: int, above: int) -> list:
-        return [report.first.isoformat(), report.last.isoformat(), child, reference, pounds_text(opening),
-                *(pounds_text(by_source.get(label, 0)) for label in sources), pounds_text(received),
-                *(pounds_text(by_category.get(label, 0)) for label in CATEGORIES), pounds_text(banked),
-                pounds_text(above)]
+        return [report.first.isoformat(), report.last.isoformat(), child, reference, amount(opening),
+                *(amount(by_source.get(label, 0)) for label in sources), amount(received),
+                *(amount(by_category.get(label, 0)) for label in CATEGORIES), amount(banked), amount(above)]
 
-    for s in report.rows:
-        writer.writerow(row(s.child, s.child_reference, s.opening, dict(s.in_by_source), s.total_in, s.by_category,
-                            s.closing, s.above_limit))
-    writer.writerow(row("Total", "", report.opening, dict(report.by_source), report.total_in,
-                        dict(report.by_category), report.banked, report.above_limit))
-    return out.getvalue()
+    rows = [row(s.child, s.child_reference, s.opening, dict(s.in_by_source), s.total_in, s.by_category, s.closing,
+                s.above_limit) for s in report.rows]
+    rows.append(row("Total", "", report.opening, dict(report.by_source), report.total_in, dict(report.by_category),
+                    report.banked, report.above_limit))
+    return csv_text(header, rows)
 
 
 def monitoring_pdf(report: MonitoringReturn) -> bytes:

@@ -18,6 +18,13 @@ from provider.clock import financial_year_start
 
 SERIES = re.compile(r"^[A-Z]{2,4}$")
 DIGITS = 6
+# A number as a payer writes it, once upper-cased and run together: the financial year and six digits, after up
+# to a series' four capitals (any capitals before those are the payer's words). The digits are found first and the
+# capitals read back from them, each repetition bounded, so reading a text takes time in proportion to its length
+# however long a run of capitals it holds.
+YEAR_AND_NUMBER = 4 + DIGITS
+NAMED = re.compile(rf"\d{{{YEAR_AND_NUMBER}}}")
+SERIES_BEFORE = re.compile(r"[A-Z]{0,4}$")
 
 
 class NumberSeries(SQLModel, table=True):
@@ -57,3 +64,21 @@ def take_many(db: Session, prefix: str, day: date, count: int, start_month: int 
     db.add(row)
     db.flush()
     return [f"{series}{value:0{DIGITS}d}" for value in range(first, first + count)]
+
+
+def run_together(text: str) -> str:
+    """'inv 2627 000011' as 'INV2627000011': capitals and digits only."""
+    return re.sub(r"[^A-Z0-9]", "", (text or "").upper())
+
+
+def named_numbers(text: str) -> str:
+    """The numbers a payer's text names, space-separated, each its series' capitals (or none) and its ten digits:
+    'NCC REF INV 2627000011, 2627000012' gives 'INV2627000011 2627000012'."""
+    together = run_together(text)
+    return " ".join(SERIES_BEFORE.search(together, max(0, found.start() - 4), found.start()).group() + found.group()
+                    for found in NAMED.finditer(together))
+
+
+def split_named(token: str) -> tuple[str, str]:
+    """A token of `named_numbers` as its capitals and its ten digits."""
+    return token[:-YEAR_AND_NUMBER], token[-YEAR_AND_NUMBER:]

@@ -14,7 +14,8 @@ from typing import Callable
 from sqlmodel import Session
 
 from provider.dates import short_date
-from provider.money import format_gbp, pounds_text
+from provider.csv_out import amount
+from provider.money import format_gbp
 from reports import activity as activity_report, contracts as contract_report, cost as cost_report
 from reports.charts import Chart, Series, Table, paired_bar_chart, paired_table
 from reports.disclosure import Disclosed, Line, disclose
@@ -91,7 +92,7 @@ def activity_table(c: Care, plain: bool = False) -> Table:
 
 
 def tables(c: Care, plain: bool = False) -> dict[str, Table]:
-    """Each table by the name of its CSV; `plain` writes amounts as 1234.50, as the CSVs do."""
-    fmt = pounds_text if plain else format_gbp
+    """Each table by the name of its CSV; `plain` writes amounts as 1234.50, figures the CSVs keep as numbers."""
+    fmt = amount if plain else format_gbp
     return {"cost": cost_table(c, fmt), "payers": payer_table(c, fmt), "contracts": contract_table(c, fmt),
             "activity": activity_table(c, plain)}

@@ -1,19 +1,18 @@
 """`lantern report --year 2026 [--csv]`: the statutory income table of a financial year, tied to the ledger."""
 from __future__ import annotations
 
-import csv as csv_files
-import io
 import math
 from fractions import Fraction
 
 import typer
 from sqlmodel import Session
 
+from provider import csv_out
 from provider.dates import short_date
 from provider.db import open_session
 from provider.errors import FieldErrors
 from provider.ledger.periods import parse_year, start_month
-from provider.money import format_gbp, pounds_text
+from provider.money import format_gbp
 from reports.charts import Table
 from reports.income import Report, statutory_income, year_period
 from reports.trustee import HELD_BACK, TrusteeReport
@@ -35,33 +34,29 @@ def _tie(report: Report) -> str:
 
 
 def _plain(pence: int | None) -> str:
-    return "" if pence is None else pounds_text(pence)
+    return "" if pence is None else csv_out.amount(pence)
+
+
+def _plain_percent(share: Fraction | None) -> str:
+    return csv_out.Figure(percent(share)) if share is not None else ""
 
 
 def csv_text(report: Report | TrusteeReport) -> str:
     """One row a line, then the totals, the statutory share and the ledger's own figure; amounts as 150000.00.
     An amount held back from trustees (reports/trustee.py) is empty, and its note says so."""
-    out = io.StringIO()
-    rows = csv_files.writer(out, lineterminator="\n")
-    rows.writerow(HEADERS)
-    for line in report.lines:
-        rows.writerow([line.section, line.source, line.stream, line.reference, _plain(line.pence),
-                       _plain(line.cash), line.note])
+    rows = [[line.section, line.source, line.stream, line.reference, _plain(line.pence), _plain(line.cash), line.note]
+            for line in report.lines]
     empty = f"no income is recorded for {report.label}" if report.is_empty else ""
     held = HELD_BACK if report.total is None else ""
-    rows.writerow(["Total income", "", "", "", _plain(report.total), _plain(report.cash_total), empty or held])
-    rows.writerow(["Statutory income", "", "", "", _plain(report.statutory_pence), "", STATUTORY_NOTE])
-    rows.writerow(["Statutory share (%)", "", "", "", percent(report.share), "", held])
-    rows.writerow(["Income in the ledger", "", "", "", _plain(report.ledger_pence), "", held or _tie(report)])
-    return out.getvalue()
+    rows += [["Total income", "", "", "", _plain(report.total), _plain(report.cash_total), empty or held],
+             ["Statutory income", "", "", "", _plain(report.statutory_pence), "", STATUTORY_NOTE],
+             ["Statutory share (%)", "", "", "", _plain_percent(report.share), "", held],
+             ["Income in the ledger", "", "", "", _plain(report.ledger_pence), "", held or _tie(report)]]
+    return csv_out.csv_text(HEADERS, rows, line_end="\n")
 
 
 def table_csv(table: Table) -> str:
-    out = io.StringIO()
-    rows = csv_files.writer(out, lineterminator="\n")
-    rows.writerow(table.headers)
-    rows.writerows(table.rows)
-    return out.getvalue()
+    return csv_out.csv_text(table.headers, table.rows, line_end="\n")
 
 
 def table_text(report: Report) -> str:

@@ -2,7 +2,8 @@
 
 A line is suggested the invoices whose numbers its reference names (references are often upper-cased, spaced
 or prefixed: "inv 2627 000011", "NCC REF INV2627000011"), else those its description names, the one open
-invoice owing exactly its amount, and the one payer whose open invoices add up to exactly its amount.
+invoice owing exactly its amount, and the one payer whose open invoices add up to exactly its amount. The numbers
+a line names were read once, when it was imported (`BankLine.reference_numbers` and `description_numbers`).
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from invoicing import gather
-from provider import references
+from provider import numbering, references
 from provider.bank.models import BankLine
 from invoicing.models import Invoice
 from invoicing.payments import service
@@ -29,7 +30,6 @@ from provider.bank import claims
 from provider.errors import FieldErrors, NotFound
 from provider.money import format_gbp
 
-NUMBER = re.compile(r"([A-Z]*)(\d{10})")     # a series' capitals, then the financial year and six digits
 CREDIT_NOTE_SERIES = "CN"                    # a credit note's number is never a reference for paying an invoice
 KINDS = {"reference": "The reference", "description": "The description", "amount": "The amount",
          "payer": "The amount", "chosen": "Chosen by hand"}
@@ -112,13 +112,14 @@ def open_book(db: Session, **kwargs) -> Book:
 
 
 def normalise(text: str) -> str:
-    return re.sub(r"[^A-Z0-9]", "", (text or "").upper())
+    return numbering.run_together(text)
 
 
-def named_in(b: Book, text: str) -> list[Open]:
-    """The open invoices whose numbers the text names, of one payer (the first named)."""
+def named_in(b: Book, numbers: str) -> list[Open]:
+    """The open invoices of the numbers a line's text names (`numbering.named_numbers`), of one payer (the first
+    named)."""
     found: list[Open] = []
-    for letters, digits in NUMBER.findall(normalise(text)):
+    for letters, digits in map(numbering.split_named, numbers.split()):
         options = b.by_digits.get(digits, [])
         exact = [o for o in options if letters.endswith(o.number[:-10])]
         if exact:
@@ -147,8 +148,8 @@ def suggest(b: Book, line) -> list[Suggestion]:
     if line.amount_pence <= 0 or line.ignored_reason:
         return []
     found = []
-    for kind, text in (("reference", line.reference), ("description", line.description)):
-        if named := named_in(b, text):
+    for kind, numbers in (("reference", line.reference_numbers), ("description", line.description_numbers)):
+        if named := named_in(b, numbers):
             found.append(plan(b, kind, named, line.amount_pence,
                               f"{KINDS[kind]} names {', '.join(o.number for o in named)}"))
     same = b.by_amount.get(line.amount_pence, [])

@@ -27,9 +27,7 @@ lines', which name no child on an invoice to an ICB or NHS England; a write-off'
 """
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import re
 import uuid
@@ -46,6 +44,7 @@ from invoicing.payments.models import Allocation, DebtAdjustment, NominalCode, P
 from provider import references
 from provider.catalogue.models import Service
 from provider.charges.models import Charge, ChargePart
+from provider.csv_out import Figure, amount, csv_text
 from provider.dates import short_date
 from provider.errors import FieldErrors
 from provider.funding.models import MANAGEMENT_OPTION_LABELS, Arrangement, ManagementOption
@@ -318,20 +317,16 @@ def _stream(part: ChargePart, managed: dict[str, str]) -> str:
     return part.kind
 
 
-def money(pence: int) -> str:
+def money(pence: int) -> Figure:
     """Pence as the packages take an amount: plain digits, two decimals, a minus sign when negative."""
-    return f"{'-' if pence < 0 else ''}{abs(pence) // 100}.{abs(pence) % 100:02d}"
+    return amount(pence)
 
 
 def _csv(columns: list[str], rows: list[list]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
-    writer.writerows(rows)
-    return out.getvalue()
+    return csv_text(columns, rows, line_end="\r\n")
 
 
-_POSTCODE = re.compile(r"[ ,]*\b([A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})$", re.IGNORECASE)
+_POSTCODE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})$", re.IGNORECASE)   # bounded: linear in the line
 
 
 def _address(text: str) -> list[str]:
@@ -353,7 +348,7 @@ def xero_csv(db: Session, first: date, last: date) -> str:
     emails = {ref: facts.email or "" for ref, facts in gather.payers(db, {l.payer_ref for l in lines}).items()}
     rows = [[l.payer_name, emails.get(l.payer_ref, ""), *_address(l.address), l.number, l.reference,
              short_date(l.issued_on), short_date(l.due_on), money(-l.total_pence if l.is_credit else l.total_pence),
-             "", l.description, str(-l.quantity if l.is_credit else l.quantity), money(l.unit_pence), "", l.code,
+             "", l.description, -l.quantity if l.is_credit else l.quantity, money(l.unit_pence), "", l.code,
              XERO_TAX[l.vat_treatment], money(0), "", "", "", "", "GBP", ""] for l in lines]
     return _csv(XERO_COLUMNS, rows)
 

@@ -5,8 +5,6 @@ as delivered. Two Eastvale children hold smaller ISFs for day care and outings, 
 other suppliers, each with its receipt as evidence and an approval."""
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from datetime import date, timedelta
 
@@ -17,6 +15,7 @@ from provider.bank import importing
 from provider.bank.models import BankLine
 from isf import banking, service
 from isf.models import IsfAgreement, IsfOutcome, IsfSource, IsfSpend, Supplier
+from provider.csv_out import amount, csv_text
 from provider.dates import short_date
 from provider.funders.models import Funder
 from provider.ledger import accounts
@@ -109,20 +108,11 @@ def _paid(supplier: str, day: date, arrangement: Arrangement) -> str:
 
 def _statement(session: Session, finance: User, rows: list[tuple[date, int, str, str]], filename: str) -> dict:
     """Import the ISF client account's statement of these lines; its lines by date, amount and reference."""
-    text = io.StringIO()
-    out = csv.writer(text)
-    out.writerow(["Date", "Amount (GBP)", "Reference", "Counter Party"])
-    for day, pence, reference, party in sorted(rows):
-        out.writerow([short_date(day), _pounds(pence), reference, party])
-    record = importing.import_file(session, banking.client_account(session), filename, text.getvalue().encode(),
-                                   finance.id)
+    lines = [[short_date(day), amount(pence), reference, party] for day, pence, reference, party in sorted(rows)]
+    text = csv_text(["Date", "Amount (GBP)", "Reference", "Counter Party"], lines)
+    record = importing.import_file(session, banking.client_account(session), filename, text.encode(), finance.id)
     return {(x.booked_on, x.amount_pence, x.reference): x
             for x in session.exec(select(BankLine).where(BankLine.import_id == record.id))}
-
-
-def _pounds(pence: int) -> str:
-    sign = "-" if pence < 0 else ""
-    return f"{sign}{abs(pence) // 100}.{abs(pence) % 100:02d}"
 
 
 def move_own_money(session: Session, finance: User, today: date) -> None:

@@ -7,11 +7,14 @@ reference, else the end-to-end id.
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 from datetime import date
 from decimal import Decimal
+from xml.etree.ElementTree import ParseError
 
-from provider.bank.parse import BadFile, StatementLine, UnknownLayout, decimal_pence
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+from provider.bank.parse import BadFile, StatementLine, UnknownLayout, bounded_line, decimal_pence
 
 NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:camt.053."
 
@@ -22,11 +25,11 @@ def _line_of(data: bytes, start: int, tag: str) -> int:
 
 
 def parse_camt053(data: bytes) -> list[StatementLine]:
-    if b"<!DOCTYPE" in data.upper():
-        raise BadFile("the XML file declares a DOCTYPE, which a camt.053 statement never does")
-    try:
-        root = ET.fromstring(data)
-    except ET.ParseError as exc:
+    try:   # the parser reads the file's own encoding first, so a DOCTYPE is found whatever the encoding
+        root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException:   # a DOCTYPE, and so any entity: refused before anything is expanded
+        raise BadFile("the XML file declares a DOCTYPE, which a camt.053 statement never does") from None
+    except ParseError as exc:
         raise BadFile(f"the XML cannot be read ({exc})", exc.position[0]) from None
     ns = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""
     if not ns.startswith(NAMESPACE):
@@ -74,8 +77,12 @@ class _Entry:
         if direction not in ("CRDT", "DBIT"):
             raise self.bad(f"has CdtDbtInd {direction!r}, neither CRDT (money in) nor DBIT (money out)",
                            "CdtDbtInd" if direction else "Ntry")
-        return StatementLine(self.booked_on(), pence if direction == "CRDT" else -pence, self.reference(),
+        line = StatementLine(self.booked_on(), pence if direction == "CRDT" else -pence, self.reference(),
                              self.description(direction), self.text("AcctSvcrRef") or self.text("NtryRef") or None)
+        try:
+            return bounded_line(line)
+        except ValueError as exc:
+            raise self.bad(f"is refused: {exc}", "Ntry") from None
 
     def booked_on(self) -> date:
         shown = self.text("BookgDt/Dt") or self.text("BookgDt/DtTm")[:10]

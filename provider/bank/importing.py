@@ -21,6 +21,7 @@ from provider.bank.parse import BadFile, StatementLine, UnknownLayout, parse
 from provider.base import new_id
 from provider.dates import short_date
 from provider.errors import FieldErrors, NotFound
+from provider.numbering import named_numbers
 from provider.organisation.models import BankAccount, ColumnMap
 
 CHUNK = 500
@@ -81,7 +82,9 @@ def _add(db: Session, record: BankImport, rows: list[tuple[str, StatementLine]])
             {"id": new_id(), "bank_account_id": record.bank_account_id, "import_id": record.id, "identity": key,
              "booked_on": line.booked_on, "amount_pence": line.amount_pence, "reference": line.reference[:200],
              "description": line.description, "transaction_id": (line.transaction_id or None) and
-             line.transaction_id[:100], "ignored_reason": None} for key, line in rows])
+             line.transaction_id[:100], "ignored_reason": None,
+             "reference_numbers": named_numbers(line.reference),
+             "description_numbers": named_numbers(line.description)} for key, line in rows])
 
 
 def import_file(db: Session, account: BankAccount, filename: str, data: bytes,

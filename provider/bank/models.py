@@ -50,3 +50,7 @@ class BankLine(SQLModel, table=True):
     description: str = Field(default="", sa_type=Text)
     transaction_id: str | None = Field(default=None, sa_type=String(100))
     ignored_reason: str | None = Field(default=None, sa_type=Text)   # not a payment to match, and why
+    # The document numbers the reference and the description name (provider.numbering.named_numbers), read once
+    # when the line is imported rather than at every look at the lines.
+    reference_numbers: str = Field(default="", sa_type=Text)
+    description_numbers: str = Field(default="", sa_type=Text)

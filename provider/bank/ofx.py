@@ -9,7 +9,7 @@ from ofxtools.header import OFXHeaderError
 from ofxtools.models.base import Aggregate
 from ofxtools.Parser import OFXTree, ParseError
 
-from provider.bank.parse import BadFile, StatementLine, amount_pence
+from provider.bank.parse import BadFile, StatementLine, amount_pence, bounded_line
 
 TRANSACTION = re.compile(rb"<STMTTRN>", re.IGNORECASE)
 
@@ -61,4 +61,8 @@ def _transaction(element, data: bytes, start: int, n: int) -> StatementLine:
                       _line_of(data, start, b"STMTTRN")) from None
     name = parsed.name or (parsed.payee.name if parsed.payee is not None else "") or ""
     reference = parsed.memo or parsed.refnum or parsed.checknum or ""
-    return StatementLine(booked_on, pence, reference.strip(), name.strip() or parsed.trntype, parsed.fitid.strip())
+    try:
+        return bounded_line(StatementLine(booked_on, pence, reference.strip(), name.strip() or parsed.trntype,
+                                          parsed.fitid.strip()))
+    except ValueError as exc:
+        raise BadFile(f"transaction {n}: {exc}", _line_of(data, start, b"STMTTRN")) from None

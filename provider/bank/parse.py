@@ -15,6 +15,10 @@ from decimal import Decimal, InvalidOperation
 from provider.organisation.models import ColumnMap
 
 FORMATS = "a CSV in the account's layout, an OFX file or an ISO 20022 camt.053 statement"
+# The longest text a line may carry. A payer's reference is 18 characters on Faster Payments and BACS and 140 in
+# ISO 20022; the description is the payer's name and the bank's own words (in camt.053 at most 140 + 500 + 500).
+# Anything longer is not a bank's.
+LONGEST = {"reference": 200, "description": 2_000, "transaction id": 100}
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,21 @@ class BadFile(ValueError):
 
 class UnknownLayout(ValueError):
     """Not a file Lantern can read for this account."""
+
+
+def bounded(field: str, text: str) -> str:
+    """`text`, or a ValueError naming the field when it is longer than a bank's statement line ever holds."""
+    if len(text) > LONGEST[field]:
+        raise ValueError(f"the {field} is {len(text):,} characters long: a statement line's {field} is at most "
+                         f"{LONGEST[field]:,}")
+    return text
+
+
+def bounded_line(line: StatementLine) -> StatementLine:
+    for field, text in (("reference", line.reference), ("description", line.description),
+                        ("transaction id", line.transaction_id or "")):
+        bounded(field, text)
+    return line
 
 
 def amount_pence(text: str) -> int:
@@ -89,6 +108,13 @@ def expected_header(layout: ColumnMap) -> str:
 
 def parse_csv(data: bytes, layout: ColumnMap) -> list[StatementLine]:
     reader = csv.reader(io.StringIO(decode(data), newline=""), delimiter=layout.delimiter or ",")
+    try:
+        return _csv_lines(reader, layout)
+    except csv.Error as exc:   # a cell longer than the csv module reads, or a stray NUL
+        raise BadFile(f"the CSV cannot be read ({exc})", reader.line_num) from None
+
+
+def _csv_lines(reader, layout: ColumnMap) -> list[StatementLine]:
     header = next((row for row in reader if any(cell.strip() for cell in row)), None)
     if header is None:
         raise UnknownLayout(f"The file is empty: expected a first row naming the columns {expected_header(layout)} "
@@ -133,7 +159,8 @@ def _csv_line(row: list[str], at: dict[str, int], layout: ColumnMap) -> Statemen
         if not paid_in and not paid_out:
             raise ValueError("has neither a paid-in nor a paid-out amount")
         pence = (amount_pence(paid_in) if paid_in else 0) - (abs(amount_pence(paid_out)) if paid_out else 0)
-    return StatementLine(booked_on, pence, cell("reference"), cell("description"), cell("transaction id") or None)
+    return bounded_line(StatementLine(booked_on, pence, cell("reference"), cell("description"),
+                                      cell("transaction id") or None))
 
 
 def kind_of(data: bytes) -> str:
@@ -141,7 +168,7 @@ def kind_of(data: bytes) -> str:
     start = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").upper()
     if start.startswith(b"OFXHEADER") or b"<OFX>" in start or b"<?OFX" in start:
         return "ofx"
-    if start.startswith(b"<"):
+    if start.startswith((b"<", b"\x00<", b"\xff\xfe<\x00", b"\xfe\xff\x00<")):   # XML, in UTF-16 too
         return "camt053"
     if start.startswith((b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0")) or b"\x00" in start:
         raise UnknownLayout(f"This is not a statement Lantern can read (a PDF or spreadsheet?): expected {FORMATS}.")
