@@ -7,7 +7,7 @@ import uuid
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from invoicing.documents import stored_pdf
+from invoicing.documents import pdf_for_reading
 from provider.clock import today
 from provider.db import unit_of_work
 from provider.errors import FieldErrors, NotFound
@@ -38,10 +38,8 @@ def invoice_pdf(db: DB, invoice_id: uuid.UUID, user: User = FAMILY):
     invoice = invoice_for(db, user, invoice_id)
     if invoice is None:
         raise NotFound("No such invoice.")
-    with unit_of_work(db):
-        document = stored_pdf(db, invoice)      # the PDF as issued, the same one the payer was sent
-    return Response(document.pdf, media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{document.filename}"'})
+    filename, pdf = pdf_for_reading(db, invoice)      # the PDF as issued, the same one the payer was sent
+    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'})
 
 
 @router.post("/family/children/{child_id}/questions")
