@@ -153,7 +153,8 @@ async def invoice_credit(request: Request, db: DB, document_id: uuid.UUID, user:
 @router.get("/invoices/{document_id}/pdf")
 def invoice_pdf(db: DB, document_id: uuid.UUID, _: User = FINANCE):
     filename, pdf = pdf_for_reading(db, _document(db, document_id))
-    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'})
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{filename}"'})
 
 
 ADMIN = allow(Role.admin)

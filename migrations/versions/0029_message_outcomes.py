@@ -25,7 +25,8 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('reason', sa.Text(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['message_id'], ['sent_messages.id'], name=op.f('fk_message_outcomes_message_id_sent_messages')),
+    sa.ForeignKeyConstraint(['message_id'], ['sent_messages.id'],
+                            name=op.f('fk_message_outcomes_message_id_sent_messages')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_message_outcomes')),
     sa.UniqueConstraint('message_id', name=op.f('uq_message_outcomes_message_id'))
     )

@@ -39,7 +39,8 @@ def invoice_pdf(db: DB, invoice_id: uuid.UUID, user: User = FAMILY):
     if invoice is None:
         raise NotFound("No such invoice.")
     filename, pdf = pdf_for_reading(db, invoice)      # the PDF as issued, the same one the payer was sent
-    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'})
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{filename}"'})
 
 
 @router.post("/family/children/{child_id}/questions")
