@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 
 from pypdf import PdfReader, PdfWriter
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from invoicing import gather
 from invoicing.backing import has_backing, stored_backing
