@@ -11,6 +11,7 @@ from email import message_from_bytes, policy
 
 import pytest
 from aiosmtpd.controller import Controller
+from sqlmodel import select
 
 from invoicing.credits import credit
 from invoicing.runs import issue_run, month_bounds
@@ -18,6 +19,7 @@ from invoicing.sending import send_invoices
 from lantern import demo
 from provider import mail, references
 from provider.db import unit_of_work
+from provider.users.models import User
 from tests.conftest import post_form, sign_in
 
 REFUSED = "leila@family.example"
@@ -130,3 +132,13 @@ def test_a_message_interrupted_while_being_handed_over_is_never_sent_again(db, o
     assert outcome.route == "already" and inbox.delivered == []
     [failure] = mail.failures(db)
     assert failure.status == mail.SENDING and failure.recipient == "csc.invoices@northshire.example"
+
+
+def test_a_refused_password_reset_email_is_a_listed_failure_not_a_500(client, db, october, smtp_app):
+    _, inbox = smtp_app
+    leila = db.exec(select(User).where(User.email == REFUSED)).one()   # the demo's family login
+    asked = post_form(client, "/password-reset", {"email": REFUSED})
+    assert asked.status_code == 200 and inbox.delivered == []
+    [failure] = mail.failures(db)
+    assert (failure.kind, failure.source_ref) == ("password_reset", references.source_ref("user", leila.id))
+    assert failure.reason.startswith("The mail server refused the recipient")
