@@ -14,12 +14,12 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from sqlalchemy import LargeBinary, String, Text
+from sqlalchemy import LargeBinary, String, Text, text
 from sqlmodel import Field, Session, SQLModel, select
 
 from provider.base import id_field, timestamp_field
 from provider.config import Settings
-from provider.db import unit_of_work
+from provider.db import is_postgresql, unit_of_work
 from provider.organisation.models import ProviderSettings
 
 
@@ -167,6 +167,12 @@ def _text(reply: bytes | str) -> str:
     return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
 
 
+def _lock(db: Session, ref: str, kind: str) -> None:
+    """PostgreSQL: one sender at a time per message until the commit (SQLite's BEGIN IMMEDIATE already is)."""
+    if is_postgresql(db):
+        db.exec(text("SELECT pg_advisory_xact_lock(hashtext(:key))").bindparams(key=f"mail:{kind}:{ref}"))
+
+
 def send(db: Session, settings: Settings, ref: str, kind: str, to: str, message: EmailMessage, subject: str,
          files: list, actor_id: uuid.UUID | None) -> Attempt:
     """Hand one message to the mail server, or keep it in the outbox, recorded either way. With SMTP the attempt is
@@ -175,6 +181,10 @@ def send(db: Session, settings: Settings, ref: str, kind: str, to: str, message:
         kept = record(db, ref, kind, "outbox", to, message, subject, files, actor_id)
         return _attempts(db, SentMessage.id == kept.id)[0]
     with unit_of_work(db):
+        _lock(db, ref, kind)   # two senders at once: the second waits, then finds the first's attempt
+        before = latest(db, ref, kind)
+        if before is not None and before.status != FAILED:
+            return before
         attempt = record(db, ref, kind, "smtp", to, message, subject, files, actor_id)
     try:
         deliver(settings, message)
