@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from invoicing import credits, hold_release, runs, views
+from invoicing.rendering import render_pending
 from invoicing.sending import after_issue
 from invoicing.drafting import Draft
 from invoicing.models import CreditNote, Invoice
@@ -127,8 +128,8 @@ def issue_run(db: DB, month: str, shape: IssueIn, user: User = FINANCE):
             raise Conflict("The charges changed since the draft run: look at it again before issuing.")
         result = runs.issue_run(db, first, last, user.id,
                                 set(shape.payer_refs) if shape.payer_refs is not None else None, shape.issued_on)
-    with unit_of_work(db):  # after the issuing commit, from the frozen data
-        after_issue(db, [*result.credit_notes, *result.issued])
+    # After the issuing commit, from the frozen data: this run's documents and any an earlier run left unrendered.
+    render_pending(db)
     return IssuedOut(invoices=[_document(i) for i in result.issued],
                      credit_notes=[_document(n) for n in result.credit_notes],
                      left=[_draft(d) for d in result.skipped])

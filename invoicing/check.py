@@ -9,6 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from invoicing.models import BilledPart, CreditNote, Document, Invoice
+from invoicing.rendering import unrendered_documents
 from invoicing.payments.models import Allocation, DebtAdjustment, Reminder
 from provider.charges.models import Charge, ChargePart
 from provider.ledger import accounts
@@ -87,3 +88,4 @@ def units_billed_twice(db: Session) -> list[str]:
 
 
 CHECKS = (debtors_match_documents, numbers_without_gaps, documents_unchanged, units_billed_twice)
+WORK_LEFT = (unrendered_documents,)   # what an interrupted run left to do, which `lantern render-pending` finishes

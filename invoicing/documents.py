@@ -71,19 +71,37 @@ def render_credit_note_pdf(document: dict) -> bytes:
     return html_to_pdf(pdf_templates.get_template("invoicing/credit_note_pdf.html").render(doc=document))
 
 
+def _ref(issued: Invoice | CreditNote) -> str:
+    return references.source_ref("invoice" if isinstance(issued, Invoice) else "credit_note", issued.id)
+
+
+def _render(issued: Invoice | CreditNote) -> bytes:
+    data = json.loads(issued.data)
+    return render_invoice_pdf(data) if isinstance(issued, Invoice) else render_credit_note_pdf(data)
+
+
 def stored_pdf(db: Session, issued: Invoice | CreditNote) -> Document:
     """The document's PDF: rendered once from its frozen data (after the issuing commit), then only ever read."""
-    ref = references.source_ref("invoice" if isinstance(issued, Invoice) else "credit_note", issued.id)
+    ref = _ref(issued)
     found = db.exec(select(Document).where(Document.source_ref == ref)).first()
     if found is not None:
         return found
-    data = json.loads(issued.data)
-    pdf = render_invoice_pdf(data) if isinstance(issued, Invoice) else render_credit_note_pdf(data)
+    pdf = _render(issued)
     document = Document(source_ref=ref, filename=f"{issued.number}.pdf", pdf=pdf,
                         sha256=hashlib.sha256(pdf).hexdigest())
     db.add(document)
     db.flush()
     return document
+
+
+def pdf_for_reading(db: Session, issued: Invoice | CreditNote) -> tuple[str, bytes]:
+    """The file name and bytes of the document's PDF for a read: the stored file, or while it is still pending the
+    same document rendered in memory and not stored (a read never writes; rendering is deterministic, so these are
+    the bytes a run will store)."""
+    found = db.exec(select(Document).where(Document.source_ref == _ref(issued))).first()
+    if found is not None:
+        return found.filename, found.pdf
+    return f"{issued.number}.pdf", _render(issued)
 
 
 def render_minimal_pdf() -> bytes:

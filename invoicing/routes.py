@@ -8,10 +8,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from starlette.background import BackgroundTask
 
-from invoicing import credits, hold_release, progress, runs, sending, views
-from invoicing.documents import stored_pdf
+from invoicing import credits, hold_release, progress, rendering, runs, sending, views
+from invoicing.documents import pdf_for_reading
 from invoicing.sending import after_issue
 from invoicing.models import CreditNote, Invoice
+from provider import mail
 from provider.mail import SentMessage
 from invoicing.payments.views import invoice_money
 from provider.charges.views import month_or_current
@@ -41,7 +42,8 @@ def invoices_page(request: Request, db: DB, month: str | None = None, _: User = 
                                                    "sent": views.sent_for(db, documents),
                                                    "issued": request.query_params.get("issued"),
                                                    "just_sent": request.query_params.get("sent"),
-                                                   "just_held": request.query_params.get("held")})
+                                                   "just_held": request.query_params.get("held"),
+                                                   "just_failed": request.query_params.get("failed")})
 
 
 @router.post("/invoices/send")
@@ -55,9 +57,11 @@ async def send_month(request: Request, db: DB, user: User = FINANCE):
     invoices = [d for d in views.documents(db, first, last) if isinstance(d, Invoice)]
     with unit_of_work(db):
         outcomes = sending.send_invoices(db, request.app.state.settings, invoices, user.id)
-    sent = sum(1 for o in outcomes if o.route not in ("already", "held"))
+    sent = sum(1 for o in outcomes if o.route not in ("already", "held", "failed"))
     held = sum(1 for o in outcomes if o.route == "held")
-    return RedirectResponse(f"/invoices?month={month}&sent={sent}" + (f"&held={held}" if held else ""),
+    failed = sum(1 for o in outcomes if o.route == "failed")
+    return RedirectResponse(f"/invoices?month={month}&sent={sent}" + (f"&held={held}" if held else "")
+                            + (f"&failed={failed}" if failed else ""),
                             status_code=303)
 
 
@@ -65,8 +69,7 @@ async def send_month(request: Request, db: DB, user: User = FINANCE):
 def paper(request: Request, db: DB, month: str, _: User = FINANCE):
     first, last = month_bounds(month)
     invoices = [d for d in views.documents(db, first, last) if isinstance(d, Invoice)]
-    with unit_of_work(db):
-        pack = sending.paper_pack(db, invoices)
+    pack = sending.paper_pack(db, invoices)
     return download(pack, "application/pdf", f"invoices-by-post-{month}.pdf", inline=True)
 
 
@@ -90,10 +93,12 @@ async def run_issue(request: Request, db: DB, user: User = FINANCE):
             if views.run(db, first, last).fingerprint != data.get("fingerprint"):
                 raise Conflict("The charges changed since you looked: check the drafts again before issuing.")
             result = runs.issue_run(db, first, last, user.id)
+            # What to render: this run's documents and any an earlier run left unrendered. Read before the commit,
+            # so that no transaction of this request is open while the background task writes.
+            documents = rendering.pending(db)
     except FieldErrors as exc:
         return render(request, "invoicing/run.html", {"month": month, "errors": exc.errors, "run": None}, 422)
     # After the issuing commit, from the frozen data: rendered after the answer, the page following its progress.
-    documents = progress.refs([*result.credit_notes, *result.issued])
     job = progress.start(f"Rendering the documents of {month}", len(documents),
                          f"/invoices?month={month}&issued={len(result.issued)}")
     return RedirectResponse(f"/invoices/progress/{job.id}", status_code=303, background=BackgroundTask(
@@ -121,8 +126,8 @@ async def run_release(request: Request, db: DB, user: User = FINANCE):
 def run_progress(request: Request, job_id: str, _: User = FINANCE):
     job = progress.get(job_id)
     if job is None:
-        raise NotFound("No such run in progress: it may have finished before the server restarted. Each document "
-                       "is rendered when it is first opened or sent.")
+        raise NotFound("No such run in progress: it may have finished before the server restarted. A document left "
+                       "unrendered is rendered by the next run or by lantern render-pending, and shown meanwhile.")
     if job.finished and job.failed is None:
         return RedirectResponse(job.then, status_code=303)
     return render(request, "invoicing/progress.html", {"job": job})
@@ -167,10 +172,8 @@ async def invoice_credit(request: Request, db: DB, document_id: uuid.UUID, user:
 
 @router.get("/invoices/{document_id}/pdf")
 def invoice_pdf(db: DB, document_id: uuid.UUID, _: User = FINANCE):
-    issued = _document(db, document_id)
-    with unit_of_work(db):
-        stored = stored_pdf(db, issued)
-    return download(stored.pdf, "application/pdf", stored.filename, inline=True)
+    filename, pdf = pdf_for_reading(db, _document(db, document_id))
+    return download(pdf, "application/pdf", filename, inline=True)
 
 
 ADMIN = allow(Role.admin)
@@ -178,7 +181,8 @@ ADMIN = allow(Role.admin)
 
 @router.get("/outbox")
 def outbox(request: Request, db: DB, _: User = ADMIN):
-    return render(request, "invoicing/outbox.html", {"messages": views.outbox(db)})
+    return render(request, "invoicing/outbox.html", {"messages": views.outbox(db), "not_sent": mail.failures(db),
+                                                     "interrupted": mail.INTERRUPTED})
 
 
 @router.get("/outbox/{message_id}")

@@ -16,6 +16,7 @@ from invoicing.credits import Correction
 from invoicing.drafting import Draft
 from invoicing.models import CreditNote, Invoice, InvoiceLine
 from provider import references
+from provider import mail
 from provider.mail import SentMessage
 from provider.errors import FieldErrors
 from provider.money import parse_gbp
@@ -89,13 +90,10 @@ def amounts_from_form(db: Session, invoice: Invoice, data: dict) -> dict[uuid.UU
     return amounts
 
 
-def sent_for(db: Session, documents: list) -> dict[str, SentMessage]:
-    """How each invoice went out (by source ref), if it has."""
+def sent_for(db: Session, documents: list) -> dict[str, mail.Attempt]:
+    """How each invoice went out (by source ref), if it has, or why it has not."""
     refs = [references.source_ref("invoice", d.id) for d in documents if isinstance(d, Invoice)]
-    if not refs:
-        return {}
-    rows = db.exec(select(SentMessage).where(SentMessage.source_ref.in_(refs), SentMessage.kind == "invoice"))
-    return {row.source_ref: row for row in rows}
+    return mail.standings(db, refs, "invoice") if refs else {}
 
 
 def outbox(db: Session) -> list[SentMessage]:

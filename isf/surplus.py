@@ -111,6 +111,5 @@ def send_family_letter(db: Session, settings: Settings, agreement: IsfAgreement,
         body = (f"Dear {parent.name},\n\nPlease find attached a letter about {found.child}'s Individual Service "
                 f"Fund.\n\nWith kind regards,\n{mail.sender(db, settings)}\n")
         message = mail.message(mail.sender(db, settings), parent.email, subject, body, [pdf], {"pdf": "application/pdf"})
-        mail.record(db, ref, "isf_letter", mail.deliver(settings, message), parent.email, message, subject + note,
-                    [pdf], actor_id)
+        mail.send(db, settings, ref, "isf_letter", parent.email, message, subject + note, [pdf], actor_id)
     return db.exec(select(SentMessage).where(SentMessage.source_ref == ref).order_by(SentMessage.created_at.desc())).first()

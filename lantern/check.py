@@ -1,4 +1,8 @@
-"""`lantern check`: every domain's checks over the whole database; each failure is a sentence."""
+"""`lantern check`: every domain's checks over the whole database; each failure is a sentence.
+
+`run_all` checks the books, which hold after every transaction (the tests run it after every scenario);
+`work_left` finds what an interrupted process left undone (documents issued but not yet rendered). The command
+runs both."""
 from __future__ import annotations
 
 from sqlmodel import Session
@@ -17,3 +21,16 @@ CHECKS = (*ledger_checks.CHECKS, *charge_checks.CHECKS, *report_checks.CHECKS, *
 def run_all(db: Session) -> list[str]:
     """Every check of the ledger, the charges, the report tables and the documents."""
     return [failure for check in CHECKS for failure in check(db)]
+
+
+WORK_LEFT = (*invoicing_checks.WORK_LEFT,)
+
+
+def work_left(db: Session) -> list[str]:
+    """What a crash or a kill left undone: each issued document with no stored file."""
+    return [failure for check in WORK_LEFT for failure in check(db)]
+
+
+def everything(db: Session) -> list[str]:
+    """What `lantern check` prints: the books' checks, then the work left undone."""
+    return run_all(db) + work_left(db)

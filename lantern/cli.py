@@ -142,11 +142,35 @@ def invoice_run(period: str = typer.Option(..., help="The month of supply, YYYY-
         if issue:
             from invoicing import progress
 
-            # After the issuing commit, from the frozen data, a batch at a time, saying how far it has got.
-            progress.render(session, progress.refs([*result.credit_notes, *result.issued]),
-                            lambda done, total: typer.echo(f"Rendered {done} of {total} documents", err=True))
+            from invoicing import rendering
+
+            # After the issuing commit, from the frozen data, each committed, saying how far it has got; any
+            # documents an earlier run left unrendered are rendered too.
+            for failure in progress.render(session, rendering.pending(session), lambda done, total: typer.echo(
+                    f"Rendered {done} of {total} documents", err=True)):
+                typer.echo(failure, err=True)
     finally:
         session.close()
+
+
+@app.command("render-pending")
+def render_pending() -> None:
+    """Render and store every issued document left unrendered (a crash between issuing and rendering); print how
+    many. Exit status 1 if any cannot be made."""
+    from invoicing import rendering
+    from provider.db import open_session
+
+    _require_schema()
+    session = open_session()
+    try:
+        result = rendering.render_pending(session)
+    finally:
+        session.close()
+    for failure in result.failures:
+        typer.echo(failure, err=True)
+    typer.echo(f"Rendered {result.stored} pending document(s).")
+    if result.failures:
+        raise typer.Exit(1)
 
 
 @app.command("invoices")
@@ -378,7 +402,7 @@ def check() -> None:
     _require_schema()
     session = open_session(read_only=True)
     try:
-        failures = checks.run_all(session)
+        failures = checks.everything(session)
     finally:
         session.close()
     for failure in failures:
@@ -387,7 +411,7 @@ def check() -> None:
         typer.echo(f"{len(failures)} problem(s) found.", err=True)
         raise typer.Exit(1)
     typer.echo("Every check passed: ledger entries balance, no unit of care is charged or billed twice, debtors "
-               "match the documents, numbers have no gaps and no issued document has changed.")
+               "match the documents, numbers have no gaps, no issued document has changed and every one is stored.")
 
 
 @app.command("serve")

@@ -7,6 +7,7 @@ from functools import lru_cache
 from sqlmodel import Session, func, select
 
 import provider.audit.recorder  # noqa: F401  (the demo's rows are audited, by "system")
+from invoicing.rendering import render_pending
 from provider.clock import set_as_of_date
 from provider.db import open_session, unit_of_work
 from lantern.demo_data import bookings, catalogue, funders, funding, organisation, people
@@ -53,6 +54,7 @@ def load(if_empty: bool = False, session: Session | None = None) -> bool:
                     return False
                 raise NotEmpty("the database is not empty: the demo loads only into a new database")
             build(session)
+        render_pending(session)   # after the commit, as an invoice run renders what it issued
         return True
     finally:
         if own:

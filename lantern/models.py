@@ -21,7 +21,7 @@ from provider.ledger.models import AccountingPeriod, LedgerAccount, LedgerEntry,
 from reports.income_children import IncomeChildMonth  # noqa: F401
 from reports.income_months import IncomeMonth  # noqa: F401
 from provider.numbering import NumberSeries  # noqa: F401
-from provider.mail import SentMessage  # noqa: F401
+from provider.mail import MessageOutcome, SentMessage  # noqa: F401
 from invoicing.models import (  # noqa: F401
     BilledInstalment, BilledPart, ContractSettlement, CreditNote, CreditNoteLine, Document, ExpectedPart,
     ExpectedPayment, Invoice, InvoiceLine,

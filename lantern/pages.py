@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlmodel import Session, func, select
 
+from provider import mail
 from provider.base import utcnow
 from provider.clock import today
 from provider.config import PUBLIC_URL_MISSING
@@ -147,7 +148,8 @@ def api_docs(request: Request, _: User | None = public()):
 
 def home_context(db: Session, user: User) -> dict:
     if user.role == Role.admin:
-        return {"user_counts": dict(db.exec(select(User.role, func.count()).group_by(User.role)).all())}
+        return {"user_counts": dict(db.exec(select(User.role, func.count()).group_by(User.role)).all()),
+                "not_sent": len(mail.failures(db))}
     if user.role == Role.family:
         return {"f": family_view(db, user, today(db)), "values": {}, "errors": {}, "asking": None}
     if user.role == Role.finance:

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from invoicing.models import Document
 from provider import references
-from provider.mail import SentMessage
+from provider import mail
 from invoicing.payments import debt, reminders, statements
 from invoicing.payments.models import Reminder
 from provider.clock import today
@@ -48,8 +48,7 @@ def aged_debt_page(request: Request, db: DB, as_of: str | None = None, _: User =
 
 def _overdue(request: Request, db, errors: dict | None = None, failed: str | None = None, status: int = 200,
              sent: Reminder | None = None):
-    how = db.exec(select(SentMessage).where(
-        SentMessage.source_ref == references.source_ref("reminder", sent.id))).first() if sent else None
+    how = mail.latest(db, references.source_ref("reminder", sent.id), "reminder") if sent else None
     return render(request, "payments/overdue.html", {"overdue": debt.overdue(db, today(db)), "errors": errors or {},
                                                      "failed": failed, "sent": sent, "how": how}, status)
 

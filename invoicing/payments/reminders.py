@@ -216,6 +216,5 @@ def send_reminder(db: Session, settings: Settings, payer_ref: str, on: date, cla
             f"The attached letter lists each one and how to pay. If you have paid in the last few days, thank you, "
             f"and please disregard this reminder.\n\nWith thanks,\n{supplier}\n")
     message = mail.message(mail.sender(db, settings), payer.email, subject, body, [pdf], mail.MIME)
-    route = mail.deliver(settings, message)
-    mail.record(db, ref, "reminder", route, payer.email, message, subject, [pdf], actor_id)
-    return Sent(reminder, route, payer.email)
+    kept = mail.send(db, settings, ref, "reminder", payer.email, message, subject, [pdf], actor_id)
+    return Sent(reminder, kept.route, payer.email)

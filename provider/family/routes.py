@@ -7,7 +7,7 @@ import uuid
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
-from invoicing.documents import stored_pdf
+from invoicing.documents import pdf_for_reading
 from provider.clock import today
 from provider.db import unit_of_work
 from provider.errors import FieldErrors, NotFound
@@ -39,9 +39,8 @@ def invoice_pdf(db: DB, invoice_id: uuid.UUID, user: User = FAMILY):
     invoice = invoice_for(db, user, invoice_id)
     if invoice is None:
         raise NotFound("No such invoice.")
-    with unit_of_work(db):
-        document = stored_pdf(db, invoice)      # the PDF as issued, the same one the payer was sent
-    return download(document.pdf, "application/pdf", document.filename, inline=True)
+    filename, pdf = pdf_for_reading(db, invoice)      # the PDF as issued, the same one the payer was sent
+    return download(pdf, "application/pdf", filename, inline=True)
 
 
 @router.post("/family/children/{child_id}/questions")
