@@ -49,6 +49,7 @@ class Settings:
     smtp_starttls: bool = True
     mail_from: str | None = None      # default: the hospice's email in Settings
     trusted_proxy: str | None = None  # the TLS proxy's address: only its X-Forwarded-* headers are believed
+    lock_wait_seconds: float = 30.0  # how long work waits for another's lock before it says "try again"
 
     @property
     def is_sqlite(self) -> bool:
@@ -85,7 +86,21 @@ def get_settings() -> Settings:
         smtp_starttls=os.environ.get("LANTERN_SMTP_STARTTLS", "true").lower() not in ("0", "false", "no"),
         mail_from=os.environ.get("LANTERN_MAIL_FROM") or None,
         trusted_proxy=_address(os.environ.get("LANTERN_TRUSTED_PROXY")),
+        lock_wait_seconds=_seconds("LANTERN_LOCK_WAIT_SECONDS", 30.0),
     )
+
+
+def _seconds(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a number of seconds, not {value!r}") from None
+    if not 0 < seconds <= 600:
+        raise ValueError(f"{name} must be more than 0 and at most 600 seconds, not {value!r}")
+    return seconds
 
 
 def _address(value: str | None) -> str | None:
