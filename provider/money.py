@@ -99,6 +99,14 @@ def pounds_text(pence: Pence) -> str:
     return f"{sign}{abs(pence) // 100}.{abs(pence) % 100:02d}"
 
 
+def within_storage(pence: Pence, what: str) -> Pence:
+    """The one check on sums: every amount posted passes here (`ledger.post.check_balanced`), so an invoice's total,
+    a year's ISF or a contract's value that would not fit its BIGINT column is refused in words, never a crash."""
+    if abs(pence) > MAX_STORED_PENCE:
+        raise MoneyError(f"{what} would be {pence:,} pence, more than Lantern can hold")
+    return pence
+
+
 def storable(pence: Any) -> Any:
     """A number of pence beyond MAX_PENCE refused in plain words (pydantic's own bounds would say "Input should...")."""
     if isinstance(pence, (int, float)) and not isinstance(pence, bool) and abs(pence) > MAX_PENCE:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlalchemy import BigInteger, Integer, inspect
 from sqlmodel import SQLModel, select
 
@@ -13,6 +14,7 @@ from provider.ledger import accounts
 from provider.ledger.accounts import open_account
 from provider.ledger.models import EntryKind, LedgerLine
 from provider.ledger.post import Line, balances, post
+from provider.money import MoneyError
 from tests.conftest import ENGINE_NAME
 
 
@@ -49,4 +51,18 @@ def test_an_invoice_of_two_fifteen_million_pound_lines_posts_its_thirty_million_
     with open_session(engine) as session:
         assert balances(session)[debtor.code] == 3_000_000_001
         assert session.exec(select(LedgerLine.debit_pence).where(LedgerLine.debit_pence > 0)).all() == [3_000_000_001]
+    engine.dispose()
+
+
+def test_a_sum_past_what_a_bigint_holds_is_refused_in_words_before_anything_is_written(fresh_database_url):
+    engine = make_engine(fresh_database_url)
+    huge = 2**63
+    with open_session(engine) as session:
+        debtor = open_account(session, accounts.debtor("funder:1:2", "Riverside ICB"))
+        with pytest.raises(MoneyError, match="more than Lantern can hold"):
+            post(session, EntryKind.invoice, [Line(debtor, debit=huge), Line(debtor, credit=huge)],
+                 service_date=date(2027, 3, 31), description="Too much")
+        session.rollback()
+    with open_session(engine) as session:
+        assert session.exec(select(LedgerLine)).all() == []
     engine.dispose()
