@@ -18,6 +18,7 @@ import provider.funding.models  # noqa: F401
 import provider.people.models  # noqa: F401
 import provider.users.models  # noqa: F401
 from provider.base import id_field, timestamp_field
+from provider.money import StoredPence
 
 
 class Invoice(SQLModel, table=True):
@@ -31,7 +32,7 @@ class Invoice(SQLModel, table=True):
     period_end: date
     issued_on: date
     due_on: date
-    total_pence: int
+    total_pence: StoredPence
     po_number: str | None = Field(default=None, sa_type=String(60))
     data: str = Field(sa_type=Text)          # the document as issued: canonical JSON
     data_sha256: str = Field(sa_type=String(64))
@@ -48,8 +49,8 @@ class InvoiceLine(SQLModel, table=True):
     service_id: uuid.UUID | None = Field(default=None, foreign_key="services.id")   # none on a grant invoice
     description: str = Field(sa_type=Text)
     quantity: int
-    unit_price_pence: int
-    amount_pence: int
+    unit_price_pence: StoredPence
+    amount_pence: StoredPence
     vat_treatment: str = Field(sa_type=String(20))
     first_day: date
     last_day: date
@@ -74,7 +75,7 @@ class CreditNote(SQLModel, table=True):
     payer_name: str = Field(sa_type=String(300))
     issued_on: date
     reason: str = Field(sa_type=Text)
-    total_pence: int
+    total_pence: StoredPence
     data: str = Field(sa_type=Text)
     data_sha256: str = Field(sa_type=String(64))
     created_at: datetime = timestamp_field()
@@ -87,7 +88,7 @@ class CreditNoteLine(SQLModel, table=True):
     credit_note_id: uuid.UUID = Field(foreign_key="credit_notes.id", index=True)
     invoice_line_id: uuid.UUID = Field(foreign_key="invoice_lines.id", index=True)
     description: str = Field(sa_type=Text)
-    amount_pence: int
+    amount_pence: StoredPence
 
 
 class Document(SQLModel, table=True):
@@ -124,7 +125,7 @@ class ExpectedPayment(SQLModel, table=True):
     payer_name: str = Field(sa_type=String(300))
     period_start: date = Field(index=True)
     period_end: date
-    pence: int
+    pence: StoredPence
     expected_on: date
     created_at: datetime = timestamp_field()
     created_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
@@ -150,10 +151,10 @@ class ContractSettlement(SQLModel, table=True):
     used_delivered: int
     used_cancelled: int
     overage_units: int
-    overage_billed_pence: int
+    overage_billed_pence: StoredPence
     unused_units: int
     under_use: str = Field(sa_type=String(20))
-    settled_pence: int                      # credited or clawed back
+    settled_pence: StoredPence                      # credited or clawed back
     carried_units: int                      # carried forward to `carried_to_id`
     carried_to_id: uuid.UUID | None = Field(default=None, foreign_key="block_contracts.id")
     data: str = Field(sa_type=Text)         # the statement as made: canonical JSON

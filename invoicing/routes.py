@@ -47,8 +47,8 @@ def invoices_page(request: Request, db: DB, month: str | None = None, _: User = 
 
 
 @router.post("/invoices/send")
-async def send_month(request: Request, db: DB, user: User = FINANCE):
-    data = await form_data(request)
+def send_month(request: Request, db: DB, user: User = FINANCE):
+    data = form_data(request)
     month = data.get("month") or ""
     try:
         first, last = month_bounds(month)
@@ -84,8 +84,8 @@ def run_page(request: Request, db: DB, month: str | None = None, _: User = FINAN
 
 
 @router.post("/invoices/run")
-async def run_issue(request: Request, db: DB, user: User = FINANCE):
-    data = await form_data(request)
+def run_issue(request: Request, db: DB, user: User = FINANCE):
+    data = form_data(request)
     month = data.get("month") or ""
     try:
         first, last = month_bounds(month)
@@ -154,11 +154,11 @@ def invoice_view(request: Request, db: DB, document_id: uuid.UUID, _: User = FIN
 
 
 @router.post("/invoices/{document_id}/credit")
-async def invoice_credit(request: Request, db: DB, document_id: uuid.UUID, user: User = FINANCE):
+def invoice_credit(request: Request, db: DB, document_id: uuid.UUID, user: User = FINANCE):
     invoice = db.get(Invoice, document_id)
     if invoice is None:
         raise NotFound("No such invoice")
-    data = await form_data(request)
+    data = form_data(request)
     try:
         amounts = None if data.get("whole") == "yes" else views.amounts_from_form(db, invoice, data)
         with unit_of_work(db):
@@ -254,11 +254,11 @@ def settlement_page(request: Request, db: DB, contract_id: uuid.UUID, _: User = 
 
 
 @router.post("/contracts/{contract_id}/settlement")
-async def settle_contract(request: Request, db: DB, contract_id: uuid.UUID, user: User = FINANCE):
+def settle_contract(request: Request, db: DB, contract_id: uuid.UUID, user: User = FINANCE):
     from invoicing import settlement
 
     contract = _contract(db, contract_id)
-    data = await form_data(request)
+    data = form_data(request)
     try:
         carried_to = uuid.UUID(data["carried_to_id"]) if data.get("carried_to_id") else None
     except ValueError:

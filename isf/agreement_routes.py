@@ -189,8 +189,8 @@ def agreement_new(request: Request, db: DB, _: User = FINANCE):
 
 
 @router.post("/isf-agreements/new")
-async def agreement_create(request: Request, db: DB, user: User = FINANCE):
-    data = await form_data(request)
+def agreement_create(request: Request, db: DB, user: User = FINANCE):
+    data = form_data(request)
     errors: dict[str, str] = {}
     shape, sources = _shape(db, data, errors), _sources(data, errors)
     try:
@@ -270,9 +270,9 @@ def returns_view(request: Request, db: DB, agreement_id: uuid.UUID, user: User =
 
 
 @router.post("/isf/{agreement_id}/returns/notices")
-async def notice_record(request: Request, db: DB, agreement_id: uuid.UUID, user: User = FINANCE):
+def notice_record(request: Request, db: DB, agreement_id: uuid.UUID, user: User = FINANCE):
     agreement = service.get_agreement(db, agreement_id)
-    data = await form_data(request)
+    data = form_data(request)
     try:
         errors: dict[str, str] = {}
         pence = _field(errors, pounds_field, data.get("notice_amount"), "pence")
@@ -290,14 +290,14 @@ async def notice_record(request: Request, db: DB, agreement_id: uuid.UUID, user:
 
 
 @router.post("/isf/{agreement_id}/returns/notices/{notice_id}")
-async def notice_act(request: Request, db: DB, agreement_id: uuid.UUID, notice_id: uuid.UUID,
+def notice_act(request: Request, db: DB, agreement_id: uuid.UUID, notice_id: uuid.UUID,
                      user: User = FINANCE):
     """Ask for reconsideration, repay from the ISF, or record that the commissioner withholds it instead."""
     agreement = service.get_agreement(db, agreement_id)
     notice = db.get(RepaymentNotice, notice_id)
     if notice is None or notice.agreement_id != agreement.id:
         raise NotFound("No such repayment notice")
-    data = await form_data(request)
+    data = form_data(request)
     action = data.get("action")
     try:
         on = date_field(data.get("repaid_on"), "repaid_on", required=True) if action in ("repay", "withhold") \
@@ -317,9 +317,9 @@ async def notice_act(request: Request, db: DB, agreement_id: uuid.UUID, notice_i
 
 
 @router.post("/isf/{agreement_id}/returns/advances")
-async def advance_record(request: Request, db: DB, agreement_id: uuid.UUID, user: User = FINANCE):
+def advance_record(request: Request, db: DB, agreement_id: uuid.UUID, user: User = FINANCE):
     agreement = service.get_agreement(db, agreement_id)
-    data = await form_data(request)
+    data = form_data(request)
     approver_id = id_field(data.get("approved_by"))
     approver = db.get(User, approver_id) if approver_id else None
     try:
@@ -337,9 +337,9 @@ async def advance_record(request: Request, db: DB, agreement_id: uuid.UUID, user
 
 
 @router.post("/isf/{agreement_id}/returns/close")
-async def agreement_close(request: Request, db: DB, agreement_id: uuid.UUID, user: User = FINANCE):
+def agreement_close(request: Request, db: DB, agreement_id: uuid.UUID, user: User = FINANCE):
     agreement = service.get_agreement(db, agreement_id)
-    data = await form_data(request)
+    data = form_data(request)
     try:
         reason = CLOSE_REASONS.get(data.get("close_reason") or "")
         if reason is None:

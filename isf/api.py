@@ -365,10 +365,10 @@ def add_outcome(db: DB, agreement_id: uuid.UUID, body: OutcomeIn, _: User = STAF
 
 
 @router.post("/isf-evidence", response_model=EvidenceOut, status_code=201)
-async def upload_evidence(db: DB, evidence: UploadFile = File(description="The receipt or invoice: PDF, JPEG or PNG, "
+def upload_evidence(db: DB, evidence: UploadFile = File(description="The receipt or invoice: PDF, JPEG or PNG, "
                                                                            "at most 5 MB"), _: User = STAFF):
     """Multipart upload of a spend's evidence; send the id it answers with as `evidence_id` when asking to spend."""
-    content = await read_upload(evidence, "evidence", service.EVIDENCE_MAX_BYTES)
+    content = read_upload(evidence, "evidence", service.EVIDENCE_MAX_BYTES)
     with unit_of_work(db):
         found = service.store_evidence(db, evidence.filename or "evidence", evidence.content_type or "", content)
     return EvidenceOut.model_validate(found)

@@ -38,8 +38,8 @@ def client_account_page(request: Request, db: DB, _: User = FINANCE):
 
 
 @router.post("/isf-client-account/lines/{line_id}/accept")
-async def line_accept(request: Request, db: DB, line_id: uuid.UUID, user: User = FINANCE):
-    data = await form_data(request)
+def line_accept(request: Request, db: DB, line_id: uuid.UUID, user: User = FINANCE):
+    data = form_data(request)
     try:
         with unit_of_work(db):
             banking.accept(db, line_id, data.get("chosen") or data.get("suggestion") or "", user.id)

@@ -16,6 +16,7 @@ from sqlmodel import Field, SQLModel
 import provider.bank.models  # noqa: F401  (the tables these refer to by foreign key)
 import provider.funding.models  # noqa: F401
 from provider.base import id_field, timestamp_field
+from provider.money import OptionalStoredPence, StoredPence
 
 
 class Frequency(StrEnum):
@@ -47,14 +48,14 @@ class IsfAgreement(SQLModel, table=True):
     frequency: Frequency = Field(sa_type=String(20))
     first_instalment_on: date
     instalment_count: int
-    instalment_pence: int                    # each instalment, in advance
+    instalment_pence: StoredPence                    # each instalment, in advance
     fee_kind: FeeKind = Field(default=FeeKind.fixed, sa_type=String(20))
-    fee_pence: int = 0                       # a fixed fee each period
+    fee_pence: StoredPence = 0                       # a fixed fee each period
     fee_basis_points: int = 0                # or a share of spend: 500 is 5%
     fee_vat: str = Field(default="exempt", sa_type=String(20))
     surplus_weeks: int | None = None         # the surplus limit as weeks of funding, or
-    surplus_pence: int | None = None         # as an amount
-    contingency_pence: int = 0               # held back: spent only with approval
+    surplus_pence: OptionalStoredPence = None         # as an amount
+    contingency_pence: StoredPence = 0               # held back: spent only with approval
     owed_to: OwedTo = Field(default=OwedTo.commissioner, sa_type=String(20))
     family_contribution_first: bool = False
     key_worker_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
@@ -74,7 +75,7 @@ class IsfSource(SQLModel, table=True):
     agreement_id: uuid.UUID = Field(foreign_key="isf_agreements.id", index=True)
     source: str = Field(sa_type=String(20))
     law: str = Field(sa_type=String(30))
-    yearly_pence: int
+    yearly_pence: StoredPence
     permitted: str = Field(default="", sa_type=Text)
 
 
@@ -101,7 +102,7 @@ class IsfReceipt(SQLModel, table=True):
     agreement_id: uuid.UUID = Field(foreign_key="isf_agreements.id", index=True)
     instalment_number: int | None = None
     received_on: date
-    pence: int
+    pence: StoredPence
     source: str = Field(sa_type=String(30))          # social_care, health, education, family_contribution
     reference: str = Field(default="", sa_type=String(140))
     bank_line_id: uuid.UUID | None = Field(default=None, foreign_key="bank_lines.id", unique=True)
@@ -151,7 +152,7 @@ class IsfSpend(SQLModel, table=True):
     kind: str = Field(sa_type=String(20))              # supplier, fee, return
     period_number: int | None = None                   # the period a fee is for: one fee per period
     spent_on: date
-    pence: int
+    pence: StoredPence
     description: str = Field(sa_type=Text)
     outcome_id: uuid.UUID | None = Field(default=None, foreign_key="isf_outcomes.id")
     supplier_id: uuid.UUID | None = Field(default=None, foreign_key="isf_suppliers.id")
@@ -181,7 +182,7 @@ class RepaymentNotice(SQLModel, table=True):
     id: uuid.UUID = id_field()
     agreement_id: uuid.UUID = Field(foreign_key="isf_agreements.id", index=True)
     issued_on: date
-    pence: int
+    pence: StoredPence
     reasons: str = Field(sa_type=Text)
     deadline: date
     repaid_by: str = Field(default="hospice", sa_type=String(20))     # the hospice, from the ISF; or the recipient
@@ -199,7 +200,7 @@ class Advance(SQLModel, table=True):
     id: uuid.UUID = id_field()
     agreement_id: uuid.UUID = Field(foreign_key="isf_agreements.id", index=True)
     fund_id: uuid.UUID = Field(foreign_key="charitable_funds.id")
-    pence: int
+    pence: StoredPence
     advanced_on: date
     reason: str = Field(sa_type=Text)
     asked_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
@@ -222,7 +223,7 @@ class IsfClearance(SQLModel, table=True):
     bank_line_id: uuid.UUID = Field(foreign_key="bank_lines.id", unique=True)
     kind: ClearanceKind = Field(sa_type=String(20))
     spend_id: uuid.UUID | None = Field(default=None, foreign_key="isf_spend.id", unique=True)
-    pence: int
+    pence: StoredPence
     cleared_on: date
     created_at: datetime = timestamp_field()
     created_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")

@@ -92,9 +92,9 @@ def isf_view(request: Request, db: DB, agreement_id: uuid.UUID, user: User = STA
 
 
 @router.post("/isf/{agreement_id}/receipts")
-async def isf_receipt(request: Request, db: DB, agreement_id: uuid.UUID, user: User = allow(Role.finance)):
+def isf_receipt(request: Request, db: DB, agreement_id: uuid.UUID, user: User = allow(Role.finance)):
     agreement = service.get_agreement(db, agreement_id)
-    data = await form_data(request)
+    data = form_data(request)
     try:
         pence = pounds_field(data.get("receipt_amount"), "pence")
         received = date_field(data.get("received_on"), "received_on", required=True)
@@ -109,9 +109,9 @@ async def isf_receipt(request: Request, db: DB, agreement_id: uuid.UUID, user: U
 
 
 @router.post("/isf/{agreement_id}/spend")
-async def isf_spend(request: Request, db: DB, agreement_id: uuid.UUID, user: User = STAFF):
+def isf_spend(request: Request, db: DB, agreement_id: uuid.UUID, user: User = STAFF):
     agreement = service.get_agreement(db, agreement_id)
-    data = await form_data(request)
+    data = form_data(request)
     upload = data.get("evidence")
     try:
         pence = pounds_field(data.get("spend_amount"), "pence")
@@ -120,7 +120,7 @@ async def isf_spend(request: Request, db: DB, agreement_id: uuid.UUID, user: Use
             evidence = None
             if isinstance(upload, UploadFile) and upload.filename:
                 evidence = service.store_evidence(db, upload.filename, upload.content_type or "",
-                                                  await read_upload(upload, "evidence", service.EVIDENCE_MAX_BYTES))
+                                                  read_upload(upload, "evidence", service.EVIDENCE_MAX_BYTES))
             service.ask_spend(db, agreement, pence, spent_on, data.get("description") or "",
                               id_field(data.get("outcome_id")), id_field(data.get("supplier_id")),
                               evidence.id if evidence else None, user, data.get("from_contingency") == "true")
@@ -132,12 +132,12 @@ async def isf_spend(request: Request, db: DB, agreement_id: uuid.UUID, user: Use
 
 
 @router.post("/isf/spend/{spend_id}/decision")
-async def isf_decide(request: Request, db: DB, spend_id: uuid.UUID, user: User = APPROVERS):
+def isf_decide(request: Request, db: DB, spend_id: uuid.UUID, user: User = APPROVERS):
     spend = db.get(IsfSpend, spend_id)
     if spend is None or spend.kind != "supplier":
         raise NotFound("No such spend waiting for a decision")
     agreement = db.get(IsfAgreement, spend.agreement_id)
-    data = await form_data(request)
+    data = form_data(request)
     try:
         with unit_of_work(db):
             if data.get("decision") == "refuse":
@@ -150,9 +150,9 @@ async def isf_decide(request: Request, db: DB, spend_id: uuid.UUID, user: User =
 
 
 @router.post("/isf/{agreement_id}/outcomes")
-async def isf_outcome(request: Request, db: DB, agreement_id: uuid.UUID, user: User = STAFF):
+def isf_outcome(request: Request, db: DB, agreement_id: uuid.UUID, user: User = STAFF):
     agreement = service.get_agreement(db, agreement_id)
-    data = await form_data(request)
+    data = form_data(request)
     text = (data.get("outcome_text") or "").strip()
     if not text:
         return _page(request, db, agreement, user, {"outcome_text": "is required: the outcome in the plan's words"},
@@ -208,8 +208,8 @@ def _suppliers(request: Request, db, user: User, errors: dict, values: dict, sta
 
 
 @router.post("/isf-suppliers")
-async def supplier_add(request: Request, db: DB, user: User = STAFF):
-    data = await form_data(request)
+def supplier_add(request: Request, db: DB, user: User = STAFF):
+    data = form_data(request)
     name = (data.get("name") or "").strip()
     if not name:
         return _suppliers(request, db, user, {"name": "is required"}, data, 422)
@@ -221,11 +221,11 @@ async def supplier_add(request: Request, db: DB, user: User = STAFF):
 
 
 @router.post("/isf-suppliers/{supplier_id}/bank")
-async def supplier_bank(request: Request, db: DB, supplier_id: uuid.UUID, user: User = STAFF):
+def supplier_bank(request: Request, db: DB, supplier_id: uuid.UUID, user: User = STAFF):
     supplier = db.get(Supplier, supplier_id)
     if supplier is None:
         raise NotFound("No such supplier")
-    data = await form_data(request)
+    data = form_data(request)
     try:
         with unit_of_work(db):
             if data.get("confirm") == "yes":
@@ -248,11 +248,11 @@ def isf_surplus_pdf(db: DB, agreement_id: uuid.UUID, _: User = allow(Role.financ
 
 
 @router.post("/isf/{agreement_id}/letter")
-async def isf_letter(request: Request, db: DB, agreement_id: uuid.UUID, user: User = allow(Role.finance)):
+def isf_letter(request: Request, db: DB, agreement_id: uuid.UUID, user: User = allow(Role.finance)):
     from isf import surplus
 
     agreement = service.get_agreement(db, agreement_id)
-    data = await form_data(request)
+    data = form_data(request)
     try:
         with unit_of_work(db):
             surplus.send_family_letter(db, request.app.state.settings, agreement, today(db),

@@ -32,16 +32,21 @@ def backup(file: Path = typer.Argument(..., help="The backup to write: a .tar (.
 def restore(file: Path = typer.Argument(..., help="A backup written by `lantern backup`"),
             force: bool = typer.Option(False, "--force", help="Replace a database that already holds data, and "
                                                               "data dir files that differ from the backup's."),
+            end_connections: bool = typer.Option(False, "--end-connections",
+                                                 help="PostgreSQL: end other sessions connected to the database "
+                                                      "(a Lantern still serving it) instead of refusing."),
             ) -> None:
     """Restore a backup into DATABASE_URL (made if it is a new SQLite file) and its files into the data dir. A
-    database holding any row is refused unless --force is given; nothing is asked."""
+    database holding any row is refused unless --force is given, and a PostgreSQL database others are connected to
+    unless --end-connections is; nothing is asked."""
     from provider import backup as backups
     from lantern.cli import fail
     from provider.migrate import head_revision
 
     settings = get_settings()
     try:
-        restored = backups.restore(settings.database_url, settings.data_dir, file, force, settings.restore_max_mb)
+        restored = backups.restore(settings.database_url, settings.data_dir, file, force, settings.restore_max_mb,
+                                   end_connections)
     except backups.BackupError as exc:
         fail(str(exc))
     manifest = restored.manifest

@@ -68,8 +68,8 @@ def _now(request: Request) -> datetime:
 
 
 @router.post("/login")
-async def login(request: Request, db: DB, _: User | None = public()):
-    data = await form_data(request)
+def login(request: Request, db: DB, _: User | None = public()):
+    data = form_data(request)
     target = _safe_next(data.get("next"))
     email, password = (value if isinstance(value, str) else "" for value in (data.get("email"), data.get("password")))
     now, address = _now(request), client_address(request)
@@ -105,9 +105,9 @@ def _signed_in(request: Request, db, user: User, email: str, address: str, now: 
 
 
 @router.post("/login/code")
-async def login_code(request: Request, db: DB, _: User | None = public()):
+def login_code(request: Request, db: DB, _: User | None = public()):
     """The second step for staff with two-factor sign-in: the code, within 5 minutes of the right password."""
-    data = await form_data(request)
+    data = form_data(request)
     now, address = _now(request), client_address(request)
     try:
         pending = _pending(request).loads(data.get("pending") or "", max_age=PENDING_SECONDS)

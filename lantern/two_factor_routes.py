@@ -41,8 +41,8 @@ def two_factor_page(request: Request, db: DB, user: User = STAFF):
 
 
 @router.post("/account/two-factor")
-async def turn_on(request: Request, db: DB, user: User = STAFF):
-    data = await form_data(request)
+def turn_on(request: Request, db: DB, user: User = STAFF):
+    data = form_data(request)
     try:
         secret = _sealed(request).loads(data.get("sealed") or "", max_age=SETUP_SECONDS)
     except BadSignature:
@@ -57,8 +57,8 @@ async def turn_on(request: Request, db: DB, user: User = STAFF):
 
 
 @router.post("/account/two-factor/off")
-async def turn_off(request: Request, db: DB, user: User = STAFF):
-    data = await form_data(request)
+def turn_off(request: Request, db: DB, user: User = STAFF):
+    data = form_data(request)
     try:
         with unit_of_work(db):
             two_factor.turn_off(db, user, data.get("code") or "", utcnow())

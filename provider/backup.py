@@ -124,10 +124,12 @@ def backup(url: str, data_dir: Path, file: Path) -> dict:
 
 
 def restore(url: str, data_dir: Path, file: Path, force: bool = False,
-            max_mb: int = RESTORE_MAX_MB) -> Restored:
+            max_mb: int = RESTORE_MAX_MB, end_connections: bool = False) -> Restored:
     """Put a backup's database into `url` and its files under `data_dir`. Without `force`, refuses a database
     holding any row (Alembic's own revision apart) and a data dir file that differs from the backup's. Refuses a
-    backup that would unpack to more than `max_mb` megabytes or holds a link, and never writes through a link."""
+    backup that would unpack to more than `max_mb` megabytes or holds a link, and never writes through a link. A
+    PostgreSQL database others are connected to (a Lantern still serving it) is refused unless `end_connections`
+    ends them: otherwise the restore would wait behind their locks while they read a database being replaced."""
     engine, file, data_dir = _engine(url), Path(file), Path(data_dir)
     with tempfile.TemporaryDirectory(prefix="lantern-restore-") as folder:
         work = Path(folder)
@@ -160,6 +162,8 @@ def restore(url: str, data_dir: Path, file: Path, force: bool = False,
                                       "give --force to replace it")
         if files:
             _require_writable(data_dir)
+        if target is None:
+            _end_or_refuse_others(url, end_connections)
         if target is not None:
             _restore_sqlite(work / "database", target)
         else:
@@ -248,6 +252,27 @@ def _inspect(url: str) -> tuple[str | None, list[str]]:
     finally:
         engine.dispose()
     return revision, holding
+
+
+def _end_or_refuse_others(url: str, end_them: bool) -> None:
+    """Refuses a PostgreSQL database other sessions are connected to, or ends those sessions when told to."""
+    engine = create_engine(url, poolclass=NullPool)
+    others = ("FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+              "AND backend_type = 'client backend'")
+    try:
+        with engine.connect() as connection:
+            count = connection.execute(text(f"SELECT count(*) {others}")).scalar()
+            if count and not end_them:
+                raise BackupError(f"{count} other connection(s) are open to the database {describe(url)} (is Lantern "
+                                  "still serving it?): stop the app first, or give --end-connections to end them")
+            if count:
+                connection.execute(text(f"SELECT pg_terminate_backend(pid) {others}"))
+    except BackupError:
+        raise
+    except Exception as exc:
+        raise BackupError(f"cannot read the database {describe(url)}: {_first_line(exc)}") from None
+    finally:
+        engine.dispose()
 
 
 def _first_line(exc: Exception) -> str:

@@ -53,6 +53,7 @@ class Settings:
     trusted_proxy: str | None = None  # the TLS proxy's address: only its X-Forwarded-* headers are believed
     public_url: str | None = None     # where emailed links point; none: no invitation or reset link is sent
     restore_max_mb: int = RESTORE_MAX_MB   # the most a restore may unpack
+    lock_wait_seconds: float = 30.0  # how long work waits for another's lock before it says "try again"
 
     @property
     def is_sqlite(self) -> bool:
@@ -91,6 +92,7 @@ def get_settings() -> Settings:
         trusted_proxy=_address(os.environ.get("LANTERN_TRUSTED_PROXY")),
         public_url=public_url(os.environ.get("LANTERN_PUBLIC_URL")),
         restore_max_mb=int(os.environ.get("LANTERN_RESTORE_MAX_MB") or RESTORE_MAX_MB),
+        lock_wait_seconds=_seconds("LANTERN_LOCK_WAIT_SECONDS", 30.0),
     )
 
 
@@ -110,6 +112,19 @@ def public_url(value: str | None) -> str | None:
         raise ValueError(f"LANTERN_PUBLIC_URL must be the address Lantern is reached at, like "
                          f"https://lantern.willow.example, not {value!r}")
     return value.strip().rstrip("/")
+
+
+def _seconds(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a number of seconds, not {value!r}") from None
+    if not 0 < seconds <= 600:
+        raise ValueError(f"{name} must be more than 0 and at most 600 seconds, not {value!r}")
+    return seconds
 
 
 def _address(value: str | None) -> str | None:

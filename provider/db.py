@@ -1,6 +1,8 @@
 """The database engine and the one unit of work around each business operation.
 
-SQLite: WAL, foreign keys on every connection, a 30 s busy timeout, and every transaction that may
+Both engines wait for another's lock at most LANTERN_LOCK_WAIT_SECONDS (30 s by default; SQLite's busy timeout,
+PostgreSQL's lock_timeout); a lock held longer rolls the work back, and a request answers "try again" (`is_locked`).
+SQLite: WAL, foreign keys on every connection, and every transaction that may
 write opened with BEGIN IMMEDIATE so that two processes cannot both read a counter and write
 duplicates. Read-only sessions (GET requests) open with a plain BEGIN. PostgreSQL uses row locks
 (SELECT ... FOR UPDATE) where it counts.
@@ -12,6 +14,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from provider.config import get_settings
@@ -19,15 +22,16 @@ from provider.config import get_settings
 READ_ONLY = "lantern_read_only"
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, lock_wait_seconds: float = 30.0) -> Engine:
+    wait_ms = round(lock_wait_seconds * 1000)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-        _configure_sqlite(engine)
+        engine = create_engine(url, connect_args={"timeout": lock_wait_seconds, "check_same_thread": False})
+        _configure_sqlite(engine, wait_ms)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, connect_args={"options": f"-c lock_timeout={wait_ms}"})
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, busy_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, _record):
         # Let SQLAlchemy's "begin" event, not the driver, decide how transactions open.
@@ -35,7 +39,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -48,7 +52,19 @@ def _configure_sqlite(engine: Engine) -> None:
 
 @lru_cache
 def get_engine() -> Engine:
-    return make_engine(get_settings().database_url)
+    settings = get_settings()
+    return make_engine(settings.database_url, lock_wait_seconds=settings.lock_wait_seconds)
+
+
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's lock_timeout ran out
+
+
+def is_locked(error: BaseException) -> bool:
+    """True when the database gave up waiting for another's lock: the work was rolled back and may be tried again."""
+    if not isinstance(error, OperationalError):
+        return False
+    cause = getattr(error, "orig", None)
+    return getattr(cause, "sqlstate", None) == LOCK_NOT_AVAILABLE or "database is locked" in str(cause)
 
 
 def is_postgresql(session: Session) -> bool:

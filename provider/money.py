@@ -7,12 +7,17 @@ import re
 from decimal import Decimal
 from functools import lru_cache
 from fractions import Fraction
-from typing import Any
+from typing import Annotated, Any
 
 from babel.numbers import format_currency
+from sqlalchemy import BigInteger
+from sqlmodel import Field
 
 Pence = int
-MAX_PENCE = 2_000_000_000  # amounts are stored in INTEGER columns: PostgreSQL's hold up to 2,147,483,647
+MAX_PENCE = 2_000_000_000  # the most one amount given to Lantern may be (£20m): a typing slip, not a real sum
+MAX_STORED_PENCE = 2**63 - 1  # a BIGINT column, which every pence column is (a sum of many amounts can pass £21.4m)
+StoredPence = Annotated[int, Field(sa_type=BigInteger)]
+OptionalStoredPence = Annotated[int | None, Field(sa_type=BigInteger)]
 
 
 class MoneyError(ValueError):
@@ -92,6 +97,14 @@ def pounds_text(pence: Pence) -> str:
     """Pence to a plain form-field value: '1234.50'."""
     sign = "-" if pence < 0 else ""
     return f"{sign}{abs(pence) // 100}.{abs(pence) % 100:02d}"
+
+
+def within_storage(pence: Pence, what: str) -> Pence:
+    """The one check on sums: every amount posted passes here (`ledger.post.check_balanced`), so an invoice's total,
+    a year's ISF or a contract's value that would not fit its BIGINT column is refused in words, never a crash."""
+    if abs(pence) > MAX_STORED_PENCE:
+        raise MoneyError(f"{what} would be {pence:,} pence, more than Lantern can hold")
+    return pence
 
 
 def storable(pence: Any) -> Any:

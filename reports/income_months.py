@@ -23,6 +23,7 @@ from sqlmodel import Field, Session, SQLModel
 from provider.base import id_field
 from provider.ledger import accounts
 from provider.ledger.models import EntryKind, LedgerAccount, LedgerEntry, LedgerLine
+from provider.money import StoredPence
 
 CARE_KINDS = (EntryKind.care_delivered, EntryKind.care_reversed)
 Key = tuple[date, str, bool, str]          # month, income account code, care, payer account code ("" for none)
@@ -38,7 +39,7 @@ class IncomeMonth(SQLModel, table=True):
     income_code: str = Field(sa_type=String(120))
     care: bool
     payer_code: str = Field(default="", sa_type=String(120))
-    pence: int = 0
+    pence: StoredPence = 0
 
 
 def amounts(kind: str, posted_on: date, lines: Iterable[Posted]) -> dict[Key, int]:

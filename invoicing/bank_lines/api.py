@@ -104,9 +104,9 @@ def _account(db, account: str):
 
 
 @router.post("/bank-imports", response_model=ImportOut, status_code=201)
-async def import_statement(db: DB, file: UploadFile = File(description="The statement: CSV, OFX or camt.053"),
+def import_statement(db: DB, file: UploadFile = File(description="The statement: CSV, OFX or camt.053"),
                            account: str = Form(description="The account's id or label"), user: User = FINANCE):
-    content = await read_upload(file, "file", MAX_BYTES, TOO_LARGE)
+    content = read_upload(file, "file", MAX_BYTES, TOO_LARGE)
     with unit_of_work(db):
         record = importing.import_file(db, _account(db, account), file.filename or "statement", content, user.id)
     return _import(db, record)

@@ -53,8 +53,8 @@ def bank_page(request: Request, db: DB, _: User = FINANCE):
 
 
 @router.post("/bank/imports")
-async def bank_import(request: Request, db: DB, user: User = FINANCE):
-    data = await form_data(request)
+def bank_import(request: Request, db: DB, user: User = FINANCE):
+    data = form_data(request)
     upload, account_id = data.get("file"), _uuid(data.get("account_id"))
     values = {"account_id": data.get("account_id")}
     try:
@@ -62,7 +62,7 @@ async def bank_import(request: Request, db: DB, user: User = FINANCE):
             raise FieldErrors({"account_id": "choose the account the statement is for"})
         if upload is None or isinstance(upload, str) or not upload.filename:
             raise FieldErrors({"file": "Choose the statement file to import."})
-        content = await read_upload(upload, "file", MAX_BYTES, TOO_LARGE)
+        content = read_upload(upload, "file", MAX_BYTES, TOO_LARGE)
         with unit_of_work(db):
             record = importing.import_file(db, views.get_account(db, account_id), upload.filename, content, user.id)
     except FieldErrors as exc:
@@ -131,16 +131,16 @@ def _on_line(request: Request, db, line_id: uuid.UUID, action: str, change):
 
 
 @router.post("/bank/lines/{line_id}/accept")
-async def line_accept(request: Request, db: DB, line_id: uuid.UUID, user: User = FINANCE):
-    data = await form_data(request)
+def line_accept(request: Request, db: DB, line_id: uuid.UUID, user: User = FINANCE):
+    data = form_data(request)
     key = f"chosen:{data['invoices']}" if data.get("invoices") else data.get("suggestion") or ""
     return _on_line(request, db, line_id, "matched",
                     lambda line: matching.accept(db, line.id, key, today(db), user.id))
 
 
 @router.post("/bank/lines/{line_id}/ignore")
-async def line_ignore(request: Request, db: DB, line_id: uuid.UUID, _: User = FINANCE):
-    data = await form_data(request)
+def line_ignore(request: Request, db: DB, line_id: uuid.UUID, _: User = FINANCE):
+    data = form_data(request)
     return _on_line(request, db, line_id, "ignored", lambda line: matching.ignore(db, line.id, data.get("reason")))
 
 
@@ -163,8 +163,8 @@ def layouts_page(request: Request, db: DB, _: User = FINANCE):
 
 
 @router.post("/settings/bank-layouts")
-async def layout_add(request: Request, db: DB, _: User = FINANCE):
-    data = await form_data(request)
+def layout_add(request: Request, db: DB, _: User = FINANCE):
+    data = form_data(request)
     try:
         with unit_of_work(db):
             layouts.add_layout(db, data)
@@ -174,8 +174,8 @@ async def layout_add(request: Request, db: DB, _: User = FINANCE):
 
 
 @router.post("/settings/bank-layouts/accounts/{account_id}")
-async def layout_account(request: Request, db: DB, account_id: uuid.UUID, _: User = FINANCE):
-    data = await form_data(request)
+def layout_account(request: Request, db: DB, account_id: uuid.UUID, _: User = FINANCE):
+    data = form_data(request)
     try:
         with unit_of_work(db):
             layouts.set_account(db, views.get_account(db, account_id), data)

@@ -59,8 +59,8 @@ def overdue_page(request: Request, db: DB, sent: uuid.UUID | None = None, _: Use
 
 
 @router.post("/debt/reminders")
-async def send_reminder(request: Request, db: DB, user: User = FINANCE):
-    data = await form_data(request)
+def send_reminder(request: Request, db: DB, user: User = FINANCE):
+    data = form_data(request)
     payer_ref = data.get("payer_ref") or ""
     try:
         with unit_of_work(db):

@@ -85,8 +85,8 @@ def codes_page(request: Request, db: DB, _: User = FINANCE):
 
 
 @router.post("/settings/nominal-codes")
-async def codes_save(request: Request, db: DB, _: User = FINANCE):
-    data = await form_data(request)
+def codes_save(request: Request, db: DB, _: User = FINANCE):
+    data = form_data(request)
     try:
         with unit_of_work(db):
             exports.save_codes(db, data)

@@ -18,6 +18,7 @@ import provider.bank.models  # noqa: F401  (the tables these refer to by foreign
 import invoicing.models  # noqa: F401
 import provider.organisation.models  # noqa: F401
 from provider.base import id_field, timestamp_field
+from provider.money import StoredPence
 
 
 class PaymentMethod(StrEnum):
@@ -35,7 +36,7 @@ class Payment(SQLModel, table=True):
     payer_name: str = Field(sa_type=String(300))
     bank_account_id: uuid.UUID = Field(foreign_key="bank_accounts.id", index=True)
     received_on: date = Field(index=True)
-    amount_pence: int
+    amount_pence: StoredPence
     method: PaymentMethod = Field(sa_type=String(20))
     reference: str = Field(default="", sa_type=String(140))
     notes: str = Field(default="", sa_type=Text)
@@ -52,7 +53,7 @@ class Allocation(SQLModel, table=True):
     id: uuid.UUID = id_field()
     payment_id: uuid.UUID = Field(foreign_key="payments.id", index=True)
     invoice_id: uuid.UUID = Field(foreign_key="invoices.id", index=True)
-    pence: int
+    pence: StoredPence
     allocated_on: date = Field(index=True)   # the reports read a period's payments by it
     undoes_id: uuid.UUID | None = Field(default=None, foreign_key="allocations.id", unique=True)
     created_at: datetime = timestamp_field()
@@ -72,7 +73,7 @@ class Refund(SQLModel, table=True):
     __table_args__ = (CheckConstraint("pence > 0", name="pence_positive"),)
     id: uuid.UUID = id_field()
     payment_id: uuid.UUID = Field(foreign_key="payments.id", index=True)
-    pence: int
+    pence: StoredPence
     refunded_on: date
     to: RefundTo = Field(sa_type=String(30))
     to_details: str = Field(sa_type=String(300))      # the account it went to, as written on the instruction
@@ -110,7 +111,7 @@ class DebtAdjustment(SQLModel, table=True):
     id: uuid.UUID = id_field()
     invoice_id: uuid.UUID = Field(foreign_key="invoices.id", index=True)
     kind: AdjustmentKind = Field(sa_type=String(20))
-    pence: int
+    pence: StoredPence
     reason: str = Field(sa_type=Text)
     asked_on: date
     asked_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
@@ -128,8 +129,8 @@ class Reminder(SQLModel, table=True):
     payer_ref: str = Field(sa_type=String(120), index=True)
     payer_name: str = Field(sa_type=String(300))
     sent_on: date
-    total_pence: int
-    interest_pence: int = 0      # statutory late-payment interest and compensation claimed (commissioners only)
+    total_pence: StoredPence
+    interest_pence: StoredPence = 0      # statutory late-payment interest and compensation claimed (commissioners only)
     data: str = Field(sa_type=Text)
     data_sha256: str = Field(sa_type=String(64))
     created_at: datetime = timestamp_field()

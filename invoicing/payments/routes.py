@@ -45,8 +45,8 @@ def payment_new(request: Request, db: DB, _: User = FINANCE):
 
 
 @router.post("/payments/new")
-async def payment_create(request: Request, db: DB, user: User = FINANCE):
-    data = await form_data(request)
+def payment_create(request: Request, db: DB, user: User = FINANCE):
+    data = form_data(request)
     malformed, amount, received = {}, None, None
     try:
         amount = pounds_field(data.get("amount"), "amount_pence")
@@ -86,9 +86,9 @@ def payment_view(request: Request, db: DB, payment_id: uuid.UUID, _: User = FINA
 
 
 @router.post("/payments/{payment_id}/allocate")
-async def payment_allocate(request: Request, db: DB, payment_id: uuid.UUID, user: User = FINANCE):
+def payment_allocate(request: Request, db: DB, payment_id: uuid.UUID, user: User = FINANCE):
     payment = service.get_payment(db, payment_id)
-    data = await form_data(request)
+    data = form_data(request)
     try:
         amounts = views.amounts_from_form(data)
         with unit_of_work(db):
@@ -113,9 +113,9 @@ def allocation_undo(request: Request, db: DB, payment_id: uuid.UUID, allocation_
 
 
 @router.post("/payments/{payment_id}/refund")
-async def payment_refund(request: Request, db: DB, payment_id: uuid.UUID, user: User = FINANCE):
+def payment_refund(request: Request, db: DB, payment_id: uuid.UUID, user: User = FINANCE):
     payment = service.get_payment(db, payment_id)
-    data = await form_data(request)
+    data = form_data(request)
     try:
         pence = pounds_field(data.get("refund_amount"), "pence")
         with unit_of_work(db):
@@ -139,11 +139,11 @@ def _back(invoice: Invoice, errors: dict | None = None) -> RedirectResponse:
 
 
 @router.post("/invoices/{invoice_id}/dispute")
-async def invoice_dispute(request: Request, db: DB, invoice_id: uuid.UUID, user: User = FINANCE):
+def invoice_dispute(request: Request, db: DB, invoice_id: uuid.UUID, user: User = FINANCE):
     from invoicing.routes import _view
 
     invoice = _invoice(db, invoice_id)
-    data = await form_data(request)
+    data = form_data(request)
     try:
         with unit_of_work(db):
             service.open_dispute(db, invoice, data.get("dispute_reason") or "", today(db), user.id)
@@ -153,7 +153,7 @@ async def invoice_dispute(request: Request, db: DB, invoice_id: uuid.UUID, user:
 
 
 @router.post("/invoices/{invoice_id}/dispute/{dispute_id}/close")
-async def invoice_dispute_close(request: Request, db: DB, invoice_id: uuid.UUID, dispute_id: uuid.UUID,
+def invoice_dispute_close(request: Request, db: DB, invoice_id: uuid.UUID, dispute_id: uuid.UUID,
                                 user: User = FINANCE):
     from invoicing.routes import _view
 
@@ -161,7 +161,7 @@ async def invoice_dispute_close(request: Request, db: DB, invoice_id: uuid.UUID,
     dispute = db.get(Dispute, dispute_id)
     if dispute is None or dispute.invoice_id != invoice.id:
         raise NotFound("No such dispute on this invoice")
-    data = await form_data(request)
+    data = form_data(request)
     try:
         with unit_of_work(db):
             service.close_dispute(db, dispute, data.get("outcome") or "", today(db), user.id)
@@ -171,11 +171,11 @@ async def invoice_dispute_close(request: Request, db: DB, invoice_id: uuid.UUID,
 
 
 @router.post("/invoices/{invoice_id}/adjust")
-async def invoice_adjust(request: Request, db: DB, invoice_id: uuid.UUID, user: User = FINANCE):
+def invoice_adjust(request: Request, db: DB, invoice_id: uuid.UUID, user: User = FINANCE):
     from invoicing.routes import _view
 
     invoice = _invoice(db, invoice_id)
-    data = await form_data(request)
+    data = form_data(request)
     try:
         pence = pounds_field(data.get("adjust_amount"), "pence")
         with unit_of_work(db):
@@ -202,11 +202,11 @@ def approvals(request: Request, db: DB, user: User = APPROVER):
 
 
 @router.post("/payments-approvals/{adjustment_id}")
-async def approve(request: Request, db: DB, adjustment_id: uuid.UUID, user: User = APPROVER):
+def approve(request: Request, db: DB, adjustment_id: uuid.UUID, user: User = APPROVER):
     adjustment = db.get(DebtAdjustment, adjustment_id)
     if adjustment is None:
         raise NotFound("No such write-off or waiver")
-    data = await form_data(request)
+    data = form_data(request)
     try:
         with unit_of_work(db):
             if data.get("decision") == "refuse":

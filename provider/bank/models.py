@@ -15,6 +15,7 @@ from sqlmodel import Field, SQLModel
 
 import provider.organisation.models  # noqa: F401
 from provider.base import id_field, timestamp_field
+from provider.money import StoredPence
 
 
 class BankImport(SQLModel, table=True):
@@ -45,7 +46,7 @@ class BankLine(SQLModel, table=True):
     import_id: uuid.UUID = Field(foreign_key="bank_imports.id", index=True)
     identity: str = Field(sa_type=String(300))
     booked_on: date = Field(index=True)
-    amount_pence: int                                     # money in positive, money out negative
+    amount_pence: StoredPence                                     # money in positive, money out negative
     reference: str = Field(default="", sa_type=String(200))
     description: str = Field(default="", sa_type=Text)
     transaction_id: str | None = Field(default=None, sa_type=String(100))

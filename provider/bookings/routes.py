@@ -23,7 +23,7 @@ from provider.db import unit_of_work
 from provider.errors import FieldErrors
 from provider.people.models import Child, ChildRelationship, FamilyMember, Relationship
 from provider.users.models import Role, User
-from provider.web.deps import DB, allow
+from provider.web.deps import DB, allow, sent_form
 from provider.web.forms import form_data
 from provider.web.templating import render
 
@@ -128,8 +128,8 @@ def booking_new(request: Request, db: DB, child_id: str | None = None, service_i
 
 
 @router.post("/bookings/new")
-async def booking_create(request: Request, db: DB, user: User = COORDINATOR):
-    data = await form_data(request, lists=("repeat_weekdays",))
+def booking_create(request: Request, db: DB, user: User = COORDINATOR):
+    data = form_data(request, lists=("repeat_weekdays",))
     action = data.pop("action", None) or "book"
     if action == "preview":
         try:
@@ -172,9 +172,9 @@ def booking_view(request: Request, db: DB, booking_id: uuid.UUID, user: User = C
     return _view(request, db, queries.get_booking(db, booking_id), user)
 
 
-async def _act(request: Request, db, booking_id: uuid.UUID, user: User, action, done: str):
+def _act(request: Request, db, booking_id: uuid.UUID, user: User, action, done: str):
     """A change to one booking from its page: back to the page, saying what was done, or the page with errors."""
-    data = await form_data(request)
+    data = form_data(request)
     booking = queries.get_booking(db, booking_id)
     try:
         with unit_of_work(db):
@@ -186,19 +186,19 @@ async def _act(request: Request, db, booking_id: uuid.UUID, user: User, action, 
 
 
 @router.post("/bookings/{booking_id}/confirm")
-async def booking_confirm(request: Request, db: DB, booking_id: uuid.UUID, user: User = COORDINATOR):
-    return await _act(request, db, booking_id, user,
+def booking_confirm(request: Request, db: DB, booking_id: uuid.UUID, user: User = COORDINATOR):
+    return _act(request, db, booking_id, user,
                       lambda db, booking, data, _: bookings.confirm_booking(db, booking, data), "confirmed")
 
 
 @router.post("/bookings/{booking_id}/cancel")
-async def booking_cancel(request: Request, db: DB, booking_id: uuid.UUID, user: User = COORDINATOR):
-    return await _act(request, db, booking_id, user, cancel_booking, "cancelled")
+def booking_cancel(request: Request, db: DB, booking_id: uuid.UUID, user: User = COORDINATOR):
+    return _act(request, db, booking_id, user, cancel_booking, "cancelled")
 
 
 @router.post("/bookings/{booking_id}/attendance")
-async def booking_attendance(request: Request, db: DB, booking_id: uuid.UUID, user: User = COORDINATOR):
-    return await _act(request, db, booking_id, user, mark_booking, "marked")
+def booking_attendance(request: Request, db: DB, booking_id: uuid.UUID, user: User = COORDINATOR):
+    return _act(request, db, booking_id, user, mark_booking, "marked")
 
 
 def _local(path: str | None) -> str | None:
@@ -209,15 +209,15 @@ def _local(path: str | None) -> str | None:
 
 
 @router.post("/attendance")
-async def attendance(request: Request, db: DB, user: User = COORDINATOR):
+def attendance(request: Request, db: DB, user: User = COORDINATOR):
     """Mark attendance from the day's list or a booking's page.
 
     Form fields: `unit_id` (repeatable) with `status` and `cancel_reason` marks those units alike; or per row
     `status-<unit id>` and `reason-<unit id>` (blank rows are left alone); or neither, with `day` and `status`
     (and `cancel_reason`), every unit of that day still booked. `next` is the page to return to.
     """
-    form = await request.form()
-    data = await form_data(request, lists=("unit_id",))
+    form = sent_form(request)
+    data = form_data(request, lists=("unit_id",))
     marks = []
     for unit_id in data.get("unit_id", []):
         marks.append({"unit_id": unit_id, "status": data.get("status"), "cancel_reason": data.get("cancel_reason")})
@@ -266,8 +266,8 @@ def rules_view(request: Request, db: DB, service_id: uuid.UUID, user: User = RUL
 
 
 @router.post("/services/{service_id}/booking-rules")
-async def rules_save(request: Request, db: DB, service_id: uuid.UUID, _: User = RULES_EDIT):
-    data = await form_data(request)
+def rules_save(request: Request, db: DB, service_id: uuid.UUID, _: User = RULES_EDIT):
+    data = form_data(request)
     service = get_service(db, service_id)
     try:
         with unit_of_work(db):

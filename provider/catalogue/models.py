@@ -9,6 +9,7 @@ from sqlalchemy import CheckConstraint, String, Text
 from sqlmodel import Field, SQLModel
 
 from provider.base import id_field
+from provider.money import StoredPence
 
 
 class Unit(StrEnum):
@@ -79,5 +80,5 @@ class PricePeriod(SQLModel, table=True):
     time_band: TimeBand = Field(default=TimeBand.all, sa_type=String(20))
     starts_on: date
     ends_on: date | None = None
-    price_pence: int
-    full_cost_pence: int
+    price_pence: StoredPence
+    full_cost_pence: StoredPence

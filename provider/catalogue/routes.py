@@ -51,8 +51,8 @@ def service_new(request: Request, _: User = FINANCE):
 
 
 @router.post("/services/new")
-async def service_create(request: Request, db: DB, _: User = FINANCE):
-    data = await form_data(request)
+def service_create(request: Request, db: DB, _: User = FINANCE):
+    data = form_data(request)
     try:
         with unit_of_work(db):
             service = catalogue.create_service(db, data)
@@ -79,8 +79,8 @@ def service_edit(request: Request, db: DB, service_id: uuid.UUID, _: User = FINA
 
 
 @router.post("/services/{service_id}/edit")
-async def service_update(request: Request, db: DB, service_id: uuid.UUID, _: User = FINANCE):
-    data = await form_data(request)
+def service_update(request: Request, db: DB, service_id: uuid.UUID, _: User = FINANCE):
+    data = form_data(request)
     service = catalogue.get_service(db, service_id)
     try:
         with unit_of_work(db):
@@ -102,8 +102,8 @@ def price_new(request: Request, db: DB, service_id: uuid.UUID, _: User = FINANCE
 
 
 @router.post("/services/{service_id}/prices/new")
-async def price_create(request: Request, db: DB, service_id: uuid.UUID, _: User = FINANCE):
-    data = await form_data(request)
+def price_create(request: Request, db: DB, service_id: uuid.UUID, _: User = FINANCE):
+    data = form_data(request)
     service = catalogue.get_service(db, service_id)
     if not service.priced_by_time_band:
         data.setdefault("time_band", TimeBand.all.value)

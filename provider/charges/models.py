@@ -13,6 +13,7 @@ from sqlalchemy import CheckConstraint, Index, String, Text, text
 from sqlmodel import Field, SQLModel
 
 from provider.base import id_field, timestamp_field
+from provider.money import StoredPence
 
 
 class ChargeState(StrEnum):
@@ -59,8 +60,8 @@ class ChargePart(SQLModel, table=True):
     kind: str = Field(sa_type=String(20))
     payer_ref: str = Field(sa_type=String(80), index=True)
     payer_name: str = Field(sa_type=String(200))
-    pence: int
+    pence: StoredPence
     units: int = 0
-    memorandum_pence: int = 0
+    memorandum_pence: StoredPence = 0
     rule: str = Field(sa_type=String(40))
     reason: str = Field(sa_type=Text)

@@ -58,8 +58,8 @@ def _recalculation_context(db, month: str, found: charges.Recalculation) -> dict
 
 
 @router.post("/charges/recalculate")
-async def recalculate_apply(request: Request, db: DB, user: User = FINANCE):
-    data = await form_data(request)
+def recalculate_apply(request: Request, db: DB, user: User = FINANCE):
+    data = form_data(request)
     month = data.get("month") or ""
     try:
         first, last = month_bounds(month)

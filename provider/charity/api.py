@@ -17,7 +17,7 @@ from provider.clock import today
 from provider.db import unit_of_work
 from provider.funders.models import CharitableFund
 from provider.users.models import Role, User
-from provider.web.deps import API_ERRORS, DB, allow
+from provider.web.deps import API_ERRORS, DB, allow, sent_body
 
 router = APIRouter(prefix="/api/charity", responses=API_ERRORS, tags=["charitable income"])
 FINANCE = allow(Role.finance)
@@ -118,10 +118,10 @@ def read_income(db: DB, income_id: uuid.UUID, _: User = RECORD_READERS):
 
 
 @router.post("/imports", response_model=ImportOut, status_code=201)
-async def import_gifts(request: Request, db: DB, filename: str = Query(default="export.csv"), user: User = FINANCE):
+def import_gifts(request: Request, db: DB, filename: str = Query(default="export.csv"), user: User = FINANCE):
     """The fundraising system's CSV export as the request body (text/csv): the columns of
     `provider.charity.importing`. Nothing is recorded if any line is wrong; a gift imported before is left out."""
-    content = await request.body()
+    content = sent_body(request)
     with unit_of_work(db):
         result = importing.import_file(db, filename, content, today(db), user.id)
     return ImportOut(filename=result.filename, gifts=result.gifts, added=result.added,

@@ -16,6 +16,7 @@ from sqlmodel import Field, SQLModel
 
 import provider.funders.models  # noqa: F401  (the table this refers to by foreign key)
 from provider.base import id_field, timestamp_field
+from provider.money import StoredPence
 
 
 class IncomeType(StrEnum):
@@ -64,7 +65,7 @@ class CharitableIncome(SQLModel, table=True):
     )
     id: uuid.UUID = id_field()
     received_on: date = Field(index=True)            # received, or recognised (a legacy once it is probable)
-    amount_pence: int
+    amount_pence: StoredPence
     income_type: IncomeType = Field(sa_type=String(20))
     sorp_head: SorpHead = Field(sa_type=String(30))
     exchange: bool                                    # exchange income (tickets, goods sold); else non-exchange

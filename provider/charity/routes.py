@@ -152,8 +152,8 @@ def income_form(request: Request, db: DB, _: User = FINANCE):
 
 
 @router.post("/charity/new")
-async def income_record(request: Request, db: DB, user: User = FINANCE):
-    data = await form_data(request)
+def income_record(request: Request, db: DB, user: User = FINANCE):
+    data = form_data(request)
     shape = {MONEY.get(k, k): v for k, v in data.items()}
     try:
         with unit_of_work(db):
@@ -174,12 +174,12 @@ def import_page(request: Request, db: DB, _: User = FINANCE):
 
 
 @router.post("/charity/import")
-async def import_upload(request: Request, db: DB, user: User = FINANCE):
-    upload = (await form_data(request)).get("file")
+def import_upload(request: Request, db: DB, user: User = FINANCE):
+    upload = (form_data(request)).get("file")
     try:
         if upload is None or isinstance(upload, str) or not upload.filename:
             raise FieldErrors({"file": "was not chosen: choose the fundraising system's export to import"})
-        content = await read_upload(upload, "file", importing.MAX_BYTES,
+        content = read_upload(upload, "file", importing.MAX_BYTES,
                                     "is larger than 5 MB: export a month or a quarter at a time")
         with unit_of_work(db):
             result = importing.import_file(db, upload.filename, content, today(db), user.id)
@@ -206,8 +206,8 @@ def income_view(request: Request, db: DB, income_id: uuid.UUID, _: User = RECORD
 
 
 @router.post("/charity/{income_id}/corrections")
-async def income_correct(request: Request, db: DB, income_id: uuid.UUID, user: User = FINANCE):
-    data = await form_data(request)
+def income_correct(request: Request, db: DB, income_id: uuid.UUID, user: User = FINANCE):
+    data = form_data(request)
     service.get_income(db, income_id)
     shape = {MONEY.get(k, k): v for k, v in data.items() if k in ("received_on", "amount", "notes")}
     try:

@@ -44,8 +44,8 @@ def invoice_pdf(db: DB, invoice_id: uuid.UUID, user: User = FAMILY):
 
 
 @router.post("/family/children/{child_id}/questions")
-async def ask_key_worker(request: Request, db: DB, child_id: uuid.UUID, user: User = FAMILY):
-    data = await form_data(request)
+def ask_key_worker(request: Request, db: DB, child_id: uuid.UUID, user: User = FAMILY):
+    data = form_data(request)
     child = child_for(db, user, child_id)
     try:
         with unit_of_work(db):
@@ -74,8 +74,8 @@ def grant_page(request: Request, db: DB, child_id: uuid.UUID, member_id: uuid.UU
 
 
 @router.post("/children/{child_id}/family/{member_id}/access")
-async def grant_save(request: Request, db: DB, child_id: uuid.UUID, member_id: uuid.UUID, user: User = GRANTING):
-    data = await form_data(request)
+def grant_save(request: Request, db: DB, child_id: uuid.UUID, member_id: uuid.UUID, user: User = GRANTING):
+    data = form_data(request)
     child = child_for(db, user, child_id)
     member = family.get_family_member(db, member_id)
     try:

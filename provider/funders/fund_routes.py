@@ -42,8 +42,8 @@ def fund_new(request: Request, db: DB, _: User = FINANCE):
 
 
 @router.post("/funds/new")
-async def fund_create(request: Request, db: DB, _: User = FINANCE):
-    data = await form_data(request, lists=("service_ids",))
+def fund_create(request: Request, db: DB, _: User = FINANCE):
+    data = form_data(request, lists=("service_ids",))
     try:
         with unit_of_work(db):
             funds.save_fund(db, data)
@@ -59,8 +59,8 @@ def fund_edit(request: Request, db: DB, fund_id: uuid.UUID, _: User = FINANCE):
 
 
 @router.post("/funds/{fund_id}")
-async def fund_update(request: Request, db: DB, fund_id: uuid.UUID, _: User = FINANCE):
-    data = await form_data(request, lists=("service_ids",))
+def fund_update(request: Request, db: DB, fund_id: uuid.UUID, _: User = FINANCE):
+    data = form_data(request, lists=("service_ids",))
     fund = funds.get_fund(db, fund_id)
     try:
         with unit_of_work(db):

@@ -57,8 +57,8 @@ def funder_new(request: Request, db: DB, kind: str | None = None, _: User = FINA
 
 
 @router.post("/funders/new")
-async def funder_create(request: Request, db: DB, _: User = FINANCE):
-    data = await form_data(request)
+def funder_create(request: Request, db: DB, _: User = FINANCE):
+    data = form_data(request)
     try:
         with unit_of_work(db):
             funder = funders.create_funder(db, data)
@@ -88,8 +88,8 @@ def funder_edit(request: Request, db: DB, funder_id: uuid.UUID, _: User = FINANC
 
 
 @router.post("/funders/{funder_id}/edit")
-async def funder_update(request: Request, db: DB, funder_id: uuid.UUID, _: User = FINANCE):
-    data = await form_data(request)
+def funder_update(request: Request, db: DB, funder_id: uuid.UUID, _: User = FINANCE):
+    data = form_data(request)
     funder = funders.get_funder(db, funder_id)
     try:
         with unit_of_work(db):
@@ -112,8 +112,8 @@ def code_new(request: Request, db: DB, funder_id: uuid.UUID, kind: str | None = 
 
 
 @router.post("/funders/{funder_id}/codes/new")
-async def code_create(request: Request, db: DB, funder_id: uuid.UUID, _: User = FINANCE):
-    data = await form_data(request)
+def code_create(request: Request, db: DB, funder_id: uuid.UUID, _: User = FINANCE):
+    data = form_data(request)
     funder = funders.get_funder(db, funder_id)
     try:
         with unit_of_work(db):
@@ -136,8 +136,8 @@ def department_new(request: Request, db: DB, funder_id: uuid.UUID, _: User = FIN
 
 
 @router.post("/funders/{funder_id}/departments/new")
-async def department_create(request: Request, db: DB, funder_id: uuid.UUID, _: User = FINANCE):
-    data = await form_data(request)
+def department_create(request: Request, db: DB, funder_id: uuid.UUID, _: User = FINANCE):
+    data = form_data(request)
     funder = funders.get_funder(db, funder_id)
     try:
         with unit_of_work(db):
@@ -155,9 +155,9 @@ def department_edit(request: Request, db: DB, funder_id: uuid.UUID, department_i
 
 
 @router.post("/funders/{funder_id}/departments/{department_id}")
-async def department_update(request: Request, db: DB, funder_id: uuid.UUID, department_id: uuid.UUID,
+def department_update(request: Request, db: DB, funder_id: uuid.UUID, department_id: uuid.UUID,
                             _: User = FINANCE):
-    data = await form_data(request)
+    data = form_data(request)
     funder = funders.get_funder(db, funder_id)
     department = codes.get_department(db, funder, department_id)
     try:

@@ -12,6 +12,7 @@ from sqlalchemy import CheckConstraint, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from provider.base import id_field, timestamp_field
+from provider.money import OptionalStoredPence, StoredPence
 
 
 class ArrangementKind(StrEnum):
@@ -131,12 +132,12 @@ class BlockContract(SQLModel, table=True):
     starts_on: date
     ends_on: date
     volume_units: int
-    value_pence: int
+    value_pence: StoredPence
     instalments: InstalmentFrequency = Field(sa_type=String(20))
     in_advance: bool = True
     covers_area_id: uuid.UUID | None = Field(default=None, foreign_key="funders.id")
     overage: Overage = Field(default=Overage.charity, sa_type=String(20))
-    overage_rate_pence: int | None = None
+    overage_rate_pence: OptionalStoredPence = None
     allowance_units: int | None = None
     counts_late_cancellations: bool = False   # a chargeable cancellation uses volume, as a delivered unit does
     under_use: UnderUse = Field(default=UnderUse.kept, sa_type=String(20))
@@ -190,13 +191,13 @@ class Arrangement(SQLModel, table=True):
     department_id: uuid.UUID | None = Field(default=None, foreign_key="funder_departments.id")
     # Caps over the arrangement's year, which starts on `year_starts` (month, day) each year.
     cap_units: int | None = None
-    cap_pence: int | None = None
+    cap_pence: OptionalStoredPence = None
     year_start_month: int = 4
     year_start_day: int = 1
     hard_limit: bool = False
     # Purchase order.
     po_number: str | None = Field(default=None, sa_type=String(60))
-    po_value_pence: int | None = None
+    po_value_pence: OptionalStoredPence = None
     po_starts_on: date | None = None
     po_ends_on: date | None = None
     # Personal budgets.
@@ -206,8 +207,8 @@ class Arrangement(SQLModel, table=True):
     holder_id: uuid.UUID | None = Field(default=None, foreign_key="family_members.id")
     nominee_id: uuid.UUID | None = Field(default=None, foreign_key="nominees.id")
     managed_account_name: str | None = Field(default=None, sa_type=String(200))
-    yearly_pence: int | None = None
-    fees_pence_per_year: int = 0
+    yearly_pence: OptionalStoredPence = None
+    fees_pence_per_year: StoredPence = 0
     agreed: bool = False
     family_agreed_by: str | None = Field(default=None, sa_type=String(200))
     family_agreed_on: date | None = None
@@ -246,7 +247,7 @@ class ArrangementRate(SQLModel, table=True):
     service_id: uuid.UUID = Field(foreign_key="services.id")
     time_band: str = Field(default="all", sa_type=String(20))
     starts_on: date
-    price_pence: int
+    price_pence: StoredPence
 
 
 class ArrangementShare(SQLModel, table=True):

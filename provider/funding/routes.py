@@ -211,8 +211,8 @@ def arrangement_new(request: Request, db: DB, child_id: str | None = None, _: Us
 
 
 @router.post("/arrangements/new")
-async def arrangement_create(request: Request, db: DB, _: User = FINANCE):
-    data = await form_data(request)
+def arrangement_create(request: Request, db: DB, _: User = FINANCE):
+    data = form_data(request)
     child = _child(db, data.get("child_id"), sent=True)
     shape, prefixes = _arrangement_from_form(data)
     try:
@@ -252,8 +252,8 @@ def arrangement_edit(request: Request, db: DB, arrangement_id: uuid.UUID, _: Use
 
 
 @router.post("/arrangements/{arrangement_id}/edit")
-async def arrangement_update(request: Request, db: DB, arrangement_id: uuid.UUID, _: User = FINANCE):
-    data = await form_data(request)
+def arrangement_update(request: Request, db: DB, arrangement_id: uuid.UUID, _: User = FINANCE):
+    data = form_data(request)
     arrangement = service.get_arrangement(db, arrangement_id)
     child = db.get(Child, arrangement.child_id)
     data = {**data, "child_id": str(arrangement.child_id), "kind": str(arrangement.kind)}
@@ -290,8 +290,8 @@ def _child_page(request: Request, db: DB, child: Child, user: User, values: dict
 
 
 @router.post("/children/{child_id}/arrangements/priority")
-async def child_priority_update(request: Request, db: DB, child_id: uuid.UUID, user: User = FINANCE):
-    data = await form_data(request)
+def child_priority_update(request: Request, db: DB, child_id: uuid.UUID, user: User = FINANCE):
+    data = form_data(request)
     child = _child(db, child_id)
     slots = sorted((int(k.split("-")[1]), v) for k, v in data.items() if re.fullmatch(r"order-\d+", k) and v)
     try:
@@ -351,8 +351,8 @@ def contract_new(request: Request, db: DB, _: User = FINANCE):
 
 
 @router.post("/contracts/new")
-async def contract_create(request: Request, db: DB, _: User = FINANCE):
-    data = await form_data(request, lists=("service_ids", "child_ids"))
+def contract_create(request: Request, db: DB, _: User = FINANCE):
+    data = form_data(request, lists=("service_ids", "child_ids"))
     try:
         with unit_of_work(db):
             contract = contracts.save_contract(db, _contract_from_form(data), pounds=True)
@@ -384,8 +384,8 @@ def contract_edit(request: Request, db: DB, contract_id: uuid.UUID, _: User = FI
 
 
 @router.post("/contracts/{contract_id}/edit")
-async def contract_update(request: Request, db: DB, contract_id: uuid.UUID, _: User = FINANCE):
-    data = await form_data(request, lists=("service_ids", "child_ids"))
+def contract_update(request: Request, db: DB, contract_id: uuid.UUID, _: User = FINANCE):
+    data = form_data(request, lists=("service_ids", "child_ids"))
     contract = contracts.get_contract(db, contract_id)
     try:
         with unit_of_work(db):
@@ -416,8 +416,8 @@ def priorities_page(request: Request, db: DB, user: User = CAN_READ):
 
 
 @router.post("/priorities")
-async def priorities_update(request: Request, db: DB, user: User = FINANCE):
-    data = await form_data(request)
+def priorities_update(request: Request, db: DB, user: User = FINANCE):
+    data = form_data(request)
     scope = data.get("service_id") or ""
     try:
         service_id = uuid.UUID(scope) if scope else None

@@ -9,6 +9,7 @@ from sqlalchemy import CheckConstraint, String, Text
 from sqlmodel import Field, SQLModel
 
 from provider.base import id_field, timestamp_field
+from provider.money import StoredPence
 
 
 class GrantAward(SQLModel, table=True):
@@ -24,7 +25,7 @@ class GrantAward(SQLModel, table=True):
     paid_by_id: uuid.UUID = Field(foreign_key="funders.id", index=True)   # the ICB paying on NHS England's behalf
     starts_on: date
     ends_on: date
-    amount_pence: int
+    amount_pence: StoredPence
     entitled_on: date                       # income then, however the money arrives
     instalments: str = Field(default="quarterly", sa_type=String(20))      # monthly or quarterly, in advance
     invoice_required: bool = True           # the paying ICB wants a grant invoice for each instalment
@@ -42,4 +43,4 @@ class BilledGrantInstalment(SQLModel, table=True):
     number: int = Field(primary_key=True)
     line_id: uuid.UUID | None = Field(default=None, foreign_key="invoice_lines.id", index=True)
     expected_id: uuid.UUID | None = Field(default=None, foreign_key="expected_payments.id")
-    pence: int
+    pence: StoredPence

@@ -43,8 +43,8 @@ def grants_page(request: Request, db: DB, _: User = FINANCE):
 
 
 @router.post("/grants")
-async def grants_record(request: Request, db: DB, user: User = FINANCE):
-    data = await form_data(request)
+def grants_record(request: Request, db: DB, user: User = FINANCE):
+    data = form_data(request)
     shape = {MONEY.get(k, k): v for k, v in data.items()}
     try:
         with unit_of_work(db):

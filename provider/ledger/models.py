@@ -13,6 +13,7 @@ from sqlalchemy import CheckConstraint, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from provider.base import id_field, timestamp_field
+from provider.money import StoredPence
 
 
 class AccountType(StrEnum):
@@ -74,8 +75,8 @@ class LedgerLine(SQLModel, table=True):
     id: uuid.UUID = id_field()
     entry_id: uuid.UUID = Field(foreign_key="ledger_entries.id", index=True)
     account_id: uuid.UUID = Field(foreign_key="ledger_accounts.id", index=True)
-    debit_pence: int = 0
-    credit_pence: int = 0
+    debit_pence: StoredPence = 0
+    credit_pence: StoredPence = 0
     payer_ref: str | None = Field(default=None, sa_type=String(120))             # the payer the line concerns
     child_id: uuid.UUID | None = Field(default=None, foreign_key="children.id")  # and the child, where there is one
 

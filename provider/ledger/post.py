@@ -14,6 +14,7 @@ from provider import hooks
 from provider.base import new_id, utcnow
 from provider.ledger.accounts import payer_of
 from provider.ledger.models import AccountingPeriod, EntryKind, LedgerAccount, LedgerEntry, LedgerLine
+from provider.money import within_storage
 
 
 class UnbalancedEntry(ValueError):
@@ -40,6 +41,8 @@ def check_balanced(lines: Sequence[Line]) -> None:
         if line.debit < 0 or line.credit < 0 or (line.debit > 0) == (line.credit > 0):
             raise UnbalancedEntry(f"each line is a debit or a credit of more than nothing ({line.account.code})")
     debits, credits = sum(line.debit for line in lines), sum(line.credit for line in lines)
+    for line in lines:
+        within_storage(line.debit or line.credit, f"a line to {line.account.code}")
     if debits != credits:
         raise UnbalancedEntry(f"debits {debits} and credits {credits} differ")
 

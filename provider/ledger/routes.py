@@ -72,8 +72,8 @@ def periods_page(request: Request, db: DB, year: str | None = None, at: str | No
 
 
 @router.post("/ledger/periods/close")
-async def close_periods(request: Request, db: DB, user: User = FINANCE):
-    data = await form_data(request)
+def close_periods(request: Request, db: DB, user: User = FINANCE):
+    data = form_data(request)
     try:
         with unit_of_work(db):
             closed = periods.close_asked(db, month=data.get("month"), year=data.get("year"), actor_id=user.id)

@@ -46,8 +46,8 @@ def holiday_new(request: Request, kind: str = "bank_holiday", _: User = ADMIN):
 
 
 @router.post("/settings/holidays/new")
-async def holiday_create(request: Request, db: DB, _: User = ADMIN):
-    data = await form_data(request)
+def holiday_create(request: Request, db: DB, _: User = ADMIN):
+    data = form_data(request)
     try:
         with unit_of_work(db):
             holiday = holidays.add_holiday(db, data)

@@ -9,6 +9,7 @@ from sqlalchemy import CheckConstraint, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from provider.base import id_field
+from provider.money import StoredPence
 
 
 class ProviderSettings(SQLModel, table=True):
@@ -28,7 +29,7 @@ class ProviderSettings(SQLModel, table=True):
     vat_number: str | None = Field(default=None, sa_type=String(20))
     financial_year_start_month: int = 4
     payment_terms_days: int = 30
-    write_off_limit_pence: int = 2_500      # a finance user may write off or waive up to this alone
+    write_off_limit_pence: StoredPence = 2_500      # a finance user may write off or waive up to this alone
 
 
 class AccountPurpose(StrEnum):

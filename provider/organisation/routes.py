@@ -56,8 +56,8 @@ def details_edit(request: Request, db: DB, _: User = ADMIN):
 
 
 @router.post("/settings/details")
-async def details_update(request: Request, db: DB, _: User = ADMIN):
-    data = await form_data(request)
+def details_update(request: Request, db: DB, _: User = ADMIN):
+    data = form_data(request)
     try:
         with unit_of_work(db):
             organisation.update_settings(db, data, Role.admin)
@@ -77,8 +77,8 @@ def terms_edit(request: Request, db: DB, _: User = FINANCE):
 
 
 @router.post("/settings/payment-terms")
-async def terms_update(request: Request, db: DB, _: User = FINANCE):
-    data = await form_data(request)
+def terms_update(request: Request, db: DB, _: User = FINANCE):
+    data = form_data(request)
     try:
         with unit_of_work(db):
             organisation.update_settings(db, data, Role.finance)
@@ -100,8 +100,8 @@ def account_new(request: Request, _: User = FINANCE):
 
 
 @router.post("/settings/bank-accounts/new")
-async def account_create(request: Request, db: DB, _: User = FINANCE):
-    data = await form_data(request)
+def account_create(request: Request, db: DB, _: User = FINANCE):
+    data = form_data(request)
     try:
         with unit_of_work(db):
             organisation.save_bank_account(db, data)
@@ -119,8 +119,8 @@ def account_edit(request: Request, db: DB, account_id: uuid.UUID, _: User = FINA
 
 
 @router.post("/settings/bank-accounts/{account_id}")
-async def account_update(request: Request, db: DB, account_id: uuid.UUID, _: User = FINANCE):
-    data = await form_data(request)
+def account_update(request: Request, db: DB, account_id: uuid.UUID, _: User = FINANCE):
+    data = form_data(request)
     account = organisation.get_bank_account(db, account_id)
     try:
         with unit_of_work(db):

@@ -39,8 +39,8 @@ def relative_new(request: Request, db: DB, child_id: uuid.UUID, user: User = COO
 
 
 @router.post("/children/{child_id}/family/new")
-async def relative_create(request: Request, db: DB, child_id: uuid.UUID, user: User = COORDINATOR):
-    data = await form_data(request)
+def relative_create(request: Request, db: DB, child_id: uuid.UUID, user: User = COORDINATOR):
+    data = form_data(request)
     child = child_for(db, user, child_id)
     try:
         with unit_of_work(db):
@@ -59,9 +59,9 @@ def relative_edit(request: Request, db: DB, child_id: uuid.UUID, member_id: uuid
 
 
 @router.post("/children/{child_id}/family/{member_id}")
-async def relative_update(request: Request, db: DB, child_id: uuid.UUID, member_id: uuid.UUID,
+def relative_update(request: Request, db: DB, child_id: uuid.UUID, member_id: uuid.UUID,
                           user: User = COORDINATOR):
-    data = await form_data(request)
+    data = form_data(request)
     child = child_for(db, user, child_id)
     link = family.link_between(db, child, member_id)
     member = family.get_family_member(db, member_id)

@@ -30,9 +30,9 @@ def _child(db, child_id: uuid.UUID) -> Child:
     return child
 
 
-async def _change(request: Request, db, child_id: uuid.UUID, user: User, lift: bool):
+def _change(request: Request, db, child_id: uuid.UUID, user: User, lift: bool):
     child = _child(db, child_id)
-    data = await form_data(request)
+    data = form_data(request)
     try:
         with unit_of_work(db):
             if lift:
@@ -45,13 +45,13 @@ async def _change(request: Request, db, child_id: uuid.UUID, user: User, lift: b
 
 
 @router.post("/children/{child_id}/hold")
-async def start(request: Request, db: DB, child_id: uuid.UUID, user: User = STAFF):
-    return await _change(request, db, child_id, user, lift=False)
+def start(request: Request, db: DB, child_id: uuid.UUID, user: User = STAFF):
+    return _change(request, db, child_id, user, lift=False)
 
 
 @router.post("/children/{child_id}/hold/lift")
-async def lift(request: Request, db: DB, child_id: uuid.UUID, user: User = STAFF):
-    return await _change(request, db, child_id, user, lift=True)
+def lift(request: Request, db: DB, child_id: uuid.UUID, user: User = STAFF):
+    return _change(request, db, child_id, user, lift=True)
 
 
 class HoldOut(BaseModel):

@@ -74,8 +74,8 @@ def invitation_page(request: Request, db: DB, token: str, _: User | None = publi
 
 
 @router.post("/invite/{token}")
-async def accept_invitation(request: Request, db: DB, token: str, _: User | None = public()):
-    data = await form_data(request)
+def accept_invitation(request: Request, db: DB, token: str, _: User | None = public()):
+    data = form_data(request)
     try:
         with unit_of_work(db):
             invitations.accept(db, token, data.get("password") or "", data.get("confirm") or "", utcnow())
@@ -124,8 +124,8 @@ def reset_page(request: Request, db: DB, token: str, _: User | None = public()):
 
 
 @router.post("/password-reset/{token}")
-async def reset(request: Request, db: DB, token: str, _: User | None = public()):
-    data = await form_data(request)
+def reset(request: Request, db: DB, token: str, _: User | None = public()):
+    data = form_data(request)
     try:
         with unit_of_work(db):
             invitations.reset(db, token, data.get("password") or "", data.get("confirm") or "", utcnow())

@@ -45,8 +45,8 @@ def nominee_new(request: Request, _: User = COORDINATOR):
 
 
 @router.post("/nominees/new")
-async def nominee_create(request: Request, db: DB, _: User = COORDINATOR):
-    data = await form_data(request)
+def nominee_create(request: Request, db: DB, _: User = COORDINATOR):
+    data = form_data(request)
     try:
         with unit_of_work(db):
             nominee = service.create_nominee(db, data)
@@ -71,8 +71,8 @@ def nominee_edit(request: Request, db: DB, nominee_id: uuid.UUID, _: User = COOR
 
 
 @router.post("/nominees/{nominee_id}/edit")
-async def nominee_update(request: Request, db: DB, nominee_id: uuid.UUID, _: User = COORDINATOR):
-    data = await form_data(request)
+def nominee_update(request: Request, db: DB, nominee_id: uuid.UUID, _: User = COORDINATOR):
+    data = form_data(request)
     nominee = service.get_nominee(db, nominee_id)
     try:
         with unit_of_work(db):
@@ -94,8 +94,8 @@ def nomination_new(request: Request, db: DB, child_id: uuid.UUID, user: User = C
 
 
 @router.post("/children/{child_id}/nominations/new")
-async def nomination_create(request: Request, db: DB, child_id: uuid.UUID, user: User = COORDINATOR):
-    data = await form_data(request)
+def nomination_create(request: Request, db: DB, child_id: uuid.UUID, user: User = COORDINATOR):
+    data = form_data(request)
     child = child_for(db, user, child_id)
     try:
         with unit_of_work(db):
@@ -124,8 +124,8 @@ def withdrawal_new(request: Request, db: DB, nomination_id: uuid.UUID, _: User =
 
 
 @router.post("/nominations/{nomination_id}/withdraw")
-async def withdrawal_create(request: Request, db: DB, nomination_id: uuid.UUID, _: User = COORDINATOR):
-    data = await form_data(request)
+def withdrawal_create(request: Request, db: DB, nomination_id: uuid.UUID, _: User = COORDINATOR):
+    data = form_data(request)
     nomination = service.get_nomination(db, nomination_id)
     try:
         with unit_of_work(db):

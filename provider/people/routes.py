@@ -61,8 +61,8 @@ def child_new(request: Request, db: DB, _: User = COORDINATOR):
 
 
 @router.post("/children/new")
-async def child_create(request: Request, db: DB, _: User = COORDINATOR):
-    data = await form_data(request)
+def child_create(request: Request, db: DB, _: User = COORDINATOR):
+    data = form_data(request)
     try:
         with unit_of_work(db):
             child = service.create_child(db, data)
@@ -101,8 +101,8 @@ def child_edit(request: Request, db: DB, child_id: uuid.UUID, user: User = COORD
 
 
 @router.post("/children/{child_id}/edit")
-async def child_update(request: Request, db: DB, child_id: uuid.UUID, user: User = COORDINATOR):
-    data = await form_data(request)
+def child_update(request: Request, db: DB, child_id: uuid.UUID, user: User = COORDINATOR):
+    data = form_data(request)
     child = child_for(db, user, child_id)
     try:
         with unit_of_work(db):

@@ -36,8 +36,8 @@ def user_new(request: Request, _: User = ADMIN):
 
 
 @router.post("/users/new")
-async def user_create(request: Request, db: DB, _: User = ADMIN):
-    data = await form_data(request)
+def user_create(request: Request, db: DB, _: User = ADMIN):
+    data = form_data(request)
     try:
         with unit_of_work(db):
             user = service.create_user(db, data)
@@ -56,8 +56,8 @@ def user_view(request: Request, db: DB, user_id: uuid.UUID, _: User = ADMIN):
 
 
 @router.post("/users/{user_id}")
-async def user_update(request: Request, db: DB, user_id: uuid.UUID, actor: User = ADMIN):
-    data = await form_data(request)
+def user_update(request: Request, db: DB, user_id: uuid.UUID, actor: User = ADMIN):
+    data = form_data(request)
     user = service.get_user(db, user_id)
     session = None
     try:

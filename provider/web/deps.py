@@ -110,35 +110,66 @@ class SignedIn:
         return self.role.label
 
 
-async def check_csrf(request: Request) -> None:
+async def read_content(request: Request) -> None:
+    """Reads an unsafe request's body (and form) once, on the event loop, before any database work.
+
+    The guards and routes that follow are plain functions run in the thread pool: they find what was sent on
+    `request.state.body` and `request.state.form`, so no route awaits the network while holding a session.
+    """
+    request.state.body = b""
+    request.state.form = None
+    if request.method in SAFE_METHODS:
+        return
+    try:
+        request.state.body = await request.body()  # kept whole first, so a route reading the raw body still can
+    except RuntimeError:
+        pass  # FastAPI parsed a form with files already, and the stream with it: the form is kept instead
+    if "form" in request.headers.get("content-type", ""):
+        request.state.form = await request.form()
+
+
+Content = Annotated[None, Depends(read_content)]
+
+
+def sent_form(request: Request):
+    """The submitted form `read_content` kept, or None when the request carried none."""
+    if not hasattr(request.state, "form"):
+        raise RuntimeError("read_content must run before a route reads its form")
+    return request.state.form
+
+
+def sent_body(request: Request) -> bytes:
+    """The raw body `read_content` kept (empty for a safe request)."""
+    if not hasattr(request.state, "body"):
+        raise RuntimeError("read_content must run before a route reads its body")
+    return request.state.body
+
+
+def check_csrf(request: Request) -> None:
     if request.method in SAFE_METHODS or getattr(request.state, "auth_kind", None) == "bearer":
         return
     offered = request.headers.get(security.CSRF_HEADER)
-    if offered is None and "form" in request.headers.get("content-type", ""):
-        offered = (await request.form()).get(security.CSRF_FIELD)
+    form = sent_form(request)
+    if offered is None and form is not None:
+        offered = form.get(security.CSRF_FIELD)
     secret = request.app.state.settings.secret_key
     if not security.csrf_matches(secret, browser_token(request), offered):
         raise Forbidden("The form's security token is missing or out of date. Go back, reload the page and try again.")
 
 
-async def refuse_nul(request: Request) -> None:
+def refuse_nul(request: Request) -> None:
     """PostgreSQL cannot hold a NUL character in text, so no parameter or field may carry one: refused by name."""
     fields = [name for name, value in (*request.path_params.items(), *request.query_params.multi_items())
               if "\x00" in str(value)]
-    content_type = request.headers.get("content-type", "")
-    if "json" in content_type:
-        body = await request.body()
+    form = sent_form(request)
+    if "json" in request.headers.get("content-type", ""):
+        body = request.state.body
         if b"\\u0000" in body:
             try:
                 fields += _nul_fields(json.loads(body), "")
             except ValueError:
                 pass  # the route refuses JSON it cannot read
-    elif "form" in content_type:
-        try:
-            await request.body()  # kept whole first, so that a route reading the raw body still can
-        except RuntimeError:
-            pass  # Starlette parsed the form already, and the stream with it: the form is kept instead
-        form = await request.form()
+    elif form is not None:
         fields += [name for name, value in form.multi_items() if isinstance(value, str) and "\x00" in value]
     if fields:
         raise FieldErrors({field or "body": "must not contain a NUL character" for field in fields})
@@ -159,14 +190,14 @@ def _nul_fields(value, path: str) -> list[str]:
 def allow(*roles: Role):
     """Only signed-in users with one of these roles; unsafe requests also need the CSRF token."""
 
-    async def guard(request: Request, db: DB) -> User:
+    def guard(request: Request, db: DB, _: Content) -> User:
         user = resolve_user(request, db)
         if user is None:
             raise NotAuthenticated()
-        await check_csrf(request)
+        check_csrf(request)
         if user.role not in roles:
             raise Forbidden("Your role does not give you access to this page.")
-        await refuse_nul(request)
+        refuse_nul(request)
         set_actor(db, user)
         return user
 
@@ -177,10 +208,10 @@ def allow(*roles: Role):
 def public():
     """Anyone, signed in or not; unsafe requests still need the CSRF token."""
 
-    async def guard(request: Request, db: DB) -> User | None:
+    def guard(request: Request, db: DB, _: Content) -> User | None:
         user = resolve_user(request, db)
-        await check_csrf(request)
-        await refuse_nul(request)
+        check_csrf(request)
+        refuse_nul(request)
         return user
 
     setattr(guard, ACCESS_ATTR, "public")

@@ -7,8 +7,10 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from provider.db import is_locked
 from provider.errors import Conflict, FieldErrors, Forbidden, NotAuthenticated, NotFound, messages_from_validation
 from provider.web.templating import render
 
@@ -68,6 +70,17 @@ def install(app: FastAPI) -> None:
             return refusal(request, 422, "There is a problem", "Some of what was sent is not valid.", {"body": problem})
         titles = {404: "Page not found", 405: "Not allowed"}
         return refusal(request, exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail))
+
+    @app.exception_handler(OperationalError)
+    async def database_busy(request: Request, exc: OperationalError):
+        if not is_locked(exc):
+            return await unexpected(request, exc)
+        log.warning("database busy on %s %s: answered 503", request.method, request.url.path)
+        answer = refusal(request, 503, "Lantern is busy",
+                         "Another task is writing to the database just now, so nothing was changed. "
+                         "Wait a moment and try again.")
+        answer.headers["Retry-After"] = "5"
+        return answer
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception):

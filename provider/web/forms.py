@@ -7,11 +7,14 @@ from typing import Any
 
 from fastapi import Request
 
+from starlette.datastructures import FormData
+
+from provider.web.deps import sent_form
 from provider.web.security import CSRF_FIELD
 
 
-async def form_data(request: Request, *, lists: tuple[str, ...] = ()) -> dict[str, Any]:
-    form = await request.form()
+def form_data(request: Request, *, lists: tuple[str, ...] = ()) -> dict[str, Any]:
+    form = sent_form(request) or FormData()
     data: dict[str, Any] = {}
     for key in form.keys():
         if key == CSRF_FIELD:
@@ -34,13 +37,13 @@ MB = 1024 * 1024
 UPLOAD_MAX_BYTES = 10 * MB  # for an upload that sets no limit of its own
 
 
-async def read_upload(upload: Any, field: str, max_bytes: int = UPLOAD_MAX_BYTES,
+def read_upload(upload: Any, field: str, max_bytes: int = UPLOAD_MAX_BYTES,
                       too_large: str | None = None) -> bytes:
     """An uploaded file's bytes, reading at most one byte past `max_bytes`; FieldErrors naming the field when the file
     is larger. `too_large` words the refusal for a page that shows the message without the field's name."""
     from provider.errors import FieldErrors
 
-    content = await upload.read(max_bytes + 1)
+    content = upload.file.read(max_bytes + 1)  # the form is spooled already: a plain read in the thread pool
     if len(content) > max_bytes:
         raise FieldErrors({field: too_large or f"is larger than {max_bytes / MB:g} MB: choose a smaller file"})
     return content
