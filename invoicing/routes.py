@@ -106,9 +106,9 @@ def run_issue(request: Request, db: DB, user: User = FINANCE):
 
 
 @router.post("/invoices/run/release")
-async def run_release(request: Request, db: DB, user: User = FINANCE):
+def run_release(request: Request, db: DB, user: User = FINANCE):
     """Release one family's invoice for the month from a bereavement hold, on a named person's decision."""
-    data = await form_data(request)
+    data = form_data(request)
     month = data.get("month") or ""
     try:
         first, last = month_bounds(month)

@@ -67,8 +67,8 @@ def batch_page(request: Request, db: DB, month: str | None = None, _: User = STA
 
 
 @router.post("/isf/{agreement_id}/statements/{number}/release")
-async def release_page(request: Request, db: DB, agreement_id: uuid.UUID, number: int, user: User = STAFF):
-    data = await form_data(request)
+def release_page(request: Request, db: DB, agreement_id: uuid.UUID, number: int, user: User = STAFF):
+    data = form_data(request)
     agreement = service.get_agreement(db, agreement_id)
     month = f"{statements.period(agreement, number).ends_on:%Y-%m}"
     try:

@@ -4,14 +4,14 @@ A user whose two-factor sign-in is already on counts as enrolled from now: their
 have passed the second step, so they stop working, and new ones work.
 
 Revision ID: 0028
-Revises: 0026
+Revises: 0027
 """
 import sqlalchemy as sa
 from alembic import op
 
 
 revision = '0028'
-down_revision = '0026'
+down_revision = '0027'
 branch_labels = None
 depends_on = None
 

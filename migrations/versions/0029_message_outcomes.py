@@ -3,7 +3,7 @@
 An attempt (a row of sent_messages) is committed before it is handed over, so one with no outcome was interrupted.
 
 Revision ID: 0029
-Revises: 0026
+Revises: 0028
 """
 import sqlalchemy as sa
 from alembic import op
@@ -11,7 +11,7 @@ from alembic import op
 from provider import db_triggers
 
 revision = '0029'
-down_revision = '0026'
+down_revision = '0028'
 branch_labels = None
 depends_on = None
 

@@ -2,13 +2,13 @@
 quotes its own payer's contract reference.
 
 Revision ID: 0030
-Revises: 0026
+Revises: 0029
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0030'
-down_revision = '0026'
+down_revision = '0029'
 branch_labels = None
 depends_on = None
 

@@ -2,13 +2,13 @@
 year's ISF, a contract's value) can pass INTEGER's £21,474,836.47. SQLite already keeps every integer in 64 bits.
 
 Revision ID: 0031
-Revises: 0026
+Revises: 0030
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0031'
-down_revision = '0026'
+down_revision = '0030'
 branch_labels = None
 depends_on = None
 

@@ -96,8 +96,8 @@ def reset_request_page(request: Request, _: User | None = public()):
 
 
 @router.post("/password-reset")
-async def reset_request(request: Request, db: DB, _: User | None = public()):
-    data = await form_data(request)
+def reset_request(request: Request, db: DB, _: User | None = public()):
+    data = form_data(request)
     base = _public_url(request)
     if base is None:
         return _reset_request_page(request, {}, {}, False)

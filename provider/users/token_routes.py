@@ -34,8 +34,8 @@ def own_tokens(request: Request, db: DB, user: User = EVERYONE):
 
 
 @router.post("/account/tokens")
-async def make_token(request: Request, db: DB, user: User = EVERYONE):
-    data = await form_data(request)
+def make_token(request: Request, db: DB, user: User = EVERYONE):
+    data = form_data(request)
     try:
         with unit_of_work(db):
             token = create_api_token(db, user, data.get("name") or "", sign_ins.token_days(data.get("days")),
