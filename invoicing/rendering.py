@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -60,9 +61,19 @@ def pending(db: Session) -> list[Pending]:
     if funded:
         ids = [row[0] for row in funded]
         data = dict(db.exec(select(Invoice.id, Invoice.data).where(Invoice.id.in_(ids))).all())
+        cancelled = _credited_in_full(db, ids)
         found += [Pending("backing", id_, number, payer) for id_, number, payer, _ in funded
-                  if json.loads(data[id_]).get("backing_reference")]
+                  if json.loads(data[id_]).get("backing_reference") and id_ not in cancelled]
     return found
+
+
+def _credited_in_full(db: Session, ids: list) -> set:
+    """Invoices whose credit notes cancel all of them: the care a schedule would list was credited, and the parts it
+    would be made from were freed, so no schedule is owed (the payer has the invoice and its credit note)."""
+    totals = dict(db.exec(select(Invoice.id, Invoice.total_pence).where(Invoice.id.in_(ids))).all())
+    credited = db.exec(select(CreditNote.invoice_id, func.sum(CreditNote.total_pence))
+                       .where(CreditNote.invoice_id.in_(ids)).group_by(CreditNote.invoice_id)).all()
+    return {invoice_id for invoice_id, pence in credited if pence >= totals[invoice_id]}
 
 
 def render_pending(db: Session, items: list[Pending] | None = None,

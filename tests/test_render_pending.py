@@ -135,3 +135,24 @@ def test_concurrent_first_reads_of_an_unrendered_pdf_all_get_the_same_bytes(fres
     assert len(answers) == 8 and len(set(answers)) == 1
     assert answers[0][0] == "INV2728000003.pdf" and answers[0][1].startswith(b"%PDF")
     assert _stored(fresh_database_url) == {}
+
+
+def test_an_nhs_invoice_credited_in_full_before_its_schedule_was_made_owes_no_schedule(
+        run, fresh_database_url):  # noqa: F811
+    from invoicing.credits import credit
+
+    _issued_then_killed(fresh_database_url, {"Riverside ICB"})
+    engine = make_engine(fresh_database_url)
+    try:
+        with open_session(engine) as session, unit_of_work(session):
+            riverside = session.exec(select(Invoice).where(Invoice.payer_name == "Riverside ICB")).one()
+            credit(session, riverside, "Billed to the wrong ICB")
+    finally:
+        engine.dispose()
+    reported = run(fresh_database_url, "check").stdout.splitlines()
+    assert not any("backing schedule" in line for line in reported)   # its care was credited: no schedule is owed
+    assert any("Credit note" in line and "Riverside ICB" in line for line in reported)
+    rendered = run(fresh_database_url, "render-pending")
+    assert rendered.returncode == 0, rendered.stderr
+    assert rendered.stdout.strip() == "Rendered 2 pending document(s)."   # the invoice and its credit note
+    assert run(fresh_database_url, "check").returncode == 0
