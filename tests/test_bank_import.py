@@ -25,6 +25,7 @@ from provider.bank.parse import StatementLine, amount_pence, parse
 from invoicing.models import Invoice
 from invoicing.payments.balances import outstanding
 from invoicing.payments.models import Allocation, Payment
+from invoicing.rendering import render_pending
 from lantern import demo
 from provider.audit.models import AuditEvent
 from provider.db import make_engine, open_session, unit_of_work
@@ -451,6 +452,7 @@ def test_the_bank_import_command_imports_a_file_and_refuses_a_bad_one(run, fresh
     try:
         with open_session(engine) as session:
             build_willow(session)
+            render_pending(session)   # as `lantern demo` does after its commit: the check then finds every PDF
     finally:
         engine.dispose()
     path = str(FIXTURES / "paid_in_out.csv")

@@ -40,6 +40,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('bank_lines', schema=None) as batch_op:
-        batch_op.drop_column('description_numbers')
-        batch_op.drop_column('reference_numbers')
+    # Plain DROP COLUMN on both engines (SQLite 3.35+): a batch rebuild would drop a table others refer to.
+    op.drop_column('bank_lines', 'description_numbers')
+    op.drop_column('bank_lines', 'reference_numbers')

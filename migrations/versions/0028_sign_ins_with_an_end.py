@@ -39,13 +39,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
-        batch_op.drop_column('revoked_reason')
-        batch_op.drop_column('epoch')
-        batch_op.drop_column('last_used_at')
-        batch_op.drop_column('expires_at')
-    with op.batch_alter_table('login_sessions', schema=None) as batch_op:
-        batch_op.drop_column('epoch')
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_column('two_factor_since')
-        batch_op.drop_column('sign_in_epoch')
+    # Plain DROP COLUMN on both engines (SQLite 3.35+): a batch rebuild of `users` would drop a table others refer to.
+    for table, column in [('api_tokens', 'revoked_reason'), ('api_tokens', 'epoch'), ('api_tokens', 'last_used_at'),
+                          ('api_tokens', 'expires_at'), ('login_sessions', 'epoch'), ('users', 'two_factor_since'),
+                          ('users', 'sign_in_epoch')]:
+        op.drop_column(table, column)

@@ -35,8 +35,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('arrangement_shares', schema=None) as batch_op:
-        batch_op.drop_column('contract_reference')
+    op.drop_column('arrangement_shares', 'contract_reference')   # plain DROP COLUMN: no table rebuilt
     with op.batch_alter_table('hold_releases', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_hold_releases_hold_id'))
     op.drop_table('hold_releases')
