@@ -19,7 +19,7 @@ from provider.dates import month_bounds
 from provider.db import unit_of_work
 from provider.errors import Conflict, NotFound
 from provider.fields import PenceIn
-from provider.people.holds import ReleaseIn
+from provider.people.schemas import ReleaseIn
 from provider.users.models import Role, User
 from provider.web.deps import API_ERRORS, DB, allow
 

@@ -14,7 +14,7 @@ from provider.clock import today
 from provider.dates import month_bounds
 from provider.db import unit_of_work
 from provider.errors import FieldErrors
-from provider.people.holds import ReleaseIn
+from provider.people.schemas import ReleaseIn
 from provider.users.models import Role, User
 from provider.web.deps import API_ERRORS, DB, allow
 from provider.web.forms import form_data

@@ -12,7 +12,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from provider.base import Day
 from provider.fields import Email, Name, Phone, Text, between, blank_is_none, optional
 from provider.funders.models import CodeKind, DepartmentKind, FunderKind
-from provider.organisation.service import PaymentTerms
+from provider.organisation.schemas import PaymentTerms
 
 
 # --- funders ---------------------------------------------------------------------------------------------------

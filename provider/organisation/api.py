@@ -8,10 +8,9 @@ from fastapi import APIRouter, Query, Response
 from provider.db import unit_of_work
 from provider.errors import NotFound
 from provider.organisation import holidays, service as organisation
-from provider.organisation.holidays import HolidayIn, HolidayOut
 from provider.organisation.models import HolidayKind
-from provider.organisation.service import (BankAccountIn, BankAccountOut, BankAccountPatch, SettingsOut,
-                                           SettingsPatch)
+from provider.organisation.schemas import (BankAccountIn, BankAccountOut, BankAccountPatch, HolidayIn, HolidayOut,
+                                           SettingsOut, SettingsPatch)
 from provider.users.models import Role, User
 from provider.web.deps import API_ERRORS, DB, allow
 

@@ -4,35 +4,17 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from provider.base import Day
 from provider.dated import span
 from provider.dates import long_date
 from provider.errors import FieldErrors, NotFound
 from provider.organisation.changes import validate_new
 from provider.organisation.models import Holiday, HolidayKind
+from provider.organisation.schemas import HolidayIn
 
 KIND_LABELS = {HolidayKind.bank_holiday: "Bank holiday", HolidayKind.school_holiday: "School holiday"}
-
-
-class HolidayIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    kind: HolidayKind
-    name: str = Field(min_length=1, max_length=100, description='e.g. "Easter Monday", "Summer holidays 2026"')
-    starts_on: Day = Field(description="The day of a bank holiday; the first day of a school holiday")
-    ends_on: Day | None = Field(default=None, description="The last day of a school holiday; omit for a bank holiday")
-
-
-class HolidayOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: uuid.UUID
-    kind: HolidayKind
-    name: str
-    starts_on: date
-    ends_on: date
 
 
 def holidays_in_year(db: Session, year: int | None, kind: HolidayKind | None = None) -> list[Holiday]:

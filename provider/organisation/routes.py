@@ -14,6 +14,7 @@ from provider.errors import FieldErrors
 from provider.organisation import holiday_routes, service as organisation
 from provider.organisation.changes import values_of
 from provider.organisation.models import BankAccount
+from provider.organisation.schemas import BankAccountIn, SettingsIn
 from provider.users.models import Role, User
 from provider.web.deps import DB, allow
 from provider.web.forms import form_data
@@ -51,7 +52,7 @@ def _details_form(request: Request, values: dict, errors: dict, status: int = 20
 @router.get("/settings/details")
 def details_edit(request: Request, db: DB, _: User = ADMIN):
     settings = organisation.get_settings(db)
-    values = values_of(settings, organisation.SettingsIn) if settings else {"financial_year_start_month": 4}
+    values = values_of(settings, SettingsIn) if settings else {"financial_year_start_month": 4}
     return _details_form(request, _text(values), {})
 
 
@@ -113,7 +114,7 @@ def account_create(request: Request, db: DB, _: User = FINANCE):
 @router.get("/settings/bank-accounts/{account_id}")
 def account_edit(request: Request, db: DB, account_id: uuid.UUID, _: User = FINANCE):
     account = organisation.get_bank_account(db, account_id)
-    values = _text(values_of(account, organisation.BankAccountIn))
+    values = _text(values_of(account, BankAccountIn))
     values["sort_code"] = organisation.show_sort_code(account.sort_code)
     return _account_form(request, values, {}, account)
 
@@ -126,6 +127,6 @@ def account_update(request: Request, db: DB, account_id: uuid.UUID, _: User = FI
         with unit_of_work(db):
             organisation.save_bank_account(db, data, account)
     except FieldErrors as exc:
-        return _account_form(request, {**_text(values_of(account, organisation.BankAccountIn)), **data},
+        return _account_form(request, {**_text(values_of(account, BankAccountIn)), **data},
                              exc.errors, account, 422)
     return RedirectResponse("/settings?saved=1#bank-accounts", status_code=303)

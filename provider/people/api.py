@@ -11,12 +11,13 @@ from provider.clock import today
 from provider.db import unit_of_work
 from provider.people import family, nominations, service
 from provider.people.access import child_for
-from provider.people.family import FamilyMemberOut, FamilyMemberUpdate, NewRelative, RelationshipIn, RelativeOut
 from provider.people.models import Child
-from provider.people.nominations import (NominationCreate, NominationOut, NomineeCreate, NomineeDetailOut,
-                                         NomineeOut, NomineeUpdate, WithdrawalIn)
 from provider.people.permissions import CAN_READ, CAN_SEE_A_CHILD, COORDINATOR
-from provider.people.service import ChildCreate, ChildOut, ChildUpdate
+from provider.people.schemas import (
+    ChildCreate, ChildOut, ChildUpdate, FamilyMemberOut, FamilyMemberUpdate, NewRelative, NominationCreate,
+    NominationOut, NomineeCreate, NomineeDetailOut, NomineeOut, NomineeUpdate, RelationshipIn, RelativeOut,
+    WithdrawalIn,
+)
 from provider.users.models import User
 from provider.web.deps import API_ERRORS, DB
 

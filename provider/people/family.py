@@ -2,66 +2,16 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 from sqlmodel import Session, select
 
-from provider.base import Day
 from provider.clock import today
 from provider.errors import Conflict, FieldErrors, NotFound, validate
-from provider.fields import Email, Phone, Text, not_in_future
+from provider.fields import not_in_future
 from provider.people.models import RELATIONSHIP_LABELS, Child, ChildRelationship, FamilyMember, Relationship
-
-FullName = Annotated[str, Field(min_length=1, max_length=200)]
-
-
-class FamilyMemberUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    name: FullName | None = None
-    date_of_birth: Day | None = None
-    address: Text | None = None
-    email: Email = None
-    phone: Phone = None
-    notes: Text | None = None
-
-
-class FamilyMemberCreate(FamilyMemberUpdate):
-    name: FullName
-    address: Text = ""
-    notes: Text = ""
-
-
-class RelationshipIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    relationship: Relationship
-    parental_responsibility: bool = False
-
-
-class NewRelative(FamilyMemberCreate):
-    """A new family member and how they are related to the child."""
-
-    relationship: Relationship
-    parental_responsibility: bool = False
-
-
-class FamilyMemberOut(BaseModel):
-    id: uuid.UUID
-    name: str
-    date_of_birth: date | None
-    address: str
-    email: str | None
-    phone: str | None
-    notes: str
-
-
-class RelativeOut(FamilyMemberOut):
-    relationship: Relationship
-    relationship_label: str
-    parental_responsibility: bool
-    is_sibling: bool = Field(description="A sibling can take part in services such as sibling support")
-
+from provider.people.schemas import FamilyMemberUpdate, NewRelative, RelationshipIn
 
 MEMBER_FIELDS = tuple(FamilyMemberUpdate.model_fields)
 RELATIONSHIP_FIELDS = tuple(RelationshipIn.model_fields)

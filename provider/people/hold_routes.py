@@ -13,6 +13,7 @@ from provider.db import unit_of_work
 from provider.errors import FieldErrors, NotFound
 from provider.people import holds
 from provider.people.models import Child
+from provider.people.schemas import HoldIn
 from provider.users.models import Role, User
 from provider.web.deps import API_ERRORS, DB, allow
 from provider.web.forms import form_data
@@ -77,14 +78,14 @@ def read(db: DB, child_id: uuid.UUID, _: User = STAFF):
 
 
 @api.post("/children/{child_id}/bereavement-hold", response_model=HoldOut, status_code=201)
-def start_api(db: DB, child_id: uuid.UUID, shape: holds.HoldIn, user: User = STAFF):
+def start_api(db: DB, child_id: uuid.UUID, shape: HoldIn, user: User = STAFF):
     with unit_of_work(db):
         hold = holds.start_hold(db, _child(db, child_id), user.name, shape)
     return _out(hold)
 
 
 @api.post("/children/{child_id}/bereavement-hold/lift", response_model=HoldOut)
-def lift_api(db: DB, child_id: uuid.UUID, shape: holds.HoldIn, user: User = STAFF):
+def lift_api(db: DB, child_id: uuid.UUID, shape: HoldIn, user: User = STAFF):
     with unit_of_work(db):
         hold = holds.lift_hold(db, _child(db, child_id), user.name, shape)
     return _out(hold)

@@ -6,29 +6,17 @@ import uuid
 from collections.abc import Iterable
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, select
 
 from provider.clock import today
 from provider.dates import long_date
 from provider.errors import FieldErrors
 from provider.people.models import BereavementHold, Child, ChildRelationship, HoldRelease
+from provider.people.schemas import HoldIn, ReleaseIn
 from provider.users.models import User
 from provider.organisation.changes import validate_new
 
 BY_LANTERN = "Lantern, when the death was recorded"
-
-
-class HoldIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    reason: str = ""
-
-
-class ReleaseIn(BaseModel):
-    """A named person's decision that one document goes to the family despite the hold."""
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    decided_by: str = Field(default="", max_length=200, description="Who decided the document should go")
-    reason: str = Field(default="", max_length=2000, description="Why it should go now")
 
 
 def open_hold(db: Session, child_id: uuid.UUID) -> BereavementHold | None:

@@ -3,83 +3,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from provider import hooks
-from provider.base import Day
 from provider.clock import today
 from provider.dates import long_date
 from provider.errors import FieldErrors, NotFound, validate
-from provider.fields import Email, Name, Phone, Text, not_in_future
+from provider.fields import not_in_future
 from provider.people.models import Child, Nomination, Nominee, NomineeKind
+from provider.people.schemas import NominationCreate, NomineeCreate, NomineeUpdate, WithdrawalIn
 
-FullName = Annotated[str, Field(min_length=1, max_length=200)]
-Address = Annotated[str, Field(min_length=1, max_length=2000)]
 NOMINEE_KIND_LABELS = {NomineeKind.person: "A person", NomineeKind.organisation: "An organisation"}
-
-
-class NomineeUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    kind: NomineeKind | None = None
-    name: FullName | None = None
-    contact_name: Name = None
-    address: Address | None = None
-    email: Email = None
-    phone: Phone = None
-    notes: Text | None = None
-
-
-class NomineeCreate(NomineeUpdate):
-    kind: NomineeKind
-    name: FullName
-    address: Address
-    notes: Text = ""
-
-
-class NominationCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    child_id: uuid.UUID
-    budget: FullName = Field(description='Which budget, e.g. "Personal health budget — Riverside ICB"')
-    nominated_by: FullName = Field(description="Who nominated in writing, e.g. the child's father")
-    received_on: Day
-    withdrawn_on: Day | None = None
-
-
-class WithdrawalIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    withdrawn_on: Day
-
-
-class NomineeOut(BaseModel):
-    id: uuid.UUID
-    kind: NomineeKind
-    name: str
-    contact_name: str | None
-    address: str
-    email: str | None
-    phone: str | None
-    notes: str
-
-
-class NominationOut(BaseModel):
-    id: uuid.UUID
-    nominee_id: uuid.UUID
-    nominee_name: str
-    child_id: uuid.UUID
-    child_name: str
-    budget: str
-    nominated_by: str
-    received_on: date
-    withdrawn_on: date | None
-    in_force: bool = Field(description="In force today: received, and not withdrawn")
-
-
-class NomineeDetailOut(NomineeOut):
-    nominations: list[NominationOut]
 
 
 NOMINEE_FIELDS = tuple(NomineeUpdate.model_fields)

@@ -6,74 +6,25 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy import and_, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from provider.base import Day
 from provider.clock import today
 from provider.errors import FieldErrors, validate
 from provider.funders.models import Funder, FunderKind
-from provider.fields import ShortText, Text, not_in_future, optional
+from provider.fields import not_in_future
 from provider.people import holds
 from provider.people.models import Child, ChildStatus
-from provider.people.nhs import format_nhs_number, normalise_nhs_number
+from provider.people.nhs import format_nhs_number
+from provider.people.schemas import ChildCreate, ChildUpdate
 from provider.users.models import Role, User
 
 PER_PAGE = 50
-NhsNumber = optional(20, AfterValidator(normalise_nhs_number))
-PersonName = Annotated[str, Field(min_length=1, max_length=100)]
-PreferredName = optional(100)
-
-
-class ChildUpdate(BaseModel):
-    """A change to a child: only the fields sent are changed."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    first_name: PersonName | None = None
-    last_name: PersonName | None = None
-    preferred_name: PreferredName = None
-    date_of_birth: Day | None = None
-    nhs_number: NhsNumber = None
-    council_reference: ShortText = None
-    home_authority_id: uuid.UUID | None = None
-    icb_id: uuid.UUID | None = None
-    key_worker_id: uuid.UUID | None = None
-    status: ChildStatus | None = None
-    status_date: Day | None = None
-    notes: Text | None = None
-
-
-class ChildCreate(ChildUpdate):
-    first_name: PersonName
-    last_name: PersonName
-    date_of_birth: Day
-    status: ChildStatus = ChildStatus.active
-    notes: Text = ""
-
-
 REQUIRED = ("first_name", "last_name", "date_of_birth", "status")
 FIELDS = tuple(ChildUpdate.model_fields)
-
-
-class ChildOut(BaseModel):
-    id: uuid.UUID
-    first_name: str
-    last_name: str
-    preferred_name: str | None
-    display_name: str
-    date_of_birth: date
-    nhs_number: str | None = Field(description="Shown 3-3-4, e.g. 943 476 5919")
-    council_reference: str | None
-    home_authority_id: uuid.UUID | None
-    icb_id: uuid.UUID | None
-    key_worker_id: uuid.UUID | None
-    status: ChildStatus
-    status_date: date | None
-    notes: str | None = Field(description="Staff notes; not shown to families")
 
 
 def child_out(child: Child, *, with_notes: bool = True) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from provider.db import unit_of_work
 from provider.errors import Forbidden
 from provider.users import service, sign_ins
 from provider.users.models import Role, User
-from provider.users.service import UserCreate, UserOut, UserUpdate
+from provider.users.schemas import UserCreate, UserOut, UserUpdate
 from provider.web.deps import API_ERRORS, DB, allow, request_now
 from provider.web.security import create_api_token
 

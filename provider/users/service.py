@@ -3,50 +3,16 @@ from __future__ import annotations
 
 import uuid
 
-from typing import Annotated
-
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 from sqlmodel import Session, select
 
 from provider.base import utcnow
 from provider.errors import FieldErrors, NotFound, validate
 from provider.users import sign_ins
-from provider.users.models import Role, User
+from provider.users.models import User
 from provider.users.passwords import hash_password, password_problem, verify_password
+from provider.users.schemas import UserCreate, UserUpdate
 
 _DUMMY_HASH = hash_password("not-a-real-password-just-timing")
-
-
-class UserCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    email: EmailStr
-    name: str = Field(min_length=1, max_length=200)
-    role: Role
-    password: Annotated[str, StringConstraints(strip_whitespace=False)]  # spaces in a password are part of it
-
-    @field_validator("password")
-    @classmethod
-    def _password(cls, value: str) -> str:
-        problem = password_problem(value)
-        if problem:
-            raise ValueError(problem)
-        return value
-
-
-class UserUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    role: Role | None = None
-    is_active: bool | None = None
-
-
-class UserOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: uuid.UUID
-    email: str
-    name: str
-    role: Role
-    is_active: bool
 
 
 def find_by_email(db: Session, email: str) -> User | None:
