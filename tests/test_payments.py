@@ -196,6 +196,18 @@ def text_of(response) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.text)).split())
 
 
+def test_a_reference_too_long_for_the_record_is_refused_by_name_on_the_page_never_cut_short(
+        client, willow, signed_in):
+    signed_in("finance")
+    leila = _invoices(willow, "Leila Haddad")
+    long = post_form(client, "/payments/new", {"payer_ref": leila[0].payer_ref, "bank_account_id": str(_bank(willow).id),
+                                              "received_on": "2027-04-01", "amount": "120.00",
+                                              "method": "bank_transfer", "reference": "R" * 141})
+    assert long.status_code == 422
+    assert "Reference" in text_of(long) and "is 141 characters long: at most 140" in text_of(long)
+    assert willow.exec(select(func.count()).select_from(Payment)).one() == 0
+
+
 def test_finance_records_a_remittance_and_sets_it_against_several_invoices_from_the_page(client, willow, signed_in):
     signed_in("finance")
     leila = _invoices(willow, "Leila Haddad")

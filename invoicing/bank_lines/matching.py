@@ -200,7 +200,8 @@ def accept(db: Session, line_id: uuid.UUID, key: str, today: date, actor_id: uui
                                          "meanwhile. Look at the suggestions again."})
     payment = service.record_payment(db, service.PaymentIn(
         suggestion.payer_ref, line.bank_account_id, line.booked_on, line.amount_pence, "bank_transfer",
-        line.reference, f"Bank statement line: {suggestion.why}."), today, actor_id, bank_line_id=line.id)
+        line.reference.strip()[:service.REFERENCE_MAX], f"Bank statement line: {suggestion.why}."), today, actor_id,
+        bank_line_id=line.id)
     service.allocate(db, payment, {o.id: pence for o, pence in suggestion.pays}, line.booked_on, actor_id)
     return payment
 

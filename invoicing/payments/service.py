@@ -48,6 +48,9 @@ def _lock(db: Session) -> None:
 
 @dataclass(frozen=True)
 class PaymentIn:
+    """A payment as recorded by hand or from a bank line; a bank line's longer reference is cut to REFERENCE_MAX
+    by the caller that takes it from the statement, never silently here."""
+
     payer_ref: str
     bank_account_id: uuid.UUID | None
     received_on: date | None
@@ -57,8 +60,13 @@ class PaymentIn:
     notes: str = ""
 
 
+REFERENCE_MAX = 140   # the payments' reference column
+
+
 def payment_problems(db: Session, shape: PaymentIn, today: date) -> dict[str, str]:
     errors = {}
+    if len(shape.reference.strip()) > REFERENCE_MAX:
+        errors["reference"] = f"is {len(shape.reference.strip()):,} characters long: at most {REFERENCE_MAX}"
     payer = gather.payers(db, {shape.payer_ref}).get(shape.payer_ref) if shape.payer_ref else None
     if payer is None or payer.kind == "none":
         errors["payer_ref"] = "is not a payer Lantern invoices: choose the funder, family member or nominee"
@@ -84,7 +92,7 @@ def record_payment(db: Session, shape: PaymentIn, today: date, actor_id: uuid.UU
     bank = db.get(BankAccount, shape.bank_account_id)
     payment = Payment(payer_ref=shape.payer_ref, payer_name=payer.name, bank_account_id=bank.id,
                       received_on=shape.received_on, amount_pence=shape.amount_pence, method=shape.method,
-                      reference=shape.reference.strip()[:140], notes=shape.notes.strip(), bank_line_id=bank_line_id,
+                      reference=shape.reference.strip(), notes=shape.notes.strip(), bank_line_id=bank_line_id,
                       created_by_id=actor_id)
     db.add(payment)
     db.flush()
