@@ -34,7 +34,7 @@ DEFAULT_FILE = Path(__file__).resolve().parent / "out" / "report.db"
 YEARS = range(2022, 2027)
 AIM_SECONDS = 1.0
 AGGREGATE = text(f"""
-    SELECT a.code, SUM(l.credit_pence - l.debit_pence)
+    SELECT a.code, CAST(SUM(l.credit_pence - l.debit_pence) AS BIGINT)
     FROM ledger_lines l
     JOIN ledger_accounts a ON a.id = l.account_id
     JOIN ledger_entries e ON e.id = l.entry_id

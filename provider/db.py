@@ -15,11 +15,20 @@ from functools import lru_cache
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql import functions
 from sqlmodel import Session
 
 from provider.config import get_settings
 
 READ_ONLY = "lantern_read_only"
+
+
+@compiles(functions.sum, "postgresql")
+def _sum_of_pence(element, compiler, **kw) -> str:
+    """PostgreSQL sums BIGINT (every pence column) into NUMERIC, which would reach Python as a Decimal: a sum of whole
+    pence is whole, so it is cast back to BIGINT and stays an int, as on SQLite."""
+    return f"CAST({compiler.visit_function(element, **kw)} AS BIGINT)"
 
 
 def make_engine(url: str, *, lock_wait_seconds: float = 30.0) -> Engine:

@@ -53,7 +53,7 @@ def willow(db):
 def ledger_income(db: Session, first: date, last: date) -> int:
     """The hand-written aggregate the report must agree with: the net credit of every income account."""
     return db.execute(text(
-        "SELECT COALESCE(SUM(l.credit_pence - l.debit_pence), 0) FROM ledger_lines l "
+        "SELECT CAST(COALESCE(SUM(l.credit_pence - l.debit_pence), 0) AS BIGINT) FROM ledger_lines l "
         "JOIN ledger_accounts a ON a.id = l.account_id JOIN ledger_entries e ON e.id = l.entry_id "
         "WHERE a.code LIKE 'income:%' AND e.posted_on BETWEEN :first AND :last"),
         {"first": first, "last": last}).scalar_one()
