@@ -55,6 +55,8 @@ def send_invoice(db: Session, settings: Settings, invoice: Invoice, actor_id: uu
     payer = gather.payers(db, {invoice.payer_ref}, invoice.period_start)[invoice.payer_ref]
     supplier = db.get(ProviderSettings, 1).name
     outcome = _send_the_invoice(db, settings, invoice, payer, supplier, actor_id)
+    if outcome.route in ("failed", "held"):
+        return outcome   # the schedule goes with its invoice, never ahead of it
     if payer.kind in NHS_KINDS and has_backing(invoice):
         _send_backing(db, settings, invoice, supplier, actor_id)
     return outcome

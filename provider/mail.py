@@ -174,21 +174,23 @@ def _lock(db: Session, ref: str, kind: str) -> None:
 
 
 def send(db: Session, settings: Settings, ref: str, kind: str, to: str, message: EmailMessage, subject: str,
-         files: list, actor_id: uuid.UUID | None) -> Attempt:
+         files: list, actor_id: uuid.UUID | None, once: bool = True) -> Attempt:
     """Hand one message to the mail server, or keep it in the outbox, recorded either way. With SMTP the attempt is
-    committed before it is handed over and its outcome after; a refusal is recorded with its reason, never raised."""
+    committed before it is handed over and its outcome after; a refusal is recorded with its reason, never raised.
+    `once`: a document (an invoice, a schedule, a reminder) goes once, however often it is sent again; a new
+    message under the same reference (a second password reset, a new invitation, each with its own link) is sent."""
     if not settings.smtp_host:
         kept = record(db, ref, kind, "outbox", to, message, subject, files, actor_id)
         return _attempts(db, SentMessage.id == kept.id)[0]
     with unit_of_work(db):
         _lock(db, ref, kind)   # two senders at once: the second waits, then finds the first's attempt
-        before = latest(db, ref, kind)
+        before = latest(db, ref, kind) if once else None
         if before is not None and before.status != FAILED:
             return before
         attempt = record(db, ref, kind, "smtp", to, message, subject, files, actor_id)
     try:
         deliver(settings, message)
-    except (smtplib.SMTPException, OSError) as exc:
+    except Exception as exc:  # noqa: BLE001  (whatever went wrong, it is recorded, never left "sending")
         with unit_of_work(db):
             _outcome(db, attempt, FAILED, refusal(exc))
     else:
@@ -223,4 +225,4 @@ def send_message(db: Session, settings: Settings, to: str, subject: str, body: s
     """A plain email by the route invoices take (SMTP when configured, else the outbox), kept; returns its status
     ("sent" or "failed": a refusal is recorded, never raised)."""
     email = message(sender(db, settings), to, subject, body, [], MIME)
-    return send(db, settings, ref, kind, to, email, subject, [], actor_id).status
+    return send(db, settings, ref, kind, to, email, subject, [], actor_id, once=False).status

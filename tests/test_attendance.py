@@ -253,3 +253,9 @@ def test_a_family_withdrawing_a_request_never_confirmed_is_charged_nothing(coord
     willow.db.expire_all()
     assert paid(willow.db, units(willow, booking)[0]) == []
     assert willow.db.exec(select(Charge).where(Charge.unit_id == units(willow, booking)[0].id)).all() == []
+
+
+def test_marking_attendance_with_nothing_sent_is_refused_in_words_not_a_server_error(client, willow, make_user):
+    sign_in(client, make_user("coordinator"))
+    empty = api(client, "POST", "/attendance")   # no form at all: only the security token, in its header
+    assert empty.status_code == 422 and "Attendance not saved" in empty.text

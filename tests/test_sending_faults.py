@@ -142,3 +142,14 @@ def test_a_refused_password_reset_email_is_a_listed_failure_not_a_500(client, db
     [failure] = mail.failures(db)
     assert (failure.kind, failure.source_ref) == ("password_reset", references.source_ref("user", leila.id))
     assert failure.reason.startswith("The mail server refused the recipient")
+
+
+def test_a_second_password_reset_is_emailed_too_each_with_its_own_link(client, db, october, smtp_app, make_user):
+    """A document goes once however often it is sent; a reset is a new message each time, with a new link."""
+    _, inbox = smtp_app
+    user = make_user("finance", email="fran.again@willow.example")
+    for _ in range(2):
+        assert post_form(client, "/password-reset", {"email": user.email}).status_code == 200
+    links = [re.search(r"https?://\S+", message.get_body(("plain",)).get_content()).group(0)
+             for to, message in inbox.delivered if to == user.email]
+    assert len(links) == 2 and links[0] != links[1]

@@ -186,7 +186,7 @@ def stored_pdf(db: Session, reminder: Reminder) -> Document:
 @dataclass(frozen=True)
 class Sent:
     reminder: Reminder
-    route: str          # smtp, outbox or post
+    route: str          # smtp, outbox or post; "failed" when the mail server refused it (listed on the outbox)
     recipient: str
 
 
@@ -217,4 +217,4 @@ def send_reminder(db: Session, settings: Settings, payer_ref: str, on: date, cla
             f"and please disregard this reminder.\n\nWith thanks,\n{supplier}\n")
     message = mail.message(mail.sender(db, settings), payer.email, subject, body, [pdf], mail.MIME)
     kept = mail.send(db, settings, ref, "reminder", payer.email, message, subject, [pdf], actor_id)
-    return Sent(reminder, kept.route, payer.email)
+    return Sent(reminder, "failed" if kept.status == mail.FAILED else kept.route, payer.email)

@@ -11,6 +11,7 @@ from datetime import date
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import select
+from starlette.datastructures import FormData
 
 from provider.audit.routes import register_history
 from provider.bookings import planning, queries, recurrence, rule_settings, schemas, service as bookings
@@ -216,7 +217,7 @@ def attendance(request: Request, db: DB, user: User = COORDINATOR):
     `status-<unit id>` and `reason-<unit id>` (blank rows are left alone); or neither, with `day` and `status`
     (and `cancel_reason`), every unit of that day still booked. `next` is the page to return to.
     """
-    form = sent_form(request)
+    form = sent_form(request) or FormData()
     data = form_data(request, lists=("unit_id",))
     marks = []
     for unit_id in data.get("unit_id", []):
